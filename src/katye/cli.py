@@ -1,0 +1,123 @@
+"""The ``katye`` command.
+
+Exit codes: 0 success, 1 a usage error (bad option or argument), 2 an input file
+katye cannot read or trust. Errors are printed as one message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from katye import __version__
+from katye import geodata as gazetteer
+from katye.errors import KatyeError
+from katye.output import write_frame
+
+log = logging.getLogger("katye")
+
+
+class KatyeGroup(click.Group):
+    """A click group that turns errors into a message and katye's exit codes."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:  # click would exit 2, which katye keeps for bad input files
+            exc.show()
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("katye: aborted", err=True)
+            sys.exit(1)
+        except KatyeError as exc:
+            click.echo(f"katye: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(0)
+
+
+def _console(ctx: click.Context, *, status: bool = True) -> Console:
+    """A console for status lines (silenced by --quiet) or, with status=False, for results."""
+    quiet = status and ctx.find_root().params.get("quiet", False)
+    return Console(quiet=quiet, highlight=False, soft_wrap=True)
+
+
+@click.group(cls=KatyeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="katye", message="%(prog)s %(version)s")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what katye does, to stderr.")
+def main(quiet: bool, verbose: bool) -> None:
+    """katye: map insecurity in Port-au-Prince from incident data.
+
+    \b
+    Examples:
+      katye geodata list
+      katye geodata export zones -o zones.gpkg
+    """
+    level = logging.WARNING if not verbose else logging.INFO
+    if quiet:
+        level = logging.ERROR
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("katye: %(levelname)s: %(message)s"))
+    log.handlers = [h for h in log.handlers if isinstance(h, logging.NullHandler)] + [handler]
+    log.setLevel(level)
+
+
+@main.group("geodata")
+def geodata_group() -> None:
+    """The shipped gazetteer: list and export its layers.
+
+    \b
+    Examples:
+      katye geodata list
+      katye geodata export sites -o sites.geojson
+    """
+
+
+@geodata_group.command("list")
+@click.pass_context
+def geodata_list(ctx: click.Context) -> None:
+    """List the shipped layers with feature counts, sources and licences.
+
+    \b
+    Example:
+      katye geodata list
+    """
+    table = Table(title="katye gazetteer", show_lines=True)
+    for column in ("layer", "features", "geometry", "source", "licence"):
+        table.add_column(column, overflow="fold")
+    for row in gazetteer.catalog().itertuples():
+        table.add_row(row.name, str(row.features), row.geometry_type, row.source, row.licence)
+    _console(ctx, status=False).print(table)
+
+
+@geodata_group.command("export")
+@click.argument("name", type=click.Choice(list(gazetteer.LAYERS), case_sensitive=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Target file: .geojson, .gpkg, .parquet or .csv.")
+@click.pass_context
+def geodata_export(ctx: click.Context, name: str, output: str) -> None:
+    """Export shipped layer NAME to a file, the format chosen by the extension.
+
+    \b
+    Examples:
+      katye geodata export zones -o zones.gpkg
+      katye geodata export sites -o sites.csv
+    """
+    frame = gazetteer.load(name)
+    path = write_frame(frame, output, layer=name)
+    _console(ctx).print(f"Wrote {len(frame)} {name} to {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,354 @@
+"""The shipped Port-au-Prince gazetteer, and reading area layers users bring.
+
+Every loader returns a new EPSG:4326 GeoDataFrame; change it as you like, the next
+call reads the shipped file again. :func:`catalog` lists the layers with their
+source, licence and the attribution text a map or report must carry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from katye.crs import STORAGE_CRS, parse_crs, to_storage
+from katye.errors import CRSError, InputError, KatyeError, at_rows
+
+log = logging.getLogger("katye")
+
+COD_AB_CREDIT = "Administrative boundaries: CNIGS / OCHA Haiti COD-AB (hti_adm_cnigs_20181129), via HDX, CC BY-IGO 3.0"
+WOF_CREDIT = "Data from Who's On First (https://whosonfirst.org), incl. GeoNames (CC BY 4.0) and Quattroshapes (CC BY)"
+OURAIRPORTS_CREDIT = "Airport: OurAirports (public domain), Natural Earth (public domain)"
+WIKIPEDIA_CREDIT = "Some place coordinates: Wikipedia contributors (CC BY-SA)"
+WPI_CREDIT = "Port: NGA World Port Index (public domain)"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One shipped layer: its file and what must travel with it."""
+
+    name: str
+    file: str
+    id_column: str
+    description: str
+    source: str
+    licence: str
+    attribution: str
+
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in (
+        Layer(
+            "communes", "communes.geojson", "commune_pcode",
+            "The 10 communes of the Port-au-Prince metro area (COD-AB adm2)",
+            "CNIGS / OCHA COD-AB Haiti, 2018-11-29", "CC BY-IGO 3.0", COD_AB_CREDIT,
+        ),
+        Layer(
+            "sections", "sections.geojson", "section_pcode",
+            "The 48 sections communales of those communes (COD-AB adm3)",
+            "CNIGS / OCHA COD-AB Haiti, 2018-11-29", "CC BY-IGO 3.0", COD_AB_CREDIT,
+        ),
+        Layer(
+            "urban_extent", "urban_extent.geojson", "name",
+            "Built-up extent of Port-au-Prince (Who's On First locality polygon, clipped to COD-AB)",
+            "Who's On First record 421176527; COD-AB", "CC0 (Quattroshapes CC BY); CC BY-IGO 3.0",
+            f"{WOF_CREDIT}; {COD_AB_CREDIT}",
+        ),
+        Layer(
+            "sites", "sites.geojson", "site_id",
+            "Key sites and sourced place points (airport, MSS base (approximate), US Embassy, "
+            "neighbourhood label points)",
+            "OurAirports, Natural Earth, Who's On First / GeoNames, Wikipedia, NGA WPI, COD-AB",
+            "Public domain; CC0; CC BY 4.0; CC BY-SA; CC BY-IGO 3.0 (per row)",
+            f"{OURAIRPORTS_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {WPI_CREDIT}; {COD_AB_CREDIT}",
+        ),
+        Layer(
+            "zones", "zones.geojson", "zone_id",
+            "Named zones tiling the urban extent: nearest-centre cells of sourced neighbourhood "
+            "points inside COD-AB sections, the airport, the MSS base area (approximate)",
+            "katye build from COD-AB, Who's On First / GeoNames, Wikipedia, OurAirports",
+            "Derived; inherits CC BY-IGO 3.0, CC BY 4.0, CC BY-SA, public domain (per row)",
+            f"Zones: katye, from {COD_AB_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {OURAIRPORTS_CREDIT}",
+        ),
+    )
+}
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def data_dir() -> Path:
+    """The folder holding the shipped layers (inside the installed package, or the source tree)."""
+    override = os.environ.get("KATYE_GEODATA_DIR")
+    candidates = [Path(override)] if override else []
+    here = Path(__file__).resolve().parent
+    candidates += [here / "_geodata", here.parents[1] / "geodata"]
+    for candidate in candidates:
+        if (candidate / LAYERS["zones"].file).is_file():
+            return candidate
+    raise KatyeError(
+        "katye cannot find its shipped geodata (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + "). Reinstall katye with `pip install .` from the repository root."
+    )
+
+
+def _layer(name: str) -> Layer:
+    try:
+        return LAYERS[name.lower().replace("-", "_")]
+    except KeyError:
+        raise InputError(
+            f"There is no shipped layer called {name!r}. Layers: {', '.join(LAYERS)}."
+        ) from None
+
+
+@cache
+def _read_shipped(name: str) -> gpd.GeoDataFrame:
+    layer = _layer(name)
+    frame = pyogrio.read_dataframe(data_dir() / layer.file)
+    return frame.set_crs(STORAGE_CRS, allow_override=True)
+
+
+def load(name: str) -> gpd.GeoDataFrame:
+    """Load shipped layer ``name`` (see :func:`catalog`) as a new EPSG:4326 GeoDataFrame."""
+    frame = _read_shipped(_layer(name).name).copy()
+    frame.attrs["katye_layer"] = name
+    frame.attrs["attribution"] = _layer(name).attribution
+    return frame
+
+
+def zones() -> gpd.GeoDataFrame:
+    """Named zones that tile the urban extent.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per zone, EPSG:4326, with ``zone_id`` (slug, unique), ``name``, ``name_ht``,
+        ``kind`` (neighbourhood | section | airport | security_base), ``commune_pcode``,
+        ``section_pcode``, ``area_km2``, ``centre_lon``/``centre_lat`` (the sourced point
+        that seeded the zone, empty for section zones), ``method``, ``sources``,
+        ``licence``, ``confidence`` (high | medium | low) and ``note``.
+    """
+    return load("zones")
+
+
+def sites() -> gpd.GeoDataFrame:
+    """Key sites and sourced place points.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points, EPSG:4326, with ``site_id``, ``name``, ``name_ht``, ``kind``,
+        ``precision_m`` (how far the true place may be), ``approximate`` (True when
+        ``precision_m`` > 250: draw as approximate), ``confidence``, ``commune_pcode``,
+        ``section_pcode``, ``source``, ``source_ref``, ``licence`` and ``note``.
+    """
+    return load("sites")
+
+
+def sections() -> gpd.GeoDataFrame:
+    """COD-AB sections communales of the metro communes.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``section_pcode``, ``name`` (= ``name_fr``), ``name_fr``, ``name_en``, ``name_ht``
+        (empty: COD-AB has no Creole names at this level), ``commune_pcode``, ``commune``,
+        ``area_km2``, ``method``, ``source``, ``licence``, ``confidence``.
+    """
+    return load("sections")
+
+
+def communes() -> gpd.GeoDataFrame:
+    """COD-AB communes of the metro area.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``commune_pcode``, ``name``, ``name_fr``, ``name_en``, ``name_ht`` (empty in COD-AB),
+        ``department_pcode``, ``department``, ``area_km2``, ``method``, ``source``,
+        ``licence``, ``confidence``.
+    """
+    return load("communes")
+
+
+def urban_extent() -> gpd.GeoDataFrame:
+    """The built-up extent of Port-au-Prince that the zones tile (one row)."""
+    return load("urban_extent")
+
+
+def catalog() -> pd.DataFrame:
+    """Every shipped layer with its file, feature count, geometry type, source and licence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``file``, ``features``, ``geometry_type``, ``description``,
+        ``source``, ``licence``, ``attribution``.
+    """
+    rows = []
+    for layer in LAYERS.values():
+        frame = _read_shipped(layer.name)
+        rows.append({
+            "name": layer.name,
+            "file": layer.file,
+            "features": len(frame),
+            "geometry_type": "/".join(sorted(frame.geom_type.unique())),
+            "description": layer.description,
+            "source": layer.source,
+            "licence": layer.licence,
+            "attribution": layer.attribution,
+        })
+    return pd.DataFrame(rows)
+
+
+def _read_any(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: no such file. Check the path and try again.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path)
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as exc:
+        raise InputError(
+            f"{path}: katye could not read this as an area layer ({exc}). "
+            "Expected GeoJSON, GeoPackage, Shapefile or GeoParquet with polygons."
+        ) from exc
+
+
+def read_areas(
+    path: str | os.PathLike,
+    *,
+    id_column: str,
+    name_column: str | None = None,
+    layer: str | None = None,
+    crs=None,
+) -> gpd.GeoDataFrame:
+    """Read a user's own area layer (zones, quartiers, sectors) for use in place of :func:`zones`.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, Shapefile or GeoParquet of polygons, in any CRS.
+    id_column
+        The column that identifies each area; values must be unique and present.
+    name_column
+        The column with display names (default: the id).
+    layer
+        The layer inside a multi-layer file such as a GeoPackage.
+    crs
+        The CRS of a file that carries none (e.g. a Shapefile without ``.prj``). Ignored
+        when the file has a CRS of its own.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, with ``zone_id`` and ``name`` (strings) first, then the file's other
+        columns. Invalid polygons are repaired and named in a warning.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing columns, missing or non-polygon geometries, duplicate ids.
+    CRSError
+        The file has no CRS and ``crs`` was not given.
+    """
+    path = Path(path)
+    frame = _read_any(path, layer=layer)
+    if frame.crs is None:
+        if crs is None:
+            raise CRSError(
+                f"{path}: the file has no coordinate reference system, and katye does not guess "
+                "one. Pass crs='EPSG:…' (e.g. crs='EPSG:32618' for UTM 18N metres), or add one "
+                "to the file (ogr2ogr -a_srs EPSG:… out.gpkg in.shp)."
+            )
+        frame = frame.set_crs(parse_crs(crs, what=f"{path}: crs="))
+    for wanted, option in ((id_column, "id_column"), (name_column, "name_column")):
+        if wanted is not None and wanted not in frame.columns:
+            raise InputError(
+                f"{path}: no column {wanted!r} (asked for by {option}=). Columns in the file: "
+                f"{', '.join(c for c in frame.columns if c != frame.geometry.name)}."
+            )
+    _check_ids(frame, id_column, path)
+    frame = _check_geometries(frame, id_column, path)
+    frame = to_storage(frame, what=str(path))
+    out = frame.drop(columns=[c for c in ("zone_id", "name") if c in frame.columns
+                              and c not in (id_column, name_column)])
+    out.insert(0, "zone_id", frame[id_column].astype(str))
+    names = frame[name_column] if name_column else frame[id_column]
+    out.insert(1, "name", names.astype("string").fillna(out["zone_id"]).astype(str))
+    if id_column not in ("zone_id", "name"):
+        out = out.drop(columns=[id_column])
+    if name_column and name_column not in ("zone_id", "name"):
+        out = out.drop(columns=[name_column])
+    out.attrs["source_file"] = str(path)
+    return out.reset_index(drop=True)
+
+
+def _check_ids(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> None:
+    ids = frame[id_column]
+    missing = ids.isna() | (ids.astype("string").str.strip() == "")
+    if missing.any():
+        raise InputError(
+            f"{path}: column {id_column!r} is empty at feature {at_rows(frame.index[missing], offset=1)}. "
+            "Every area needs an id; fill them in or choose another id_column."
+        )
+    text = ids.astype(str)
+    dupes = text[text.duplicated(keep=False)]
+    if not dupes.empty:
+        listed = ", ".join(sorted(set(dupes))[:10])
+        raise InputError(
+            f"{path}: column {id_column!r} has duplicate ids ({listed}). Each area needs its own "
+            "id: merge the duplicates or choose another id_column."
+        )
+
+
+def _check_geometries(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> gpd.GeoDataFrame:
+    geoms = frame.geometry
+    empty = geoms.isna() | geoms.is_empty
+    if empty.any():
+        ids = ", ".join(frame.loc[empty, id_column].astype(str)[:10])
+        raise InputError(f"{path}: areas {ids} have no geometry. Draw them or remove them.")
+    kinds = geoms.geom_type
+    wrong = ~kinds.isin(POLYGONAL)
+    if wrong.any():
+        ids = ", ".join(frame.loc[wrong, id_column].astype(str)[:10])
+        raise InputError(
+            f"{path}: areas must be polygons; {ids} are {', '.join(sorted(set(kinds[wrong])))}. "
+            "Buffer points or lines into polygons first."
+        )
+    invalid = ~geoms.is_valid
+    if not invalid.any():
+        return frame
+    out = frame.copy()
+    repaired = shapely.make_valid(geoms[invalid].values)
+    polygons = [_polygon_parts(g) for g in repaired]
+    collapsed = [i for i, g in zip(frame.loc[invalid, id_column], polygons, strict=True) if g is None]
+    if collapsed:
+        raise InputError(
+            f"{path}: areas {', '.join(map(str, collapsed))} have no area left once repaired "
+            "(they are lines or points drawn as polygons). Redraw them or remove them."
+        )
+    out.loc[invalid, out.geometry.name] = gpd.GeoSeries(polygons, index=out.index[invalid], crs=frame.crs)
+    ids = ", ".join(frame.loc[invalid, id_column].astype(str))
+    message = f"{path}: repaired invalid polygons of areas {ids} (shapely.make_valid); check them."
+    warnings.warn(message, UserWarning, stacklevel=3)
+    log.warning(message)
+    return out
+
+
+def _polygon_parts(geom):
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in POLYGONAL]
+    flat = [q for p in parts for q in shapely.get_parts(p)]
+    if not flat:
+        return None
+    return shapely.MultiPolygon(flat) if len(flat) > 1 else flat[0]
