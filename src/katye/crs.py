@@ -20,6 +20,7 @@ def parse_crs(value, *, what: str) -> CRS:
     ------
     CRSError
         If pyproj does not know ``value``.
+
     """
     try:
         return CRS.from_user_input(value)

@@ -136,6 +136,7 @@ def zones() -> gpd.GeoDataFrame:
         ``section_pcode``, ``area_km2``, ``centre_lon``/``centre_lat`` (the sourced point
         that seeded the zone, empty for section zones), ``method``, ``sources``,
         ``licence``, ``confidence`` (high | medium | low) and ``note``.
+
     """
     return load("zones")
 
@@ -150,6 +151,7 @@ def sites() -> gpd.GeoDataFrame:
         ``precision_m`` (how far the true place may be), ``approximate`` (True when
         ``precision_m`` > 250: draw as approximate), ``confidence``, ``commune_pcode``,
         ``section_pcode``, ``source``, ``source_ref``, ``licence`` and ``note``.
+
     """
     return load("sites")
 
@@ -163,6 +165,7 @@ def sections() -> gpd.GeoDataFrame:
         ``section_pcode``, ``name`` (= ``name_fr``), ``name_fr``, ``name_en``, ``name_ht``
         (empty: COD-AB has no Creole names at this level), ``commune_pcode``, ``commune``,
         ``area_km2``, ``method``, ``source``, ``licence``, ``confidence``.
+
     """
     return load("sections")
 
@@ -176,6 +179,7 @@ def communes() -> gpd.GeoDataFrame:
         ``commune_pcode``, ``name``, ``name_fr``, ``name_en``, ``name_ht`` (empty in COD-AB),
         ``department_pcode``, ``department``, ``area_km2``, ``method``, ``source``,
         ``licence``, ``confidence``.
+
     """
     return load("communes")
 
@@ -193,6 +197,7 @@ def catalog() -> pd.DataFrame:
     pandas.DataFrame
         Columns ``name``, ``file``, ``features``, ``geometry_type``, ``description``,
         ``source``, ``licence``, ``attribution``.
+
     """
     rows = []
     for layer in LAYERS.values():
@@ -261,6 +266,7 @@ def read_areas(
         Unreadable file, missing columns, missing or non-polygon geometries, duplicate ids.
     CRSError
         The file has no CRS and ``crs`` was not given.
+
     """
     path = Path(path)
     frame = _read_any(path, layer=layer)
@@ -281,15 +287,13 @@ def read_areas(
     _check_ids(frame, id_column, path)
     frame = _check_geometries(frame, id_column, path)
     frame = to_storage(frame, what=str(path))
-    out = frame.drop(columns=[c for c in ("zone_id", "name") if c in frame.columns
-                              and c not in (id_column, name_column)])
-    out.insert(0, "zone_id", frame[id_column].astype(str))
-    names = frame[name_column] if name_column else frame[id_column]
-    out.insert(1, "name", names.astype("string").fillna(out["zone_id"]).astype(str))
-    if id_column not in ("zone_id", "name"):
-        out = out.drop(columns=[id_column])
-    if name_column and name_column not in ("zone_id", "name"):
-        out = out.drop(columns=[name_column])
+    ids = frame[id_column].astype(str)
+    names = (frame[name_column] if name_column else frame[id_column]).astype("string")
+    out = frame.drop(columns=[c for c in (id_column, name_column) if c])
+    # A file may have its own "zone_id"/"name" columns beside the ones chosen: keep them.
+    out = out.rename(columns={c: f"{c}_source" for c in ("zone_id", "name") if c in out.columns})
+    out.insert(0, "zone_id", ids)
+    out.insert(1, "name", names.fillna(ids).astype(str))
     out.attrs["source_file"] = str(path)
     return out.reset_index(drop=True)
 

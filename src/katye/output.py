@@ -87,6 +87,7 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, layer: str | No
     -------
     Path
         The path written.
+
     """
     fmt = format_for(path)
     target = Path(path)
