@@ -7,7 +7,6 @@ import sys
 import zipfile
 
 from conftest import REPO
-
 from katye import geodata
 
 

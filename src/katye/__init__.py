@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from katye import geodata
 from katye.errors import CRSError, InputError, KatyeError, UsageError
+from katye.incidents import IncidentRead, ReadReport, read_incidents
 
 try:
     __version__ = version("katye")
@@ -19,4 +20,14 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 logging.getLogger("katye").addHandler(logging.NullHandler())
 
-__all__ = ["CRSError", "InputError", "KatyeError", "UsageError", "__version__", "geodata"]
+__all__ = [
+    "CRSError",
+    "IncidentRead",
+    "InputError",
+    "KatyeError",
+    "ReadReport",
+    "UsageError",
+    "__version__",
+    "geodata",
+    "read_incidents",
+]

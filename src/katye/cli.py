@@ -6,8 +6,10 @@ katye cannot read or trust. Errors are printed as one message, never a traceback
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
@@ -16,6 +18,7 @@ from rich.table import Table
 from katye import __version__
 from katye import geodata as gazetteer
 from katye.errors import KatyeError
+from katye.incidents import read_incidents
 from katye.output import write_frame
 
 log = logging.getLogger("katye")
@@ -61,6 +64,7 @@ def main(quiet: bool, verbose: bool) -> None:
 
     \b
     Examples:
+      katye validate acled_haiti_2024.csv
       katye geodata list
       katye geodata export zones -o zones.gpkg
     """
@@ -71,6 +75,76 @@ def main(quiet: bool, verbose: bool) -> None:
     handler.setFormatter(logging.Formatter("katye: %(levelname)s: %(message)s"))
     log.handlers = [h for h in log.handlers if isinstance(h, logging.NullHandler)] + [handler]
     log.setLevel(level)
+
+
+@contextmanager
+def _working(ctx: click.Context, message: str):
+    """Show a spinner with elapsed time on stderr while something long runs (not with --quiet)."""
+    console = Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False))
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(message):
+        yield
+
+
+def incident_options(command):
+    """The options every command that reads an incident file shares."""
+    options = [
+        click.option("--lat", help="Latitude (or y) column, for files that are not ACLED exports."),
+        click.option("--lon", help="Longitude (or x) column, for files that are not ACLED exports."),
+        click.option("--date", "date_column", help="Event date column, for files that are not ACLED exports."),
+        click.option("--id", "id_column", help="Event id column, for files that are not ACLED exports."),
+        click.option("--crs", help="CRS of --lat/--lon when they are x/y in metres, e.g. EPSG:32618."),
+        click.option("--swapped", type=click.Choice(["repair", "reject"]), default="repair", show_default=True,
+                     help="What to do with rows whose latitude and longitude are the wrong way round."),
+        click.option("--strict", is_flag=True, help="Stop at the first kind of bad row instead of setting rows aside."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _read(ctx: click.Context, path: str, options: dict):
+    with _working(ctx, f"Reading {path}"):
+        return read_incidents(
+            path, lat=options["lat"], lon=options["lon"], date=options["date_column"],
+            event_id=options["id_column"], crs=options["crs"], swapped=options["swapped"],
+            strict=options["strict"],
+        )
+
+
+@main.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False),
+              help="Write the rejected rows, with line and reason, to this .csv file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@incident_options
+@click.pass_context
+def validate(ctx: click.Context, path: str, rejected_path: str | None, as_json: bool, **options) -> None:
+    """Check an incident file and account for every row.
+
+    Prints how many rows were accepted (inside and outside the study area) and rejected,
+    by reason, the date range, the event types and warnings. Exits 0 when the file can be
+    read (even with rejected rows), 2 when it cannot.
+
+    \b
+    Examples:
+      katye validate acled_haiti_2024.csv
+      katye validate acled_haiti_2024.csv --rejected rejected.csv
+      katye validate my_incidents.csv --lat y --lon x --crs EPSG:32618 --date day --json
+    """
+    result = _read(ctx, path, options)
+    if rejected_path:
+        write_frame(result.rejected, rejected_path)
+    if as_json:
+        click.echo(json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        console = _console(ctx, status=False)
+        for line in result.report.lines():
+            console.print(line, markup=False)
+    if rejected_path:
+        _console(ctx).print(f"Wrote {len(result.rejected):,} rejected rows to {rejected_path}", markup=False)
 
 
 @main.group("geodata")

@@ -29,10 +29,15 @@ class CRSError(InputError):
     """A missing, unknown or mismatched coordinate reference system."""
 
 
-def at_rows(rows, *, limit: int = 10, offset: int = 0) -> str:
-    """Format row numbers for a message: ``rows 3, 7, 9 and 12 more``."""
+def at_rows(rows, *, unit: str = "row", limit: int = 10, offset: int = 0) -> str:
+    """Format row numbers for a message: ``lines 3, 7, 9 and 12 more``."""
     rows = [int(r) + offset for r in rows]
     shown = ", ".join(str(r) for r in rows[:limit])
     more = len(rows) - limit
-    word = "row" if len(rows) == 1 else "rows"
+    word = unit if len(rows) == 1 else f"{unit}s"
     return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 row``, ``1,240 rows``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -303,7 +303,7 @@ def _check_ids(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> None:
     missing = ids.isna() | (ids.astype("string").str.strip() == "")
     if missing.any():
         raise InputError(
-            f"{path}: column {id_column!r} is empty at feature {at_rows(frame.index[missing], offset=1)}. "
+            f"{path}: column {id_column!r} is empty at {at_rows(frame.index[missing], unit='feature', offset=1)}. "
             "Every area needs an id; fill them in or choose another id_column."
         )
     text = ids.astype(str)

@@ -65,7 +65,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.astype("string")
-        risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+        # A plain number such as -72.3 is data, not a formula: leave it readable as a number.
+        number = text.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?").fillna(False)
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False) & ~number
         if risky.any():
             out[column] = series.where(~risky, "'" + text)
     return out

@@ -1,0 +1,90 @@
+"""Vectorised parsing of raw incident values: numbers, dates, coordinates, codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Haiti with a margin: used to recognise latitude/longitude written the wrong way round.
+HAITI_BBOX = (-74.6, 17.9, -71.5, 20.2)
+
+DATE_FORMATS = (
+    "%d %B %Y",  # 24 October 2024 (ACLED export tool)
+    "%d-%B-%Y",  # 24-October-2024
+    "%d %b %Y",  # 24 Oct 2024
+    "%d-%b-%Y",  # 24-Oct-2024
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+)
+
+
+def blank(series: pd.Series) -> pd.Series:
+    """True where a raw value is missing or only white space."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series.isna().to_numpy()
+    text = series.astype("string")
+    return (text.isna() | (text.str.strip() == "")).fillna(True).to_numpy(dtype=bool)
+
+
+def numbers(series: pd.Series) -> np.ndarray:
+    """Parse numbers as float (NaN where not a number); a decimal comma (``18,54``) is accepted."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64").to_numpy(copy=True)
+    text = series.astype("string").str.strip()
+    comma = text.str.fullmatch(r"[-+]?\d+,\d+").fillna(False)
+    if comma.any():
+        text = text.where(~comma, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype("float64").to_numpy(dtype="float64", na_value=np.nan, copy=True)
+
+
+def dates(series: pd.Series) -> pd.Series:
+    """Parse event dates in every layout ACLED and spreadsheets produce; NaT where none fits.
+
+    ISO dates (``2024-10-24``, with or without a time), ``24 October 2024``,
+    ``24-October-2024`` and slashed dates. A slashed column is read month first
+    (``10/24/2024``, ACLED's US layout) unless some value only makes sense day first
+    (``24/10/2024``) and none only month first.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return pd.to_datetime(series).dt.tz_localize(None).dt.normalize()
+    text = series.astype("string").str.strip()
+    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    for fmt in DATE_FORMATS:
+        todo = out.isna() & text.notna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    todo = out.isna() & text.notna()
+    if todo.any():
+        month_first = pd.to_datetime(text[todo], format="%m/%d/%Y", errors="coerce")
+        day_first = pd.to_datetime(text[todo], format="%d/%m/%Y", errors="coerce")
+        only_day_first = (day_first.notna() & month_first.isna()).sum()
+        only_month_first = (month_first.notna() & day_first.isna()).sum()
+        out[todo] = day_first if only_day_first and not only_month_first else month_first
+    out = pd.to_datetime(out, errors="coerce")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out.dt.normalize()
+
+
+def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox=HAITI_BBOX) -> np.ndarray:
+    """True where (lon, lat) lies in ``bbox`` (minx, miny, maxx, maxy)."""
+    minx, miny, maxx, maxy = bbox
+    with np.errstate(invalid="ignore"):
+        return (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+
+
+def codes(series: pd.Series, allowed=(1, 2, 3)) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a precision code: (values as float with NaN for blank, mask of bad values)."""
+    values = numbers(series)
+    missing = blank(series)
+    with np.errstate(invalid="ignore"):
+        bad = ~missing & ~np.isin(values, allowed)
+    return values, bad
+
+
+def text(series: pd.Series | None, n: int) -> pd.Series:
+    """A text column with blanks as empty strings (or all empty when the file has no such column)."""
+    if series is None:
+        return pd.Series([""] * n, dtype="str")
+    return series.astype("string").fillna("").str.strip().astype("str").reset_index(drop=True)

@@ -1,0 +1,207 @@
+"""Read an incident file into a table of raw values, with each row's place in the file.
+
+CSV files are read as text (every column a string, nothing guessed) by pyarrow's
+multi-threaded reader. Files it cannot take whole (rows with the wrong number of
+fields) are read again by Python's csv module, which knows each row's line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from katye.errors import InputError
+
+GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class RawTable:
+    """What a reader found: raw values, each row's line (or feature) number, how the file was read."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    unit: str = "line"  # "line" for text files, "feature" for GIS files
+    encoding: str | None = None
+    delimiter: str | None = None
+    hxl: bool = False
+    geometry: gpd.GeoSeries | None = None
+    malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["line", "text", "detail"]))
+
+
+def read_table(path: Path) -> RawTable:
+    """Read ``path`` (CSV/TSV or a GIS file) into a :class:`RawTable`."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file. Check the path and try again.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the incident file inside it.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls", ".ods"):
+        raise InputError(
+            f"{path}: katye reads CSV, not spreadsheets. In Excel use File > Save As > "
+            "'CSV UTF-8 (Comma delimited)' and pass the .csv file."
+        )
+    if suffix in GEO_SUFFIXES:
+        return _read_geo(path)
+    return _read_csv(path)
+
+
+def _sniff(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _guess_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the start of the file decodes as UTF-8, else cp1252 (Excel)."""
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
+        sample = handle.read(1 << 16)
+    if not sample.strip():
+        raise InputError(f"{path}: the file is empty. Expected a header row and incident rows.")
+    delimiter = _sniff(sample)
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    header = next(reader)
+    header_lines = reader.line_num
+    return [h.strip() for h in header], delimiter, header_lines
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _read_csv(path: Path) -> RawTable:
+    encoding = _guess_encoding(path)
+    try:
+        return _read_csv_fast(path, encoding)
+    except pa.ArrowInvalid as exc:
+        if encoding == "utf-8" and "UTF8" in str(exc):
+            # Valid UTF-8 at the start, not further on: a file saved by Excel in cp1252.
+            return _read_csv_fast(path, "cp1252")
+        raise
+
+
+def _read_csv_fast(path: Path, encoding: str) -> RawTable:
+    header, delimiter, header_lines = _header(path, encoding)
+    names = _dedupe(header)
+    malformed_rows: list = []
+
+    def on_invalid(row):
+        malformed_rows.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=header_lines, column_names=names, encoding=encoding, block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            table = pa.table({n: pa.array([], pa.string()) for n in names})
+        elif "UTF8" in str(exc):
+            raise
+        else:
+            return _read_csv_slowly(path, encoding, delimiter, names)
+    if malformed_rows:
+        # pyarrow does not say where a skipped row was; the csv module does.
+        return _read_csv_slowly(path, encoding, delimiter, names)
+    embedded = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = header_lines + 1 + np.arange(table.num_rows) + np.concatenate(([0], np.cumsum(embedded)[:-1]))
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return _drop_hxl(RawTable(frame, starts.astype(np.int64), "line", encoding, delimiter))
+
+
+def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:
+    rows, lines, bad = [], [], []
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)  # the header
+        start = reader.line_num + 1
+        for record in reader:
+            if len(record) == len(names):
+                rows.append(record)
+                lines.append(start)
+            elif any(cell.strip() for cell in record):
+                bad.append({"line": start, "text": delimiter.join(record),
+                            "detail": f"expected {len(names)} fields, found {len(record)}"})
+            start = reader.line_num + 1
+    frame = pd.DataFrame(rows, columns=names, dtype=pd.StringDtype("pyarrow"))
+    raw = RawTable(frame, np.asarray(lines, dtype=np.int64), "line", encoding, delimiter)
+    raw.malformed = pd.DataFrame(bad, columns=["line", "text", "detail"])
+    return _drop_hxl(raw)
+
+
+def _drop_hxl(raw: RawTable) -> RawTable:
+    """Drop an HDX hashtag row (``#event+id``, ``#date`` …) under the header: it is not an incident."""
+    if len(raw.frame) == 0:
+        return raw
+    first = raw.frame.iloc[0].astype(str).str.strip()
+    filled = first[first != ""]
+    if len(filled) and filled.str.startswith("#").mean() >= 0.5:
+        raw.frame = raw.frame.iloc[1:].reset_index(drop=True)
+        raw.lines = raw.lines[1:]
+        raw.hxl = True
+    return raw
+
+
+def _read_geo(path: Path) -> RawTable:
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            try:
+                frame = gpd.read_parquet(path)
+            except ValueError:  # a plain Parquet table with no geometry column
+                table = pd.read_parquet(path)
+                return RawTable(table.astype("string"), np.arange(1, len(table) + 1), "row")
+        else:
+            frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise InputError(
+            f"{path}: katye could not read this file ({exc}). Expected CSV, GeoJSON, GeoPackage, "
+            "Shapefile or GeoParquet."
+        ) from exc
+    geometry = frame.geometry if frame.geometry.name in frame.columns else None
+    table = pd.DataFrame(frame.drop(columns=[frame.geometry.name])) if geometry is not None else frame
+    return RawTable(table.reset_index(drop=True), np.arange(1, len(frame) + 1), "feature",
+                    geometry=geometry.reset_index(drop=True) if geometry is not None else None)
