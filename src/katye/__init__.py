@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from katye import geodata
+from katye import geodata, samples
 from katye.errors import CRSError, InputError, KatyeError, UsageError
 from katye.incidents import IncidentRead, ReadReport, read_incidents
 
@@ -30,4 +30,5 @@ __all__ = [
     "__version__",
     "geodata",
     "read_incidents",
+    "samples",
 ]

@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from katye import __version__
+from katye import __version__, samples
 from katye import geodata as gazetteer
 from katye.errors import KatyeError
 from katye.incidents import read_incidents
@@ -105,6 +105,16 @@ def incident_options(command):
     return command
 
 
+def _path_or_sample(ctx: click.Context, path: str | None) -> str:
+    if path is not None:
+        return path
+    sample = samples.path("acled")
+    Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False)).print(
+        f"No incident file given: using katye's shipped sample {sample.name} "
+        "(SYNTHETIC data in ACLED's layout, not real events).", markup=False)
+    return str(sample)
+
+
 def _read(ctx: click.Context, path: str, options: dict):
     with _working(ctx, f"Reading {path}"):
         return read_incidents(
@@ -115,25 +125,28 @@ def _read(ctx: click.Context, path: str, options: dict):
 
 
 @main.command("validate")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
 @click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False),
               help="Write the rejected rows, with line and reason, to this .csv file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @incident_options
 @click.pass_context
-def validate(ctx: click.Context, path: str, rejected_path: str | None, as_json: bool, **options) -> None:
+def validate(ctx: click.Context, path: str | None, rejected_path: str | None, as_json: bool, **options) -> None:
     """Check an incident file and account for every row.
 
     Prints how many rows were accepted (inside and outside the study area) and rejected,
     by reason, the date range, the event types and warnings. Exits 0 when the file can be
-    read (even with rejected rows), 2 when it cannot.
+    read (even with rejected rows), 2 when it cannot. With no PATH it checks katye's
+    shipped synthetic sample.
 
     \b
     Examples:
+      katye validate
       katye validate acled_haiti_2024.csv
       katye validate acled_haiti_2024.csv --rejected rejected.csv
       katye validate my_incidents.csv --lat y --lon x --crs EPSG:32618 --date day --json
     """
+    path = _path_or_sample(ctx, path)
     result = _read(ctx, path, options)
     if rejected_path:
         write_frame(result.rejected, rejected_path)

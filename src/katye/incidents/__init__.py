@@ -172,10 +172,10 @@ def _coordinates(raw: RawTable, mapping: dict[str, str], crs, path: Path):
     code = np.zeros(n, dtype=np.int8)
     if "latitude" in mapping and "longitude" in mapping:
         lon_raw, lat_raw = raw.frame[mapping["longitude"]], raw.frame[mapping["latitude"]]
-        missing = parse.blank(lon_raw) | parse.blank(lat_raw)
         lon, lat = parse.numbers(lon_raw), parse.numbers(lat_raw)
-        code[missing] = _CODES["missing_coordinates"]
-        code[(code == 0) & (np.isnan(lon) | np.isnan(lat))] = _CODES["non_numeric_coordinates"]
+        unread = np.flatnonzero(np.isnan(lon) | np.isnan(lat))  # usually none: look closer only there
+        missing = parse.blank(lon_raw.iloc[unread]) | parse.blank(lat_raw.iloc[unread])
+        code[unread] = np.where(missing, _CODES["missing_coordinates"], _CODES["non_numeric_coordinates"])
         source_crs = parse_crs(crs, what=f"{path}: crs=") if crs is not None else None
     else:
         geometry = raw.geometry
@@ -226,8 +226,10 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
 
     if "fatalities" in mapping:
         fat_raw = frame[mapping["fatalities"]]
-        fat_blank = parse.blank(fat_raw)
         fatalities = parse.numbers(fat_raw)
+        fat_blank = np.zeros(n, dtype=bool)
+        unread = np.flatnonzero(np.isnan(fatalities))
+        fat_blank[unread] = parse.blank(fat_raw.iloc[unread])
         fatalities[fat_blank] = 0
         with np.errstate(invalid="ignore"):
             bad = np.isnan(fatalities) | (fatalities != np.floor(fatalities))
@@ -254,8 +256,10 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
     # Among rows with no other problem, the first copy of an id is kept; later ones are rejected.
     candidates = np.flatnonzero(code == 0)
     open_ids = ids.iloc[candidates]
-    code[candidates[open_ids.duplicated(keep="first").to_numpy()]] = _CODES["duplicate_id"]
-    first_line = pd.Series(raw.lines[candidates]).groupby(open_ids.to_numpy()).min()
+    later = open_ids.duplicated(keep="first").to_numpy()
+    code[candidates[later]] = _CODES["duplicate_id"]
+    repeated = open_ids.isin(open_ids[later]).to_numpy() & ~later
+    first_line = dict(zip(open_ids[repeated], raw.lines[candidates[repeated]], strict=True))
 
     if strict:
         _raise_strict(code, raw, path)
@@ -273,13 +277,17 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
 
 
 def _event_ids(frame: pd.DataFrame, mapping: dict[str, str], raw: RawTable, path: Path):
-    generated = pd.Series([f"{path.stem}-{raw.unit}-{line}" for line in raw.lines], dtype="str")
+    def made(mask: np.ndarray) -> pd.Series:
+        return f"{path.stem}-{raw.unit}-" + pd.Series(raw.lines[mask], dtype="int64").astype("str")
+
     if "event_id" not in mapping:
-        return generated, f"the file has no event id column; ids were made from {raw.unit} numbers"
+        ids = made(np.ones(len(frame), dtype=bool))
+        return ids, f"the file has no event id column; ids were made from {raw.unit} numbers"
     ids = parse.text(frame[mapping["event_id"]], len(frame))
     empty = (ids == "").to_numpy()
     if empty.any():
-        ids = ids.where(~empty, generated)
+        ids = ids.copy()
+        ids[empty] = made(empty).to_numpy()
         return ids, f"{plural(int(empty.sum()), 'row')} had no event id; ids were made from their {raw.unit} numbers"
     return ids, None
 
@@ -288,7 +296,8 @@ def _raise_strict(code: np.ndarray, raw: RawTable, path: Path) -> None:
     if len(raw.malformed):
         raise InputError(
             f"{path}: strict mode: {plural(len(raw.malformed), 'row')} with the {MALFORMED} "
-            f"({at_rows(raw.malformed['line'], unit='line')}). Fix the file, or read it without strict to set them aside."
+            f"({at_rows(raw.malformed['line'], unit='line')}). "
+            "Fix the file, or read it without strict to set them aside."
         )
     for key, value in _CODES.items():
         hit = code == value
@@ -317,30 +326,30 @@ def _area(area):
 
 def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat, inside, lines):
     n_ok = int(accepted.sum())
+    kept = frame if accepted.all() else frame.iloc[np.flatnonzero(accepted)].reset_index(drop=True)
     data = {
-        "event_id": ids[accepted].to_numpy(),
-        "event_date": event_dates[accepted].to_numpy(),
+        "event_id": ids[accepted].reset_index(drop=True),
+        "event_date": event_dates[accepted].reset_index(drop=True),
         "date_precision": pd.array(precision["date_precision"][accepted], dtype="Int8"),
-        "event_type": None, "sub_event_type": None, "actor1": None, "actor2": None,
         "fatalities": fatalities[accepted].astype(np.int64),
-        "location": None,
         "geo_precision": pd.array(precision["geo_precision"][accepted], dtype="Int8"),
-        "source": None, "notes": None,
-        "latitude": lat[accepted], "longitude": lon[accepted],
+        "latitude": lat[accepted],
+        "longitude": lon[accepted],
     }
     for field in TEXT_COLUMNS:
-        column = frame[mapping[field]][accepted] if field in mapping else None
-        data[field] = parse.text(column, n_ok).to_numpy()
+        data[field] = parse.text(kept[mapping[field]] if field in mapping else None, n_ok)
     out = pd.DataFrame({k: data[k] for k in CANONICAL})
     used = set(mapping.values())
-    for column in frame.columns:
-        if column in used:
-            continue
-        name = f"{column}_input" if column in CANONICAL or column in ("in_study_area", "line") else column
-        out[name] = frame[column][accepted].to_numpy()
+    extras = {}
+    for column in kept.columns:
+        if column not in used:
+            clash = column in CANONICAL or column in ("in_study_area", "line")
+            extras[f"{column}_input" if clash else column] = kept[column]
+    out = pd.concat([out, pd.DataFrame(extras)], axis=1)
     out["in_study_area"] = inside[accepted]
     out["line"] = lines[accepted]
-    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(out.longitude, out.latitude), crs=STORAGE_CRS)
+    geometry = gpd.GeoSeries(shapely.points(lon[accepted], lat[accepted]), crs=STORAGE_CRS)
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=STORAGE_CRS)
 
 
 def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
@@ -352,7 +361,7 @@ def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
         dup_ids = ids[bad][dup].to_numpy()
         detail[dup] = [f"event id {i} first seen at {raw.unit} {first_line[i]}" for i in dup_ids]
     out = pd.DataFrame({"line": raw.lines[bad], "reason": labels[code[bad]], "detail": detail})
-    values = frame[bad].reset_index(drop=True).astype("string")
+    values = frame.iloc[np.flatnonzero(bad)].reset_index(drop=True).astype("string")
     out = pd.concat([out, values], axis=1)
     if len(raw.malformed):
         malformed = pd.DataFrame({"line": raw.malformed["line"], "reason": MALFORMED,
@@ -376,8 +385,8 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings) -> ReadR
         stacked = stacks[stacks >= STACK_MIN]
         if len(stacked):
             warnings.append(
-                f"{plural(int(stacked.sum()), 'event')} sit on {plural(len(stacked), 'shared point')} with {STACK_MIN} or more "
-                "events each (ACLED codes Port-au-Prince events to neighbourhood centres)"
+                f"{plural(int(stacked.sum()), 'event')} sit on {plural(len(stacked), 'shared point')} "
+                f"with {STACK_MIN} or more events each (ACLED codes Port-au-Prince events to neighbourhood centres)"
             )
     report = ReadReport(
         path=str(path), layout=layout, input_rows=len(raw.frame) + len(raw.malformed),

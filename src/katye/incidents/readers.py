@@ -145,12 +145,25 @@ def _read_csv_fast(path: Path, encoding: str) -> RawTable:
     if malformed_rows:
         # pyarrow does not say where a skipped row was; the csv module does.
         return _read_csv_slowly(path, encoding, delimiter, names)
-    embedded = np.zeros(table.num_rows, dtype=np.int64)
-    for column in table.columns:
-        embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
-    starts = header_lines + 1 + np.arange(table.num_rows) + np.concatenate(([0], np.cumsum(embedded)[:-1]))
+    starts = header_lines + 1 + np.arange(table.num_rows, dtype=np.int64)
+    if _newlines(path) > header_lines + table.num_rows:
+        # Some values hold line breaks (or there are blank lines): shift each row by the breaks before it.
+        embedded = np.zeros(table.num_rows, dtype=np.int64)
+        for column in table.columns:
+            embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+        starts += np.concatenate(([0], np.cumsum(embedded)[:-1]))
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     return _drop_hxl(RawTable(frame, starts.astype(np.int64), "line", encoding, delimiter))
+
+
+def _newlines(path: Path) -> int:
+    """Count the line breaks in a file (a trailing line without one counts as one)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:

@@ -1,0 +1,54 @@
+"""Shared pieces of the side-by-side benchmarks: data generation, timing in fresh processes, tables."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CACHE = Path(tempfile.gettempdir()) / "katye-bench"
+
+
+def acled_file(rows: int, seed: int = 1) -> Path:
+    """A synthetic ACLED-layout CSV of ``rows`` rows, generated once and cached in the temp folder."""
+    from katye.samples import synthetic_acled, write_csv
+
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"acled_synthetic_{rows}_{seed}.csv"
+    if not path.exists():
+        write_csv(synthetic_acled(rows, seed=seed), path)
+    return path
+
+
+def in_fresh_process(code: str, repeat: int = 1) -> dict:
+    """Run ``code`` (which sets ``result``) in a new interpreter ``repeat`` times; best time, peak memory.
+
+    The snippet is timed after its imports, so both sides pay the same start-up. Peak memory is
+    the child's maximum resident set size, imports included.
+    """
+    runner = f"""
+import json, resource, time
+{code.split('#--', 1)[0]}
+t0 = time.perf_counter()
+{code.split('#--', 1)[1]}
+elapsed = time.perf_counter() - t0
+print(json.dumps({{"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "result": result}}))
+"""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = min(runs, key=lambda r: r["seconds"])
+    best["peak_mb"] = max(r["peak_mb"] for r in runs)
+    return best
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    """A plain-text table."""
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
