@@ -10,8 +10,13 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from katye import geodata, samples
+from katye.control import control_as_of, infer_control, read_control
+from katye.density import DensitySurface, density
 from katye.errors import CRSError, InputError, KatyeError, UsageError
+from katye.hotspots import hotspots
 from katye.incidents import IncidentRead, ReadReport, read_incidents
+from katye.join import assign, near_sites
+from katye.risk import risk, summarize
 
 try:
     __version__ = version("katye")
@@ -22,13 +27,23 @@ logging.getLogger("katye").addHandler(logging.NullHandler())
 
 __all__ = [
     "CRSError",
+    "DensitySurface",
     "IncidentRead",
     "InputError",
     "KatyeError",
     "ReadReport",
     "UsageError",
     "__version__",
+    "assign",
+    "control_as_of",
+    "density",
     "geodata",
+    "hotspots",
+    "infer_control",
+    "near_sites",
+    "read_control",
     "read_incidents",
+    "risk",
     "samples",
+    "summarize",
 ]

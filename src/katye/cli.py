@@ -12,14 +12,18 @@ import sys
 from contextlib import contextmanager
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from katye import __version__, samples
 from katye import geodata as gazetteer
+from katye.control import infer_control, read_control
 from katye.errors import KatyeError
 from katye.incidents import read_incidents
+from katye.join import assign, near_sites
 from katye.output import write_frame
+from katye.risk import risk as risk_index
 
 log = logging.getLogger("katye")
 
@@ -158,6 +162,102 @@ def validate(ctx: click.Context, path: str | None, rejected_path: str | None, as
             console.print(line, markup=False)
     if rejected_path:
         _console(ctx).print(f"Wrote {len(result.rejected):,} rejected rows to {rejected_path}", markup=False)
+
+
+def _zones_option(path: str | None, id_column: str, name_column: str | None):
+    if path is None:
+        return None
+    return gazetteer.read_areas(path, id_column=id_column, name_column=name_column)
+
+
+zone_options = [
+    click.option("--zones", "zones_path", type=click.Path(dir_okay=False),
+                 help="Your own zones (GeoJSON, GPKG, Shapefile, GeoParquet) instead of the shipped ones."),
+    click.option("--zone-id", "zone_id_column", default="zone_id", show_default=True,
+                 help="The id column of --zones."),
+    click.option("--zone-name", "zone_name_column", help="The name column of --zones."),
+]
+
+
+def with_zone_options(command):
+    for option in reversed(zone_options):
+        command = option(command)
+    return command
+
+
+@main.command("join")
+@click.argument("incidents", type=click.Path(dir_okay=False), required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Target: .csv, .geojson, .gpkg or .parquet.")
+@with_zone_options
+@incident_options
+@click.pass_context
+def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_column, **options):
+    """Attach every incident to its zone, section and commune, with distances to key sites.
+
+    Adds zone_id, zone_name, section_pcode, commune_pcode, assignment (exact | coarse | outside),
+    distance_m, and dist_<site>_m / within_<site>_<r>m for the airport, the MSS base and the
+    US Embassy. With no INCIDENTS it uses the shipped synthetic sample.
+
+    \b
+    Examples:
+      katye join acled_haiti_2024.csv -o joined.gpkg
+      katye join acled_haiti_2024.csv -o joined.csv --zones quartiers.geojson --zone-id code
+    """
+    path = _path_or_sample(ctx, incidents)
+    result = _read(ctx, path, options)
+    zones = _zones_option(zones_path, zone_id_column, zone_name_column)
+    with _working(ctx, "Joining"):
+        joined = near_sites(assign(result.incidents, zones))
+    write_frame(joined, output, layer="incidents")
+    counts = joined["assignment"].value_counts()
+    _console(ctx).print(
+        f"Wrote {len(joined):,} incidents to {output}: {counts.get('exact', 0):,} in a zone, "
+        f"{counts.get('coarse', 0):,} coarse (section/commune only), {counts.get('outside', 0):,} outside "
+        f"({result.report.rejected:,} rows rejected on reading; run katye validate for details)", markup=False)
+
+
+@main.command("risk")
+@click.argument("incidents", type=click.Path(dir_okay=False), required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Target: .csv, .geojson, .gpkg or .parquet.")
+@click.option("--as-of", "as_of", help="Date of the index (YYYY-MM-DD); default the latest incident.")
+@click.option("--window-days", default=90, show_default=True, type=click.IntRange(min=1))
+@click.option("--half-life-days", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True))
+@click.option("--scheme", default="quantiles", show_default=True,
+              type=click.Choice(["quantiles", "fisher_jenks"], case_sensitive=False))
+@click.option("--control", "control_path", type=click.Path(dir_okay=False),
+              help="Declared control table (zone_id, as_of, status, actor, source, confidence, note).")
+@with_zone_options
+@incident_options
+@click.pass_context
+def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, scheme, control_path, zones_path,
+                 zone_id_column, zone_name_column, **options):
+    """Score risk per zone, with its trend and inferred (and declared) control.
+
+    Risk index: recency-weighted severity of the events in the window, per km2 (see the README);
+    trend against the previous window in ACLED Trendfinder bands. With no INCIDENTS it uses the
+    shipped synthetic sample.
+
+    \b
+    Examples:
+      katye risk acled_haiti_2024.csv -o risk.gpkg --as-of 2024-11-30
+      katye risk acled_haiti_2024.csv -o risk.csv --control control.csv
+    """
+    path = _path_or_sample(ctx, incidents)
+    result = _read(ctx, path, options)
+    zones = _zones_option(zones_path, zone_id_column, zone_name_column)
+    declared = read_control(control_path, zones=zones) if control_path else None
+    with _working(ctx, "Scoring"):
+        assigned = assign(result.incidents, zones)
+        scored = risk_index(assigned, zones, as_of=as_of, window_days=window_days,
+                            half_life_days=half_life_days, scheme=scheme)
+        control = infer_control(assigned, zones, as_of=scored.attrs["katye_method"]["as_of"],
+                                window_days=window_days, declared=declared)
+    table = scored.merge(pd.DataFrame(control).drop(columns=["events"]), on="zone_id", how="left")
+    write_frame(table, output, layer="risk")
+    _console(ctx).print(f"Wrote risk for {len(table)} zones as of {scored.attrs['katye_method']['as_of']} "
+                        f"to {output}", markup=False)
 
 
 @main.group("geodata")

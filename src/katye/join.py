@@ -1,0 +1,285 @@
+"""Incidents to zones, sections and communes; distances to key sites.
+
+Point-in-polygon goes through :class:`PolygonIndex`: a regular grid over the polygons whose
+cells are either wholly inside one polygon's interior (answered by an array lookup), wholly
+outside every polygon, or on a boundary (answered exactly by shapely). Only the few points
+in boundary cells cost a geometric test, which is why this beats a spatial join by a wide
+margin on large inputs while giving the same answers.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import ndimage
+
+from katye import geodata
+from katye.crs import METRIC_CRS, STORAGE_CRS, require_crs, to_storage
+from katye.errors import InputError, UsageError
+
+OUTSIDE = -1
+BOUNDARY = -2
+
+
+class PolygonIndex:
+    """Find, for many points at once, the first polygon (in the given order) that covers each.
+
+    "Covers" includes the boundary, so a point on an edge shared by two polygons goes to the
+    one that comes first, every time.
+
+    The grid is built without testing cells one by one: every polygon boundary is sampled
+    finely and the cells it crosses (and their neighbours) are marked; the other cells form
+    connected regions that no boundary crosses, so one test per region classifies all of its
+    cells. Points in marked cells are tested exactly.
+
+    Parameters
+    ----------
+    polygons
+        Shapely polygons, in the order that breaks ties on shared edges.
+    cells
+        Grid cells along the longer side of the polygons' bounding box.
+
+    """
+
+    def __init__(self, polygons, *, cells: int = 1024):
+        self.polygons = np.asarray(polygons, dtype=object)
+        for polygon in self.polygons:
+            shapely.prepare(polygon)
+        self.tree = shapely.STRtree(self.polygons)
+        minx, miny, maxx, maxy = shapely.total_bounds(self.polygons)
+        self.size = (max(maxx - minx, maxy - miny) / cells) or 1.0
+        self.origin = (minx - self.size, miny - self.size)
+        self.shape = (int(np.ceil((maxy - miny) / self.size)) + 3, int(np.ceil((maxx - minx) / self.size)) + 3)
+        self.grid = self._classify()
+
+    def _cell(self, x, y):
+        return (np.floor((y - self.origin[1]) / self.size).astype(np.int64),
+                np.floor((x - self.origin[0]) / self.size).astype(np.int64))
+
+    def _classify(self) -> np.ndarray:
+        edges = shapely.segmentize(shapely.boundary(self.polygons), self.size / 4)
+        coords, owner = shapely.get_coordinates(edges, return_index=True)
+        row, col = self._cell(coords[:, 0], coords[:, 1])
+        marked = np.zeros(self.shape, dtype=bool)
+        marked[row, col] = True
+        # Neighbours too: a boundary may clip a cell's corner between two samples.
+        marked = ndimage.binary_dilation(marked, structure=np.ones((3, 3), dtype=bool))
+        self.bits = None
+        if len(self.polygons) <= 63:
+            # For each marked cell, the polygons whose boundary passes within one cell of it.
+            bits = np.zeros(self.shape, dtype=np.uint64)
+            np.bitwise_or.at(bits, (row, col), np.left_shift(np.uint64(1), owner.astype(np.uint64)))
+            self.bits = _dilate_bits(bits)
+        regions, count = ndimage.label(~marked)
+        grid = np.full(self.shape, BOUNDARY, dtype=np.int32)
+        if count:
+            labels, first = np.unique(regions.ravel(), return_index=True)
+            first = first[labels > 0]
+            rows, cols = np.divmod(first, self.shape[1])
+            centre_x = self.origin[0] + (cols + 0.5) * self.size
+            centre_y = self.origin[1] + (rows + 0.5) * self.size
+            region_owner = self._query(centre_x, centre_y)
+            grid[~marked] = region_owner[regions[~marked] - 1]
+        return grid
+
+    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Index of the polygon covering each (x, y), or -1; NaN coordinates give -1."""
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        out = np.full(x.shape, OUTSIDE, dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            fx = np.floor((x - self.origin[0]) / self.size)
+            fy = np.floor((y - self.origin[1]) / self.size)
+            valid = (fx >= 0) & (fy >= 0) & (fx < self.shape[1]) & (fy < self.shape[0])
+        where = np.flatnonzero(valid)
+        rows, cols = fy[where].astype(np.int64), fx[where].astype(np.int64)
+        found = self.grid[rows, cols]
+        out[where] = found
+        edge = found == BOUNDARY
+        if edge.any():
+            out[where[edge]] = self._exact(x[where[edge]], y[where[edge]], rows[edge], cols[edge])
+        return out
+
+    def _exact(self, x, y, rows, cols) -> np.ndarray:
+        if self.bits is None:
+            return self._query(x, y)
+        best = np.full(x.size, np.iinfo(np.int64).max, dtype=np.int64)
+        bits = self.bits[rows, cols]
+        for index in range(len(self.polygons)):
+            mine = np.flatnonzero(bits & np.uint64(1 << index))
+            if mine.size:
+                hit = mine[shapely.intersects_xy(self.polygons[index], x[mine], y[mine])]
+                best[hit] = np.minimum(best[hit], index)
+        found = best != np.iinfo(np.int64).max
+        result = np.where(found, best, OUTSIDE)
+        # A cell lying wholly inside a polygon whose own boundary is not near (an island or a
+        # hole nearby) has no candidate bit for it: ask the tree about whatever is still unfound.
+        rest = np.flatnonzero(~found)
+        if rest.size:
+            result[rest] = self._query(x[rest], y[rest])
+        return result
+
+    def _query(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        point, poly = self.tree.query(shapely.points(x, y), predicate="intersects")
+        best = np.full(x.size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, point, poly)  # the lowest polygon index wins a shared edge
+        return np.where(best == np.iinfo(np.int64).max, OUTSIDE, best)
+
+
+def _dilate_bits(bits: np.ndarray) -> np.ndarray:
+    """OR each cell's bits with its eight neighbours'."""
+    out = bits.copy()
+    padded = np.pad(bits, 1)
+    rows, cols = bits.shape
+    for dr in (0, 1, 2):
+        for dc in (0, 1, 2):
+            out |= padded[dr:dr + rows, dc:dc + cols]
+    return out
+
+
+@cache
+def _shipped_index(name: str) -> PolygonIndex:
+    """The index of a shipped layer, built once per process (the layers never change)."""
+    frame = geodata.load(name)
+    if name == "zones":
+        frame = frame.sort_values("zone_id", kind="stable")
+    return PolygonIndex(frame.geometry.values)
+
+
+def _points(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    require_crs(incidents, what="the incidents")
+    frame = incidents if incidents.crs.equals(STORAGE_CRS) else incidents.to_crs(STORAGE_CRS)
+    geometry = frame.geometry
+    if not (geometry.geom_type.isin(["Point"]) | geometry.isna()).all():
+        raise InputError("the incidents must be points; some geometries are not. Use read_incidents().")
+    return shapely.get_x(geometry.values), shapely.get_y(geometry.values)
+
+
+def _zones(zones) -> gpd.GeoDataFrame:
+    if zones is None:
+        return geodata.zones()
+    if not isinstance(zones, gpd.GeoDataFrame):
+        raise UsageError(
+            f"zones: expected a GeoDataFrame (e.g. from katye.geodata.read_areas), got {type(zones).__name__}"
+        )
+    if "zone_id" not in zones.columns:
+        raise InputError("zones: no zone_id column. Read your layer with katye.geodata.read_areas(path, id_column=…).")
+    return to_storage(zones, what="the zones")
+
+
+def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
+           coarse_precision: int = 2) -> gpd.GeoDataFrame:
+    """Attach each incident to a zone, section and commune.
+
+    Rule: an incident whose ``geo_precision`` is ``coarse_precision`` (default 2) or coarser is
+    ``coarse``: ACLED places such events only "near" a place or at a commune's centre, so katye
+    does not force them into a small zone. Precision 2 keeps its section and commune, precision
+    3 only its commune. Every other incident inside a zone is ``exact``; the rest are ``outside``,
+    with ``distance_m``, the distance in metres (EPSG:32618) to the nearest zone. A point on an
+    edge shared by two zones goes to the one whose ``zone_id`` sorts first.
+
+    Parameters
+    ----------
+    incidents
+        Points with a CRS (any), e.g. from :func:`katye.read_incidents`.
+    zones
+        Area layer with ``zone_id`` (and ``name``); default: :func:`katye.geodata.zones`.
+    coarse_precision
+        The ``geo_precision`` from which an incident counts as coarse (2 or 3; 4 disables).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``incidents`` with ``zone_id``, ``zone_name``, ``section_pcode``,
+        ``commune_pcode``, ``distance_m`` and ``assignment`` (exact | coarse | outside).
+
+    """
+    shipped = zones is None
+    zones = _zones(zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
+    x, y = _points(incidents)
+    zone_index = (_shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values)).lookup(x, y)
+    sections = geodata.sections()
+    communes = geodata.communes()
+    section_index = _shipped_index("sections").lookup(x, y)
+    commune_index = _shipped_index("communes").lookup(x, y)
+
+    precision = (incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+                 if "geo_precision" in incidents.columns else np.full(len(incidents), np.nan))
+    with np.errstate(invalid="ignore"):
+        coarse = precision >= coarse_precision
+        commune_only = precision >= 3
+    out = incidents.copy()
+    ids = np.append(zones["zone_id"].astype(str).to_numpy(), "")
+    names = np.append(zones.get("name", zones["zone_id"]).astype(str).to_numpy(), "")
+    zone_pick = np.where(coarse, -1, zone_index)
+    out["zone_id"] = ids[zone_pick]
+    out["zone_name"] = names[zone_pick]
+    section_ids = np.append(sections["section_pcode"].to_numpy(), "")
+    commune_ids = np.append(communes["commune_pcode"].to_numpy(), "")
+    out["section_pcode"] = section_ids[np.where(commune_only, -1, section_index)]
+    out["commune_pcode"] = commune_ids[commune_index]
+    assignment = np.where(coarse, "coarse", np.where(zone_index >= 0, "exact", "outside"))
+    out["assignment"] = pd.Categorical(assignment, categories=["exact", "coarse", "outside"])
+    distance = np.zeros(len(out))
+    far = np.flatnonzero((zone_index < 0) & ~coarse)
+    if far.size:
+        distance[far] = _distance_to(zones, x[far], y[far])
+    distance[coarse] = np.nan
+    out["distance_m"] = distance
+    return out
+
+
+def _distance_to(zones: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    metric = zones.to_crs(METRIC_CRS).geometry.values
+    points = gpd.GeoSeries(shapely.points(x, y), crs=STORAGE_CRS).to_crs(METRIC_CRS).values
+    tree = shapely.STRtree(metric)
+    (_, _), distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+    return distance
+
+
+def near_sites(incidents: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None = None, *,
+               radii_m=(1000, 2000, 5000), site_ids=None) -> gpd.GeoDataFrame:
+    """Distance in metres (EPSG:32618) from each incident to each key site, and ring membership.
+
+    Parameters
+    ----------
+    incidents
+        Points with a CRS.
+    sites
+        Points with ``site_id``; default :func:`katye.geodata.sites`.
+    radii_m
+        Ring radii in metres; ``within_<site>_<radius>m`` is True inside each ring.
+    site_ids
+        The sites to measure to; default ``airport``, ``mss-base`` and ``us-embassy`` when
+        the shipped sites are used, else every site.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``incidents`` with ``dist_<site>_m`` and ``within_<site>_<r>m`` columns
+        (site ids with ``-`` written ``_``).
+
+    """
+    shipped = sites is None
+    sites = geodata.sites() if shipped else to_storage(sites, what="the sites")
+    if site_ids is None:
+        site_ids = ["airport", "mss-base", "us-embassy"] if shipped else list(sites["site_id"])
+    missing = sorted(set(site_ids) - set(sites["site_id"]))
+    if missing:
+        raise UsageError(f"site_ids: no site {', '.join(missing)}. Sites: {', '.join(sites['site_id'])}.")
+    require_crs(incidents, what="the incidents")
+    points = incidents.to_crs(METRIC_CRS).geometry
+    px, py = shapely.get_x(points.values), shapely.get_y(points.values)
+    chosen = sites.set_index("site_id").loc[list(site_ids)].to_crs(METRIC_CRS)
+    out = incidents.copy()
+    for site_id, point in zip(chosen.index, chosen.geometry, strict=True):
+        key = site_id.replace("-", "_")
+        distance = np.hypot(px - point.x, py - point.y)
+        out[f"dist_{key}_m"] = distance
+        for radius in radii_m:
+            out[f"within_{key}_{int(radius)}m"] = distance <= radius
+    return out

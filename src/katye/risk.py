@@ -1,0 +1,236 @@
+"""Per-zone summaries and the risk index.
+
+Risk index (per zone, as of a date)
+-----------------------------------
+For each incident assigned ``exact`` to a zone with a date in the window
+``(as_of - window_days, as_of]``::
+
+    severity = type_weight[event_type] * (1 + log(1 + fatalities))
+    recency  = 0.5 ** (age_days / half_life_days)
+    score    = sum(severity * recency)
+    risk_index = score / area_km2
+
+Coarse incidents (``geo_precision`` 2 or 3) are not in any zone and do not count. The class
+comes from mapclassify (``quantiles`` or ``fisher_jenks``) over the zones with a score above
+zero; zones with no event in the window are ``none``.
+
+Trend: event counts in the window against the previous window of the same length, in ACLED
+Trendfinder's bands: change > +25 % "large increase", +10 % to +25 % "moderate increase",
+−25 % to +10 % "limited change", < −25 % "large decrease". Low-baseline rule: when the previous
+window holds fewer than ``low_baseline`` events a percentage means little, so the trend is
+"low baseline" (or "new activity" when the current window reaches ``low_baseline``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+
+from katye import geodata
+from katye.errors import UsageError
+from katye.join import assign
+
+DEFAULT_WEIGHTS = {
+    "Battles": 1.0,
+    "Violence against civilians": 1.0,
+    "Explosions/Remote violence": 1.0,
+    "Riots": 0.5,
+    "Strategic developments": 0.2,
+    "Protests": 0.1,
+}
+SCHEMES = {"quantiles": mapclassify.Quantiles, "fisher_jenks": mapclassify.FisherJenks,
+           "fisherjenks": mapclassify.FisherJenks, "natural_breaks": mapclassify.NaturalBreaks}
+CLASS_LABELS = ("very low", "low", "medium", "high", "very high")
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _assigned(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    if "assignment" in incidents.columns and "zone_id" in incidents.columns:
+        return incidents
+    return assign(incidents, zones)
+
+
+def _zone_table(zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    zones = geodata.zones() if zones is None else zones
+    out = zones.sort_values("zone_id", kind="stable").reset_index(drop=True)
+    if "area_km2" not in out.columns:
+        out = out.copy()
+        out["area_km2"] = out.to_crs("EPSG:32618").area / 1e6
+    return out
+
+
+def _timestamp(value, *, what: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{what}: {value!r} is not a date; use YYYY-MM-DD.") from exc
+
+
+def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
+              by=("month", "event_type"), start=None, end=None) -> pd.DataFrame:
+    """Events, fatalities and rates per zone and period.
+
+    Parameters
+    ----------
+    incidents
+        Canonical incidents (assigned or not; unassigned ones are assigned to ``zones``).
+    zones
+        Area layer (default: the shipped zones).
+    by
+        Grouping keys after ``zone_id``: a period (``day``, ``week``, ``month``, ``quarter``,
+        ``year``) and/or incident columns such as ``event_type``.
+    start, end
+        Inclusive date bounds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``zone_id``, ``zone_name``, the keys, ``events``, ``fatalities``, ``events_per_km2``,
+        ``civilians_targeted`` (events coded as targeting civilians) and ``share_of_zone_events``
+        (the row's share of the zone's events in the same period). Only ``exact`` incidents count.
+
+    """
+    data = _assigned(incidents, zones)
+    data = data[data["assignment"] == "exact"]
+    if start is not None:
+        data = data[data["event_date"] >= _timestamp(start, what="start")]
+    if end is not None:
+        data = data[data["event_date"] <= _timestamp(end, what="end")]
+    table = pd.DataFrame({"zone_id": data["zone_id"].to_numpy(), "events": 1,
+                          "fatalities": data["fatalities"].to_numpy()})
+    civilian = data["event_type"].eq("Violence against civilians")
+    if "civilian_targeting" in data.columns:
+        civilian |= data["civilian_targeting"].astype(str).str.strip().ne("")
+    table["civilians_targeted"] = civilian.to_numpy().astype(int)
+    keys = ["zone_id"]
+    period_key = None
+    for key in by:
+        if key in PERIODS:
+            table[key] = data["event_date"].dt.to_period(PERIODS[key]).astype(str).to_numpy()
+            period_key = key
+        elif key in data.columns:
+            table[key] = data[key].to_numpy()
+        else:
+            raise UsageError(f"by: {key!r} is neither a period ({', '.join(PERIODS)}) nor a column.")
+        keys.append(key)
+    out = table.groupby(keys, sort=True, observed=True)[["events", "fatalities", "civilians_targeted"]].sum()
+    out = out.reset_index()
+    zone_table = _zone_table(zones).set_index("zone_id")
+    out["zone_name"] = out["zone_id"].map(zone_table["name"] if "name" in zone_table else zone_table.index)
+    out["events_per_km2"] = out["events"] / out["zone_id"].map(zone_table["area_km2"])
+    per = ["zone_id"] + ([period_key] if period_key else [])
+    out["share_of_zone_events"] = out["events"] / out.groupby(per)["events"].transform("sum")
+    return out[["zone_id", "zone_name", *keys[1:], "events", "fatalities", "events_per_km2",
+                "civilians_targeted", "share_of_zone_events"]]
+
+
+def trend_band(current: int, previous: int, *, low_baseline: int = 5) -> tuple[float, str]:
+    """Percent change and its ACLED Trendfinder band (see the module docstring)."""
+    if previous < low_baseline:
+        change = math.nan if previous == 0 else 100.0 * (current - previous) / previous
+        return change, ("new activity" if current >= low_baseline else "low baseline")
+    change = 100.0 * (current - previous) / previous
+    if change > 25:
+        band = "large increase"
+    elif change >= 10:
+        band = "moderate increase"
+    elif change >= -25:
+        band = "limited change"
+    else:
+        band = "large decrease"
+    return change, band
+
+
+def _classify(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
+    labels = np.full(values.shape, "none", dtype=object)
+    positive = values > 0
+    unique = np.unique(values[positive])
+    if unique.size == 0:
+        return labels
+    k = min(k, unique.size, len(CLASS_LABELS))
+    names = CLASS_LABELS[len(CLASS_LABELS) - k:] if k < len(CLASS_LABELS) else CLASS_LABELS
+    if k == 1:
+        labels[positive] = names[0]
+        return labels
+    try:
+        classifier = SCHEMES[scheme.lower()](values[positive], k=k)
+    except KeyError:
+        raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.") from None
+    labels[positive] = np.asarray(names, dtype=object)[np.minimum(classifier.yb, k - 1)]
+    return labels
+
+
+def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, as_of=None,
+         window_days: int = 90, half_life_days: float = 30, weights: dict[str, float] | None = None,
+         scheme: str = "quantiles", k: int = 5, low_baseline: int = 5) -> gpd.GeoDataFrame:
+    """The documented risk index per zone, its class and its trend (see the module docstring).
+
+    Parameters
+    ----------
+    incidents
+        Canonical incidents, assigned or not.
+    zones
+        Area layer (default: the shipped zones).
+    as_of
+        The date the index is computed for (default: the latest incident date).
+    window_days, half_life_days
+        Window length and the half-life of the recency weight, in days.
+    weights
+        Event type → weight (default :data:`DEFAULT_WEIGHTS`; unknown types weigh 0.5).
+    scheme, k
+        mapclassify scheme (``quantiles``, ``fisher_jenks``; case-insensitive) and class count.
+    low_baseline
+        Fewest previous-window events for a percentage trend.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per zone: ``zone_id``, ``name``, ``area_km2``, ``events``, ``fatalities``,
+        ``score``, ``risk_index``, ``risk_class``, ``events_previous``, ``change_pct``, ``trend``,
+        and the zone geometry. ``attrs["katye_method"]`` records the method and parameters.
+
+    """
+    if window_days <= 0 or half_life_days <= 0:
+        raise UsageError("window_days and half_life_days must be positive.")
+    data = _assigned(incidents, zones)
+    as_of = (_timestamp(as_of, what="as_of") if as_of is not None
+             else pd.Timestamp(data["event_date"].max()).normalize())
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    exact = data[data["assignment"] == "exact"]
+    age = (as_of - exact["event_date"]).dt.days.to_numpy()
+    current = (age >= 0) & (age < window_days)
+    previous = (age >= window_days) & (age < 2 * window_days)
+    type_weight = exact["event_type"].map(weights).fillna(0.5).to_numpy(dtype=float)
+    severity = type_weight * (1 + np.log1p(exact["fatalities"].to_numpy(dtype=float)))
+    recency = 0.5 ** (age / half_life_days)
+    frame = pd.DataFrame({"zone_id": exact["zone_id"].to_numpy(), "current": current, "previous": previous,
+                          "weighted": np.where(current, severity * recency, 0.0),
+                          "fatalities": np.where(current, exact["fatalities"].to_numpy(), 0)})
+    grouped = frame.groupby("zone_id").agg(events=("current", "sum"), events_previous=("previous", "sum"),
+                                           score=("weighted", "sum"), fatalities=("fatalities", "sum"))
+    out = _zone_table(zones)
+    keep = [c for c in ("zone_id", "name", "area_km2", "confidence") if c in out.columns]
+    out = out[[*keep, "geometry"]].copy()
+    for column in ("events", "events_previous", "fatalities"):
+        out[column] = out["zone_id"].map(grouped[column]).fillna(0).astype(int)
+    out["score"] = out["zone_id"].map(grouped["score"]).fillna(0.0)
+    out["risk_index"] = out["score"] / out["area_km2"]
+    out["risk_class"] = _classify(out["risk_index"].to_numpy(), scheme, k)
+    bands = [trend_band(c, p, low_baseline=low_baseline) for c, p in zip(out.events, out.events_previous,
+                                                                         strict=True)]
+    out["change_pct"] = [b[0] for b in bands]
+    out["trend"] = [b[1] for b in bands]
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=out.crs)
+    out.attrs["katye_method"] = {
+        "index": "sum over exact incidents in the window of type_weight * (1 + ln(1 + fatalities)) "
+                 "* 0.5 ** (age_days / half_life_days), divided by the zone area in km2",
+        "as_of": str(as_of.date()), "window_days": window_days, "half_life_days": half_life_days,
+        "weights": weights, "scheme": scheme, "k": k, "low_baseline": low_baseline,
+        "trend": "event counts vs the previous window; ACLED Trendfinder bands >+25 / +10..+25 / -25..+10 / <-25 %",
+        "coarse": "geo_precision 2/3 incidents are not in any zone and do not count",
+    }
+    return out
