@@ -1,20 +1,36 @@
-"""Run every side-by-side benchmark and print one table: ``python benchmarks/run.py [--small]``."""
+"""Run every side-by-side benchmark and print the tables: ``python benchmarks/run.py [--small]``.
+
+``--small`` runs 10,000 rows (a quick check that everything works); the default is 1,000,000.
+``--rows N`` sets any size (e.g. 5,000,000 for the assignment benchmark at scale).
+"""
 
 from __future__ import annotations
 
 import argparse
 
+import bench_density
+import bench_hotspots
+import bench_join
 import bench_read
 from common import table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="10,000 rows instead of 1,000,000: a quick check")
+    parser.add_argument("--small", action="store_true", help="10,000 rows: a quick run")
+    parser.add_argument("--rows", type=int, help="rows for every benchmark (default 1,000,000)")
     args = parser.parse_args()
-    rows = 10_000 if args.small else 1_000_000
-    results = bench_read.run(rows, repeat=1 if args.small else 3)
-    print(table(results, ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"]))
+    rows = args.rows or (10_000 if args.small else 1_000_000)
+    repeat = 1 if args.small else 3
+    print("\n== Reading an ACLED-layout CSV ==")
+    print(table(bench_read.run(min(rows, 1_000_000), repeat=repeat),
+                ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"]))
+    print("\n== Assigning incidents to zones ==")
+    print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
+    print("\n== Kernel density ==")
+    print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
+    print("\n== Hot spots ==")
+    print(table(bench_hotspots.run(), ["case", "contender", "seconds"]))
 
 
 if __name__ == "__main__":

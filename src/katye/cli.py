@@ -180,6 +180,7 @@ zone_options = [
 
 
 def with_zone_options(command):
+    """The options of commands that take the user's own zones."""
     for option in reversed(zone_options):
         command = option(command)
     return command

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import Transformer
 from scipy import ndimage
 
 from katye.crs import METRIC_CRS, require_crs
@@ -100,9 +101,11 @@ def density(incidents: gpd.GeoDataFrame, *, bandwidth_m: float = 500, cell_m: fl
     """
     if bandwidth_m <= 0 or cell_m <= 0:
         raise UsageError("bandwidth_m and cell_m must be positive.")
-    require_crs(incidents, what="the incidents")
-    points = incidents.geometry.to_crs(METRIC_CRS).values
-    x, y = shapely.get_x(points), shapely.get_y(points)
+    crs = require_crs(incidents, what="the incidents")
+    # Transform coordinate arrays rather than geometries: same numbers, a fraction of the time.
+    points = np.asarray(incidents.geometry.values)  # the plain object array: no pandas ufunc dispatch
+    to_metric = Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
+    x, y = to_metric.transform(shapely.get_x(points), shapely.get_y(points), inplace=True)
     w = np.ones(len(x)) if weights is None else np.asarray(
         incidents[weights] if isinstance(weights, str) else weights, dtype=float)
     finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)

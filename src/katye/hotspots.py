@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal import weights as lpweights
 
 from katye import geodata
 from katye.errors import UsageError
@@ -18,7 +16,7 @@ LEVELS = ((0.01, "99%"), (0.05, "95%"), (0.10, "90%"))
 
 def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "risk_index",
              permutations: int = 999, seed: int = 0) -> gpd.GeoDataFrame:
-    """Getis-Ord Gi* per zone on Queen contiguity, with classes corrected for false discovery.
+    """Getis-Ord Gi* per zone on contiguity (zones within 1 m touch), with FDR-corrected classes.
 
     Parameters
     ----------
@@ -51,9 +49,16 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     else:
         raise UsageError("values: pass a GeoDataFrame with zone_id (e.g. from katye.risk) or a Series.")
     y = zones["zone_id"].map(series).fillna(0.0).to_numpy(dtype=float)
+    # Imported on use: esda and libpysal pull in scipy.stats and cost over a second at start-up.
+    import esda
+    from libpysal import weights as lpweights
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libpysal warns about islands; Gi* with star=True handles them
-        w = lpweights.Queen.from_dataframe(zones, use_index=False)
+        # Neighbours are zones within a metre of each other: exact Queen contiguity misses zones
+        # whose shared edges differ in the last digits, as hand-made layers often do.
+        w = lpweights.fuzzy_contiguity(zones.to_crs("EPSG:32618"), buffering=True, buffer=1.0,
+                                       predicate="intersects")
         w.transform = "B"
         gi = esda.G_Local(y, w, star=True, permutations=permutations, seed=seed, transform="B")
     z = np.asarray(gi.Zs, dtype=float)
@@ -69,6 +74,6 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     out["gi_z"] = z
     out["p_sim"] = p
     out["hotspot"] = label
-    out.attrs["katye_method"] = {"statistic": "Getis-Ord Gi* (esda.G_Local, star=True)", "weights": "Queen, binary",
+    out.attrs["katye_method"] = {"statistic": "Getis-Ord Gi* (esda.G_Local, star=True)", "weights": "contiguity (zones within 1 m), binary",
                                  "permutations": permutations, "seed": seed, "correction": "FDR (esda.fdr)"}
     return out

@@ -69,7 +69,7 @@ class PolygonIndex:
         # Neighbours too: a boundary may clip a cell's corner between two samples.
         marked = ndimage.binary_dilation(marked, structure=np.ones((3, 3), dtype=bool))
         self.bits = None
-        if len(self.polygons) <= 63:
+        if len(self.polygons) <= 63 and not self._overlapping():
             # For each marked cell, the polygons whose boundary passes within one cell of it.
             bits = np.zeros(self.shape, dtype=np.uint64)
             np.bitwise_or.at(bits, (row, col), np.left_shift(np.uint64(1), owner.astype(np.uint64)))
@@ -85,6 +85,13 @@ class PolygonIndex:
             region_owner = self._query(centre_x, centre_y)
             grid[~marked] = region_owner[regions[~marked] - 1]
         return grid
+
+    def _overlapping(self) -> bool:
+        """True when two polygons share interior: then a nearby boundary does not name every candidate."""
+        left, right = self.tree.query(self.polygons, predicate="intersects")
+        pairs = left < right
+        return bool(shapely.relate_pattern(self.polygons[left[pairs]], self.polygons[right[pairs]],
+                                           "T********").any())
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Index of the polygon covering each (x, y), or -1; NaN coordinates give -1."""
@@ -116,8 +123,8 @@ class PolygonIndex:
                 best[hit] = np.minimum(best[hit], index)
         found = best != np.iinfo(np.int64).max
         result = np.where(found, best, OUTSIDE)
-        # A cell lying wholly inside a polygon whose own boundary is not near (an island or a
-        # hole nearby) has no candidate bit for it: ask the tree about whatever is still unfound.
+        # Polygons do not overlap here, so a hit is the only polygon covering the point. A point
+        # inside a polygon whose own boundary is not near has no candidate: ask the tree.
         rest = np.flatnonzero(~found)
         if rest.size:
             result[rest] = self._query(x[rest], y[rest])

@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -42,8 +41,9 @@ DEFAULT_WEIGHTS = {
     "Strategic developments": 0.2,
     "Protests": 0.1,
 }
-SCHEMES = {"quantiles": mapclassify.Quantiles, "fisher_jenks": mapclassify.FisherJenks,
-           "fisherjenks": mapclassify.FisherJenks, "natural_breaks": mapclassify.NaturalBreaks}
+#: Scheme names (case-insensitive) → mapclassify class names.
+SCHEMES = {"quantiles": "Quantiles", "fisher_jenks": "FisherJenks", "fisherjenks": "FisherJenks",
+           "natural_breaks": "NaturalBreaks"}
 CLASS_LABELS = ("very low", "low", "medium", "high", "very high")
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
@@ -120,7 +120,8 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
     out = table.groupby(keys, sort=True, observed=True)[["events", "fatalities", "civilians_targeted"]].sum()
     out = out.reset_index()
     zone_table = _zone_table(zones).set_index("zone_id")
-    out["zone_name"] = out["zone_id"].map(zone_table["name"] if "name" in zone_table else zone_table.index)
+    names = zone_table["name"] if "name" in zone_table.columns else pd.Series(zone_table.index, zone_table.index)
+    out["zone_name"] = out["zone_id"].map(names)
     out["events_per_km2"] = out["events"] / out["zone_id"].map(zone_table["area_km2"])
     per = ["zone_id"] + ([period_key] if period_key else [])
     out["share_of_zone_events"] = out["events"] / out.groupby(per)["events"].transform("sum")
@@ -156,10 +157,11 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
     if k == 1:
         labels[positive] = names[0]
         return labels
-    try:
-        classifier = SCHEMES[scheme.lower()](values[positive], k=k)
-    except KeyError:
-        raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.") from None
+    if scheme.lower() not in SCHEMES:
+        raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.")
+    import mapclassify  # imported on use: it pulls in scipy.stats, about a second at start-up
+
+    classifier = getattr(mapclassify, SCHEMES[scheme.lower()])(values[positive], k=k)
     labels[positive] = np.asarray(names, dtype=object)[np.minimum(classifier.yb, k - 1)]
     return labels
 

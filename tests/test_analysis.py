@@ -1,0 +1,188 @@
+"""Risk, trend, hot spots, density, control and summaries, checked against hand computations."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import katye
+from katye.risk import trend_band
+
+
+def grid_zones(n: int = 3, size_deg: float = 0.01) -> gpd.GeoDataFrame:
+    """An n x n lattice of squares near Port-au-Prince, ids z00 … z22 (row, column)."""
+    zones = []
+    for r in range(n):
+        for c in range(n):
+            x0, y0 = -72.34 + c * size_deg, 18.53 + r * size_deg
+            zones.append({"zone_id": f"z{r}{c}", "name": f"Z{r}{c}", "geometry": shapely.box(x0, y0, x0 + size_deg,
+                                                                                           y0 + size_deg)})
+    return gpd.GeoDataFrame(zones, crs=4326)
+
+
+def events(rows) -> gpd.GeoDataFrame:
+    """rows: (zone centre lon, lat, date, event_type, fatalities, actor1, actor2)."""
+    frame = pd.DataFrame(rows, columns=["lon", "lat", "event_date", "event_type", "fatalities", "actor1", "actor2"])
+    frame["event_date"] = pd.to_datetime(frame["event_date"])
+    frame["geo_precision"] = 1
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.lon, frame.lat), crs=4326)
+
+
+def centre(zones, zone_id):
+    point = zones.set_index("zone_id").loc[zone_id, "geometry"].centroid
+    return point.x, point.y
+
+
+def test_risk_index_by_hand():
+    zones = grid_zones()
+    x, y = centre(zones, "z11")
+    rows = [(x, y, "2024-11-30", "Battles", 1, "Gang A", ""),
+            (x, y, "2024-10-31", "Battles", 1, "Gang A", ""),  # 30 days old: half weight
+            (x, y, "2024-11-30", "Protests", 0, "Protesters (Haiti)", ""),
+            (x, y, "2024-08-01", "Battles", 5, "Gang A", "")]  # 121 days old: outside a 90-day window
+    result = katye.risk(events(rows), zones, as_of="2024-11-30", window_days=90, half_life_days=30)
+    row = result.set_index("zone_id").loc["z11"]
+    expected_score = (1 + math.log(2)) * 1.0 + (1 + math.log(2)) * 0.5 + 0.1 * 1.0
+    assert row["score"] == pytest.approx(expected_score)
+    assert row["risk_index"] == pytest.approx(expected_score / row["area_km2"])
+    assert row["events"] == 3 and row["fatalities"] == 2 and row["events_previous"] == 1
+    assert row["risk_class"] != "none"
+    assert set(result.drop(index=result.index[result.zone_id == "z11"]).risk_class) == {"none"}
+    assert result.attrs["katye_method"]["half_life_days"] == 30
+
+
+@pytest.mark.parametrize(("current", "previous", "band"), [
+    (13, 10, "large increase"), (12, 10, "moderate increase"), (11, 10, "moderate increase"),
+    (10, 10, "limited change"), (8, 10, "limited change"), (7, 10, "large decrease"),
+    (3, 2, "low baseline"), (6, 0, "new activity"), (0, 0, "low baseline"),
+])
+def test_trendfinder_bands(current, previous, band):
+    assert trend_band(current, previous, low_baseline=5)[1] == band
+
+
+def test_risk_classes_use_mapclassify_schemes_case_insensitively():
+    zones = grid_zones()
+    rows = []
+    for i, zone_id in enumerate(sorted(zones.zone_id)):
+        x, y = centre(zones, zone_id)
+        rows += [(x, y, "2024-11-30", "Battles", 0, "G", "")] * (i + 1)
+    for scheme in ("quantiles", "Fisher_Jenks"):
+        result = katye.risk(events(rows), zones, as_of="2024-11-30", scheme=scheme)
+        ordered = result.sort_values("risk_index").risk_class.tolist()
+        assert ordered[0] == "very low" and ordered[-1] == "very high"
+    with pytest.raises(katye.UsageError, match="scheme='equal'"):
+        katye.risk(events(rows), zones, as_of="2024-11-30", scheme="equal")
+
+
+def test_getis_ord_gi_star_matches_the_formula():
+    zones = grid_zones()
+    values = pd.Series([9.0, 8.0, 1.0, 7.0, 1.0, 0.0, 1.0, 0.0, 0.0],
+                       index=["z00", "z01", "z02", "z10", "z11", "z12", "z20", "z21", "z22"])
+    result = katye.hotspots(values, zones, permutations=99, seed=1).set_index("zone_id")
+    # Gi* by hand, Queen neighbours plus self, binary weights.
+    x = values.reindex(sorted(values.index)).to_numpy()
+    n, mean, s = len(x), x.mean(), math.sqrt((x ** 2).mean() - x.mean() ** 2)
+    neighbours = {"z00": ["z00", "z01", "z10", "z11"], "z22": ["z22", "z21", "z12", "z11"]}
+    for zone_id, members in neighbours.items():
+        w = len(members)
+        total = values[members].sum()
+        z = (total - mean * w) / (s * math.sqrt((n * w - w ** 2) / (n - 1)))
+        assert result.loc[zone_id, "gi_z"] == pytest.approx(z)
+    assert result.loc["z00", "gi_z"] > 0 > result.loc["z22", "gi_z"]
+    again = katye.hotspots(values, zones, permutations=99, seed=1).set_index("zone_id")
+    assert again.p_sim.equals(result.p_sim)  # fixed seed, same pseudo p-values
+
+
+def test_hot_spot_classes_are_fdr_corrected():
+    zones = grid_zones(6)
+    values = pd.Series(0.0, index=zones.zone_id)
+    values[[f"z{r}{c}" for r in range(3) for c in range(3)]] = 50.0
+    result = katye.hotspots(values, zones, permutations=999, seed=0).set_index("zone_id")
+    assert result.loc["z11", "hotspot"].startswith("hot")
+    assert set(result.hotspot) <= {"hot 99%", "hot 95%", "hot 90%", "cold 99%", "cold 95%", "cold 90%",
+                                   "not significant"}
+
+
+def test_density_keeps_all_the_mass_and_places_it():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    surface = katye.density(sample, bandwidth_m=500, cell_m=100)
+    assert surface.mass() == pytest.approx(len(sample), rel=0.005)
+    weighted = katye.density(sample, weights="fatalities")
+    assert weighted.mass() == pytest.approx(sample.fatalities.sum(), rel=0.005)
+    row, col = np.unravel_index(np.argmax(surface.values), surface.values.shape)
+    a, _, c, _, e, f = surface.transform
+    peak = gpd.GeoSeries([shapely.Point(c + (col + 0.5) * a, f + (row + 0.5) * e)], crs=32618).to_crs(4326)
+    assert katye.geodata.communes().covers(peak.iloc[0]).any()
+
+
+def test_density_saves_with_its_transform(tmp_path):
+    one = events([(-72.3, 18.55, "2024-01-01", "Battles", 0, "G", "")])
+    surface = katye.density(one, bandwidth_m=200, cell_m=50)
+    path = surface.save(tmp_path / "kde.npz")
+    saved = np.load(path)
+    assert np.allclose(saved["values"], surface.values) and tuple(saved["transform"]) == surface.transform
+    assert str(saved["crs"]) == "EPSG:32618"
+
+
+def test_control_table_is_checked_with_line_numbers(tmp_path):
+    path = tmp_path / "control.csv"
+    path.write_text("zone_id,as_of,status,actor,source,confidence,note\n"
+                    "solino,2024-01-01,state,PNH,me,high,\n"
+                    "nowhere,2024-01-01,gang,X,me,low,\n"
+                    "solino,2024-10-20,occupied,X,me,low,\n"
+                    "airport,someday,international,MSS,me,low,\n", encoding="utf-8")
+    with pytest.raises(katye.InputError) as error:
+        katye.read_control(path)
+    message = str(error.value)
+    assert "unknown zone_id (nowhere) at line 3" in message
+    assert "status must be one of state, contested, gang, international, unknown at line 4" in message
+    assert "as_of must be a date (YYYY-MM-DD) at line 5" in message
+
+
+def test_control_snapshot_takes_the_latest_row_on_or_before_the_date():
+    table = katye.read_control(katye.samples.path("control"))
+    assert table["note"].str.startswith("ILLUSTRATIVE").all()
+    before = katye.control_as_of(table, "2024-10-19").set_index("zone_id")
+    after = katye.control_as_of(table, "2024-10-20").set_index("zone_id")
+    assert before.loc["solino", "status"] == "state" and after.loc["solino", "status"] == "contested"
+    assert "mss-base" not in katye.control_as_of(table, "2024-06-30").zone_id.tolist()
+
+
+def test_inferred_control_and_disagreement():
+    zones = grid_zones()
+    a, b, c = centre(zones, "z00"), centre(zones, "z01"), centre(zones, "z02")
+    rows = ([(*a, "2024-11-01", "Battles", 0, "Gang A", "Police Forces of Haiti (2017-)")] * 8
+            + [(*a, "2024-11-02", "Violence against civilians", 1, "Gang B", "Civilians (Haiti)")] * 2
+            + [(*b, "2024-11-01", "Battles", 0, "Gang A", "Police Forces of Haiti (2017-)")] * 3
+            + [(*b, "2024-11-01", "Battles", 0, "Gang B", "")] * 3
+            + [(*c, "2024-11-01", "Battles", 0, "Gang C", "")] * 2)
+    declared = pd.DataFrame({"zone_id": ["z00", "z01"], "as_of": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+                             "status": ["state", "contested"], "actor": ["PNH", ""], "source": "me",
+                             "confidence": "low", "note": ""})
+    result = katye.infer_control(events(rows), zones, as_of="2024-11-30", declared=declared).set_index("zone_id")
+    assert result.loc["z00", "leading_actor"] == "Gang A" and result.loc["z00", "leading_share"] == 0.8
+    assert result.loc["z00", "inferred_status"] == "gang" and result.loc["z00", "disagrees"]
+    assert result.loc["z01", "inferred_status"] == "contested" and not result.loc["z01", "disagrees"]
+    assert result.loc["z02", "inferred_status"] == "unknown"  # 2 events: fewer than min_events
+    assert result.loc["z00", "inferred_confidence"] == "medium"
+
+
+def test_summarize_by_month_and_type():
+    zones = grid_zones()
+    x, y = centre(zones, "z11")
+    rows = [(x, y, "2024-10-03", "Battles", 2, "G", ""), (x, y, "2024-10-20", "Violence against civilians", 1, "G",
+                                                          "Civilians (Haiti)"),
+            (x, y, "2024-11-05", "Battles", 0, "G", ""), (x, y, "2023-01-01", "Battles", 9, "G", "")]
+    table = katye.summarize(events(rows), zones, by=("month", "event_type"), start="2024-01-01")
+    october = table[table.month == "2024-10"].set_index("event_type")
+    assert october.loc["Battles", "events"] == 1 and october.loc["Battles", "fatalities"] == 2
+    assert october.loc["Violence against civilians", "civilians_targeted"] == 1
+    assert october["share_of_zone_events"].sum() == pytest.approx(1.0)
+    area = zones.to_crs(32618).set_index("zone_id").area.loc["z11"] / 1e6
+    assert october.loc["Battles", "events_per_km2"] == pytest.approx(1 / area)
+    assert "2023-01" not in set(table.month)

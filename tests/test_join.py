@@ -1,0 +1,172 @@
+"""Incidents to zones: edges, vertices, holes, outside, any CRS, and the same answer as brute force."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import katye
+from katye.join import PolygonIndex
+
+# Three 0.01-degree squares in a row near Solino; c has a square hole in its middle.
+A = shapely.box(-72.33, 18.54, -72.32, 18.55)
+B = shapely.box(-72.32, 18.54, -72.31, 18.55)
+C = shapely.Polygon(shapely.box(-72.31, 18.54, -72.30, 18.55).exterior.coords,
+                    [shapely.box(-72.306, 18.544, -72.304, 18.546).exterior.coords])
+
+
+def squares(crs=4326) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame({"zone_id": ["b", "c", "a"], "name": ["Bee", "Sea", "Ay"]},
+                             geometry=[B, C, A], crs=4326)
+    return frame.to_crs(crs)
+
+
+def incidents(points, crs=4326, precision=1) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame({"event_id": [f"e{i}" for i in range(len(points))], "geo_precision": precision},
+                             geometry=[shapely.Point(p) for p in points], crs=4326)
+    return frame.to_crs(crs)
+
+
+CASES = {
+    "inside a": ((-72.325, 18.545), "a", "exact"),
+    "shared edge a|b goes to a": ((-72.32, 18.545), "a", "exact"),
+    "shared vertex a|b goes to a": ((-72.32, 18.55), "a", "exact"),
+    "edge b|c goes to b": ((-72.31, 18.541), "b", "exact"),
+    "in the hole of c": ((-72.305, 18.545), "", "outside"),
+    "on the hole's edge": ((-72.306, 18.545), "c", "exact"),
+    "outer edge of c": ((-72.30, 18.545), "c", "exact"),
+    "outside to the east": ((-72.29, 18.545), "", "outside"),
+}
+
+
+def test_hand_built_cases():
+    points = [case[0] for case in CASES.values()]
+    result = katye.assign(incidents(points), squares())
+    for (name, (_, zone, kind)), row in zip(CASES.items(), result.itertuples(), strict=True):
+        assert (row.zone_id, row.assignment) == (zone, kind), name
+    names = dict(zip(result.zone_id, result.zone_name, strict=True))
+    assert names["a"] == "Ay" and names["c"] == "Sea"
+
+
+def test_same_assignments_whatever_the_crs():
+    # Reprojection moves a point on an edge by a hair to one side or the other: test the others.
+    points = [case[0] for name, case in CASES.items() if "edge" not in name and "vertex" not in name]
+    reference = katye.assign(incidents(points), squares())
+    for zone_crs, point_crs in ((32618, 4326), (3857, 32618), (32618, 3857)):
+        shifted = katye.assign(incidents(points, crs=point_crs), squares(crs=zone_crs))
+        assert list(shifted.zone_id) == list(reference.zone_id)
+        assert shifted.crs.to_epsg() == point_crs  # the caller's CRS is kept
+
+
+def test_outside_points_get_their_distance_in_metres():
+    # 0.01 degree of longitude east of c at 18.545 N is about 1,054 m.
+    result = katye.assign(incidents([(-72.29, 18.545), (-72.305, 18.545)]), squares())
+    assert result.distance_m.iloc[0] == pytest.approx(1054, rel=0.01)
+    assert result.distance_m.iloc[1] == pytest.approx(105, rel=0.02)  # from the hole to its edge
+
+
+def test_coarse_incidents_keep_section_and_commune_not_a_zone():
+    solino = (-72.32186, 18.54961)
+    result = katye.assign(incidents([solino, solino, solino]).assign(geo_precision=[1, 2, 3]))
+    assert list(result.assignment) == ["exact", "coarse", "coarse"]
+    assert list(result.zone_id) == ["solino", "", ""]
+    assert list(result.section_pcode) == ["HT0111-01", "HT0111-01", ""]
+    assert list(result.commune_pcode) == ["HT0111"] * 3
+    assert np.isnan(result.distance_m.iloc[1])
+
+
+def test_the_callers_frame_is_not_changed():
+    frame = incidents([(-72.325, 18.545)])
+    before = frame.copy()
+    katye.assign(frame, squares())
+    assert frame.equals(before) and "zone_id" not in frame.columns
+
+
+def test_missing_crs_and_wrong_inputs_are_clear():
+    frame = incidents([(-72.325, 18.545)]).set_crs(None, allow_override=True)
+    with pytest.raises(katye.CRSError, match="no coordinate reference system"):
+        katye.assign(frame, squares())
+    with pytest.raises(katye.InputError, match="zone_id"):
+        katye.assign(incidents([(-72.325, 18.545)]), squares().rename(columns={"zone_id": "code"}))
+
+
+def test_shipped_zones_against_sjoin_on_the_sample():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    result = katye.assign(sample.assign(geo_precision=1))
+    zones = katye.geodata.zones()
+    joined = gpd.sjoin(sample[["geometry"]], zones[["zone_id", "geometry"]], predicate="within", how="left")
+    expected = joined.groupby(level=0)["zone_id"].first().fillna("")
+    assert (result.zone_id == expected).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    boxes=st.lists(st.tuples(st.floats(0, 9), st.floats(0, 9), st.floats(0.2, 4), st.floats(0.2, 4)),
+                   min_size=1, max_size=8),
+    seed=st.integers(0, 10_000),
+    cells=st.sampled_from([4, 16, 64]),
+)
+def test_fast_lookup_equals_brute_force_covers(boxes, seed, cells):
+    polygons = [shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes]
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 14, 400)
+    y = rng.uniform(-1, 14, 400)
+    # Points exactly on edges and corners too, where ties must go to the first polygon.
+    corners = shapely.get_coordinates(shapely.boundary(polygons))
+    x = np.concatenate([x, corners[:, 0], np.round(x[:50])])
+    y = np.concatenate([y, corners[:, 1], np.round(y[:50])])
+    fast = PolygonIndex(polygons, cells=cells).lookup(x, y)
+    brute = np.full(x.size, -1)
+    for i in range(len(polygons) - 1, -1, -1):
+        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
+    assert (fast == brute).all()
+
+
+def test_near_sites_measures_metres_in_utm():
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs(4326, 32618, always_xy=True)
+    to_lonlat = Transformer.from_crs(32618, 4326, always_xy=True)
+    ax, ay = to_utm.transform(-72.292549, 18.58005)  # the airport site
+    points = [to_lonlat.transform(ax + 1500, ay), to_lonlat.transform(ax, ay - 4000)]
+    result = katye.near_sites(incidents(points), radii_m=(1000, 2000, 5000))
+    assert result.dist_airport_m.tolist() == pytest.approx([1500, 4000], abs=0.01)
+    assert result.within_airport_2000m.tolist() == [True, False]
+    assert result.within_airport_5000m.tolist() == [True, True]
+    assert "dist_mss_base_m" in result.columns and "dist_us_embassy_m" in result.columns
+    with pytest.raises(katye.UsageError, match="no site nowhere"):
+        katye.near_sites(incidents(points), site_ids=["nowhere"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    xs=st.lists(st.floats(0.5, 9.5), min_size=1, max_size=5, unique=True),
+    ys=st.lists(st.floats(0.5, 9.5), min_size=1, max_size=5, unique=True),
+    holes=st.booleans(),
+    seed=st.integers(0, 10_000),
+    cells=st.sampled_from([4, 16, 64, 256]),
+)
+def test_fast_lookup_on_tilings_equals_brute_force(xs, ys, holes, seed, cells):
+    # A tiling like the shipped zones: no overlaps, shared edges, optionally holes.
+    cuts_x, cuts_y = [0.0, *sorted(xs), 10.0], [0.0, *sorted(ys), 10.0]
+    polygons = []
+    for x0, x1 in zip(cuts_x, cuts_x[1:]):
+        for y0, y1 in zip(cuts_y, cuts_y[1:]):
+            cell = shapely.box(x0, y0, x1, y1)
+            if holes and (x1 - x0) > 0.4 and (y1 - y0) > 0.4:
+                cell = cell.difference(shapely.box(x0 + 0.1, y0 + 0.1, x0 + 0.3, y0 + 0.3))
+            polygons.append(cell)
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.uniform(-1, 11, 500), shapely.get_coordinates(shapely.boundary(polygons))[:, 0]])
+    y = np.concatenate([rng.uniform(-1, 11, 500), shapely.get_coordinates(shapely.boundary(polygons))[:, 1]])
+    index = PolygonIndex(polygons, cells=cells)
+    assert index.bits is not None  # the candidate fast path is the one under test
+    fast = index.lookup(x, y)
+    brute = np.full(x.size, -1)
+    for i in range(len(polygons) - 1, -1, -1):
+        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
+    assert (fast == brute).all()
