@@ -64,9 +64,9 @@ def run(rows: int, repeat: int = 3) -> list[dict]:
     out += compare("uniform random points", ux, uy, zones, repeat)
     start = time.perf_counter()
     katye.assign(incidents.iloc[:rows])
+    elapsed = round(time.perf_counter() - start, 3)
     out.append({"case": f"katye.assign end to end, {min(rows, len(incidents)):,} incidents",
-                "contender": "zones + sections + communes + distances", "seconds": round(time.perf_counter() - start, 3),
-                "speedup_vs_sjoin": ""})
+                "contender": "zones + sections + communes + distances", "seconds": elapsed, "speedup_vs_sjoin": ""})
     return out
 
 

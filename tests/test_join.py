@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -154,8 +156,8 @@ def test_fast_lookup_on_tilings_equals_brute_force(xs, ys, holes, seed, cells):
     # A tiling like the shipped zones: no overlaps, shared edges, optionally holes.
     cuts_x, cuts_y = [0.0, *sorted(xs), 10.0], [0.0, *sorted(ys), 10.0]
     polygons = []
-    for x0, x1 in zip(cuts_x, cuts_x[1:]):
-        for y0, y1 in zip(cuts_y, cuts_y[1:]):
+    for x0, x1 in itertools.pairwise(cuts_x):
+        for y0, y1 in itertools.pairwise(cuts_y):
             cell = shapely.box(x0, y0, x1, y1)
             if holes and (x1 - x0) > 0.4 and (y1 - y0) > 0.4:
                 cell = cell.difference(shapely.box(x0 + 0.1, y0 + 0.1, x0 + 0.3, y0 + 0.3))

@@ -74,6 +74,9 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     out["gi_z"] = z
     out["p_sim"] = p
     out["hotspot"] = label
-    out.attrs["katye_method"] = {"statistic": "Getis-Ord Gi* (esda.G_Local, star=True)", "weights": "contiguity (zones within 1 m), binary",
-                                 "permutations": permutations, "seed": seed, "correction": "FDR (esda.fdr)"}
+    out.attrs["katye_method"] = {
+        "statistic": "Getis-Ord Gi* (esda.G_Local, star=True)",
+        "weights": "contiguity (zones within 1 m), binary",
+        "permutations": permutations, "seed": seed, "correction": "FDR (esda.fdr)",
+    }
     return out
