@@ -172,3 +172,10 @@ def test_fast_lookup_on_tilings_equals_brute_force(xs, ys, holes, seed, cells):
     for i in range(len(polygons) - 1, -1, -1):
         brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
     assert (fast == brute).all()
+
+
+def test_points_far_away_or_nan_are_outside():
+    index = PolygonIndex([A, B, C])
+    x = np.array([np.nan, -200.0, 500.0, -72.325, np.inf])
+    y = np.array([18.545, 18.545, 95.0, np.nan, 18.545])
+    assert index.lookup(x, y).tolist() == [-1, -1, -1, -1, -1]

@@ -77,9 +77,11 @@ class PolygonIndex:
         regions, count = ndimage.label(~marked)
         grid = np.full(self.shape, BOUNDARY, dtype=np.int32)
         if count:
-            labels, first = np.unique(regions.ravel(), return_index=True)
-            first = first[labels > 0]
-            rows, cols = np.divmod(first, self.shape[1])
+            # One cell of each region (any will do): scatter cell numbers by label, some write wins.
+            flat = regions.ravel()
+            some = np.zeros(count + 1, dtype=np.int64)
+            some[flat] = np.arange(flat.size)
+            rows, cols = np.divmod(some[1:], self.shape[1])
             centre_x = self.origin[0] + (cols + 0.5) * self.size
             centre_y = self.origin[1] + (rows + 0.5) * self.size
             region_owner = self._query(centre_x, centre_y)
@@ -97,18 +99,18 @@ class PolygonIndex:
         """Index of the polygon covering each (x, y), or -1; NaN coordinates give -1."""
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
-        out = np.full(x.shape, OUTSIDE, dtype=np.int64)
+        rows_n, cols_n = self.shape
+        # Points beyond the grid are clamped onto its one-cell margin, which no polygon owns: they
+        # come out -1 there, or go to the exact test. NaN lands there too and fails that test.
         with np.errstate(invalid="ignore"):
-            fx = np.floor((x - self.origin[0]) / self.size)
-            fy = np.floor((y - self.origin[1]) / self.size)
-            valid = (fx >= 0) & (fy >= 0) & (fx < self.shape[1]) & (fy < self.shape[0])
-        where = np.flatnonzero(valid)
-        rows, cols = fy[where].astype(np.int64), fx[where].astype(np.int64)
-        found = self.grid[rows, cols]
-        out[where] = found
-        edge = found == BOUNDARY
-        if edge.any():
-            out[where[edge]] = self._exact(x[where[edge]], y[where[edge]], rows[edge], cols[edge])
+            col = np.clip((x - self.origin[0]) / self.size, -1, cols_n).astype(np.int64)
+            row = np.clip((y - self.origin[1]) / self.size, -1, rows_n).astype(np.int64)
+        np.clip(col, 0, cols_n - 1, out=col)
+        np.clip(row, 0, rows_n - 1, out=row)
+        out = self.grid[row, col].astype(np.int64)
+        edge = np.flatnonzero(out == BOUNDARY)
+        if edge.size:
+            out[edge] = self._exact(x[edge], y[edge], row[edge], col[edge])
         return out
 
     def _exact(self, x, y, rows, cols) -> np.ndarray:
