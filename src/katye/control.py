@@ -20,7 +20,7 @@ import pandas as pd
 
 from katye import geodata
 from katye.errors import InputError, UsageError, at_rows
-from katye.risk import _assigned, _timestamp
+from katye.risk import _assigned, _timestamp, _window_end
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
@@ -138,8 +138,7 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     if not 0.5 <= dominance <= 1:
         raise UsageError("dominance must be between 0.5 and 1.")
     data = _assigned(incidents, zones)
-    when = (_timestamp(as_of, what="as_of") if as_of is not None
-            else pd.Timestamp(data["event_date"].max()).normalize())
+    when = _window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
     window = data[(data["assignment"] == "exact") & (age >= 0) & (age < window_days)]
     zone_ids = sorted((geodata.zones() if zones is None else zones)["zone_id"].astype(str))

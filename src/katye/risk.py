@@ -24,6 +24,7 @@ window holds fewer than ``low_baseline`` events a percentage means little, so th
 from __future__ import annotations
 
 import math
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +69,13 @@ def _timestamp(value, *, what: str) -> pd.Timestamp:
         return pd.Timestamp(value).normalize()
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{what}: {value!r} is not a date; use YYYY-MM-DD.") from exc
+
+
+def _window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
+    """``as_of`` as a day, or the latest incident's day when it is not given."""
+    if as_of is not None:
+        return _timestamp(as_of, what="as_of")
+    return pd.Timestamp(data["event_date"].max()).normalize()
 
 
 def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
@@ -161,7 +169,10 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
         raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.")
     import mapclassify  # imported on use: it pulls in scipy.stats, about a second at start-up
 
-    classifier = getattr(mapclassify, SCHEMES[scheme.lower()])(values[positive], k=k)
+    with warnings.catch_warnings():
+        # Fisher-Jenks says it would be faster with numba; on a few dozen zones it does not matter.
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        classifier = getattr(mapclassify, SCHEMES[scheme.lower()])(values[positive], k=k)
     labels[positive] = np.asarray(names, dtype=object)[np.minimum(classifier.yb, k - 1)]
     return labels
 
@@ -199,8 +210,7 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     if window_days <= 0 or half_life_days <= 0:
         raise UsageError("window_days and half_life_days must be positive.")
     data = _assigned(incidents, zones)
-    as_of = (_timestamp(as_of, what="as_of") if as_of is not None
-             else pd.Timestamp(data["event_date"].max()).normalize())
+    as_of = _window_end(data, as_of)
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     exact = data[data["assignment"] == "exact"]
     age = (as_of - exact["event_date"]).dt.days.to_numpy()
