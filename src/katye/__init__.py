@@ -18,6 +18,15 @@ from katye.incidents import IncidentRead, ReadReport, read_incidents
 from katye.join import assign, near_sites
 from katye.risk import risk, summarize
 
+
+def __getattr__(name: str):
+    # The map functions import folium and matplotlib; load them only when asked for.
+    if name in ("make_map", "save_map", "render_static"):
+        from katye import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module 'katye' has no attribute {name!r}")
+
 try:
     __version__ = version("katye")
 except PackageNotFoundError:  # running from a source tree that was never installed
@@ -40,6 +49,7 @@ __all__ = [
     "geodata",
     "hotspots",
     "infer_control",
+    "make_map",
     "near_sites",
     "read_control",
     "read_incidents",

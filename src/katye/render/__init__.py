@@ -1,0 +1,5 @@
+"""Maps: self-contained HTML (Leaflet, inlined) and static images. The only package that imports folium."""
+
+from katye.render.html import make_map, save_map
+
+__all__ = ["make_map", "save_map"]

@@ -1,0 +1,481 @@
+"""The HTML map: one folium.Map whose layers katye's own small runtime draws from a JSON payload.
+
+Why not folium's layer classes: folium links its scripts from CDNs, gives elements random ids,
+and puts data strings into HTML and JavaScript unescaped. Here the map is a folium.Map (so it
+displays in a notebook and saves like any other), but every script and stylesheet is inlined
+from installed packages, element ids are fixed, and all data travels as one JSON document that
+the runtime reads and puts on the page as text only.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+from pyproj import Transformer
+from scipy import ndimage
+
+from katye import geodata
+from katye.control import control_as_of, infer_control, read_control
+from katye.density import density as kde
+from katye.errors import UsageError
+from katye.hotspots import hotspots as gi_star
+from katye.join import assign
+from katye.output import atomic_path
+from katye.render import assets
+from katye.render.labels import labels as label_set
+from katye.risk import _timestamp, risk
+
+STATUS_COLORS = {"state": "#2166ac", "contested": "#fc8d59", "gang": "#b2182b", "international": "#1b7837",
+                 "unknown": "#bdbdbd"}
+RISK_COLORS = {"very low": "#fee5d9", "low": "#fcae91", "medium": "#fb6a4a", "high": "#de2d26",
+               "very high": "#a50f15", "none": "#f7f7f7"}
+HOTSPOT_COLORS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7", "cold 90%": "#d1e5f0",
+                  "cold 95%": "#67a9cf", "cold 99%": "#2166ac"}
+TYPE_COLORS = ["#e41a1c", "#984ea3", "#ff7f00", "#377eb8", "#4daf4a", "#a65628", "#f781bf", "#999999",
+               "#66c2a5", "#e6ab02"]
+TREND_ARROWS = {"large increase": "↑↑", "moderate increase": "↑", "limited change": "→", "large decrease": "↓",
+                "low baseline": "·", "new activity": "new"}
+KEY_SITES = {"airport": (1000, 2000, 5000), "mss-base": (1000, 2000, 5000), "us-embassy": (1000, 2000)}
+SHOWN_SITE_KINDS = {"airport", "security_base", "site", "neighbourhood", "town_centre", "village"}
+TILES = {
+    "osm": ("OpenStreetMap", "© OpenStreetMap contributors (ODbL)"),
+    "cartodb": ("CartoDB positron", "© OpenStreetMap contributors, © CARTO"),
+}
+
+
+class KatyeMap(folium.Map):
+    """A folium.Map that links nothing from a CDN: katye inlines what the page needs."""
+
+    default_js: list = []
+    default_css: list = []
+
+
+class _Payload(MacroElement):
+    """Inline assets in the head, the data as a JSON script block, and the call that draws it."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}
+{% macro html(this, kwargs) %}<script type="application/json" id="katye-data">{{ this.payload }}</script>{% endmacro %}
+{% macro script(this, kwargs) %}
+katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("katye-data").textContent));
+{% endmacro %}
+""")
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "KatyePayload"
+        self.payload = safe_json(payload)
+        self.head = "\n".join([
+            assets.style(assets.leaflet_css()), assets.style(assets.katye_css()),
+            assets.script(assets.leaflet_js()), assets.script(assets.katye_js()),
+        ])
+
+
+def safe_json(value) -> str:
+    """JSON that can sit inside a <script> element: ``<``, ``>``, ``&`` and line separators escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _geometry(geom, digits: int = 5) -> dict:
+    mapped = shapely.geometry.mapping(shapely.set_precision(geom, 10 ** -digits))
+
+    def rounded(value):
+        if isinstance(value, float):
+            return round(value, digits)
+        return [rounded(v) for v in value]
+
+    return {"type": mapped["type"], "coordinates": rounded(mapped["coordinates"])}
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _fix_ids(element, counter=None) -> None:
+    """Replace folium's random element ids with sequential ones: same map, same bytes."""
+    counter = counter if counter is not None else iter(range(10**9))
+    element._id = f"katye{next(counter)}"
+    for child in element._children.values():
+        _fix_ids(child, counter)
+
+
+def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of) -> list[dict]:
+    features = []
+    for zone in zones.itertuples(index=False):
+        features.append({"geometry": _geometry(zone.geometry), "title": zone.name,
+                         "rows": [[a, _text(b)] for a, b in rows_of(zone)], **style_of(zone)})
+    return features
+
+
+def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_points: int) -> dict:
+    types = sorted(incidents["event_type"].astype(str).unique())
+    type_index = {t: i for i, t in enumerate(types)}
+    colors = [TYPE_COLORS[i % len(TYPE_COLORS)] for i in range(len(types))]
+    lon = incidents.geometry.x.to_numpy()
+    lat = incidents.geometry.y.to_numpy()
+    origin = [round(float(np.floor(lon.min() * 100) / 100), 2), round(float(np.floor(lat.min() * 100) / 100), 2)] \
+        if len(incidents) else [-72.5, 18.4]
+    month_of = incidents["event_date"].dt.strftime("%Y-%m").map({m: i for i, m in enumerate(months)})
+    type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
+    fatalities = incidents["fatalities"].to_numpy().astype(int)
+    coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
+    common = {"origin": origin, "types": types, "colors": colors}
+    if len(incidents) <= max_points:
+        tables = {}
+
+        def table(column: str, name: str):
+            values = incidents[column].astype(str).fillna("") if column in incidents.columns else \
+                pd.Series([""] * len(incidents))
+            uniques = sorted(values.unique())
+            tables[name] = uniques
+            lookup = {v: i for i, v in enumerate(uniques)}
+            return values.map(lookup).astype(int).tolist()
+
+        actor1 = table("actor1", "actors_1")
+        actor2 = table("actor2", "actors_2")
+        actors = sorted(set(tables["actors_1"]) | set(tables["actors_2"]))
+        index = {a: i for i, a in enumerate(actors)}
+        actor1 = [index[tables["actors_1"][i]] for i in actor1]
+        actor2 = [index[tables["actors_2"][i]] if tables["actors_2"][i] else -1 for i in actor2]
+        location = table("location", "locations")
+        source = table("source", "sources")
+        return {**common, "mode": "points",
+                "lon": np.round((lon - origin[0]) * 1e5).astype(int).tolist(),
+                "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
+                "type": type_codes.tolist(), "fatalities": fatalities.tolist(), "month": month_of.tolist(),
+                "coarse": coarse.tolist(), "ids": incidents["event_id"].astype(str).tolist(),
+                "dates": incidents["event_date"].dt.strftime("%Y-%m-%d").tolist(),
+                "actor1": actor1, "actor2": actor2, "location": location, "source": source,
+                "notes": incidents["notes"].astype(str).tolist() if "notes" in incidents.columns else None,
+                "text": {"actors": actors, "locations": tables["locations"], "sources": tables["sources"]}}
+    # Too many to draw one by one: squares of about 110 m with counts by type and by month.
+    cell = 100  # in 1e-5 degrees
+    cx = (np.floor((lon - origin[0]) * 1e5 / cell) * cell).astype(np.int64)
+    cy = (np.floor((lat - origin[1]) * 1e5 / cell) * cell).astype(np.int64)
+    frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "month": month_of.to_numpy(),
+                          "fatalities": fatalities})
+    totals = frame.groupby(["cx", "cy"]).agg(n=("type", "size"), f=("fatalities", "sum"))
+    by_type = frame.groupby(["cx", "cy", "type"]).size().unstack(fill_value=0).reindex(
+        columns=range(len(types)), fill_value=0)
+    by_month = frame.groupby(["cx", "cy", "month"]).size()
+    month_lists: dict = {}
+    for (x, y, m), n in by_month.items():
+        month_lists.setdefault((x, y), []).extend([int(m), int(n)])
+    cells = [[int(x), int(y), int(row.n), int(row.f), month_lists[(x, y)], by_type.loc[(x, y)].astype(int).tolist()]
+             for (x, y), row in totals.iterrows()]
+    return {**common, "mode": "cells", "cell": cell, "cells": cells}
+
+
+def _density_image(surface, colormap: str = "YlOrRd") -> dict:
+    """Resample the EPSG:32618 surface onto a longitude/latitude grid and encode it as a PNG."""
+    import matplotlib
+
+    minx, miny, maxx, maxy = surface.bounds
+    to_lonlat = Transformer.from_crs(surface.crs, "EPSG:4326", always_xy=True)
+    from_lonlat = Transformer.from_crs("EPSG:4326", surface.crs, always_xy=True)
+    corners = to_lonlat.transform([minx, minx, maxx, maxx], [miny, maxy, miny, maxy])
+    west, east = min(corners[0]), max(corners[0])
+    south, north = min(corners[1]), max(corners[1])
+    rows, cols = surface.values.shape
+    lons = np.linspace(west, east, cols)
+    lats = np.linspace(north, south, rows)
+    grid_lon, grid_lat = np.meshgrid(lons, lats)
+    x, y = from_lonlat.transform(grid_lon, grid_lat)
+    a, _, c, _, e, f = surface.transform
+    sampled = ndimage.map_coordinates(surface.values, [(y - f) / e - 0.5, (x - c) / a - 0.5], order=1, cval=0.0)
+    top = float(np.quantile(sampled[sampled > 0], 0.995)) if (sampled > 0).any() else 1.0
+    scaled = np.clip(sampled / top, 0, 1)
+    rgba = matplotlib.colormaps[colormap](scaled)
+    rgba[..., 3] = np.where(scaled > 0.02, 0.15 + 0.75 * scaled, 0.0)
+    buffer = io.BytesIO()
+    matplotlib.image.imsave(buffer, rgba, format="png", pil_kwargs={"optimize": True})
+    image = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
+
+
+def _period(incidents, start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    start = _timestamp(start, what="start") if start is not None else None
+    end = _timestamp(end, what="end") if end is not None else None
+    if incidents is not None and len(incidents):
+        start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
+        end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()
+    return start, end
+
+
+def _is_synthetic(incidents) -> bool:
+    if incidents is None or not len(incidents):
+        return False
+    if "synthetic" in incidents.columns and incidents["synthetic"].astype(str).str.lower().isin(["true", "1"]).any():
+        return True
+    return bool(incidents["source"].astype(str).str.contains("SYNTHETIC", case=False).any())
+
+
+def _acled_credit(incidents, accessed) -> str | None:
+    is_acled = incidents is not None and ("timestamp" in incidents.columns or "inter1" in incidents.columns)
+    if not is_acled:
+        return None
+    if accessed is None and "timestamp" in incidents.columns:
+        stamps = pd.to_numeric(incidents["timestamp"], errors="coerce").dropna()
+        accessed = str(pd.Timestamp(int(stamps.max()), unit="s").date()) if len(stamps) else None
+    note = " (SYNTHETIC sample in ACLED's layout)" if _is_synthetic(incidents) else ""
+    return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
+
+
+def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None,
+             control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None, *,
+             title: str | None = None, acled_accessed: str | None = None, max_points: int = 50_000,
+             show=("control", "incidents", "sites")) -> folium.Map:
+    """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries.
+
+    Parameters
+    ----------
+    incidents
+        Canonical incidents (from :func:`katye.read_incidents`), or None for a map of the gazetteer.
+    zones
+        Area layer (default: the shipped zones).
+    control
+        Declared control: a table from :func:`katye.read_control` or a path to one. Without it the
+        Control layer shows control inferred from the incidents.
+    as_of
+        Date of the control snapshot and the risk index (default: ``end`` or the latest incident).
+    start, end
+        Keep incidents in this date range (inclusive); they also title the map.
+    lang
+        ``"en"`` or ``"fr"``.
+    tiles
+        None (default): no network at all, the shipped outlines are the basemap. ``"osm"`` or
+        ``"cartodb"``: online tiles under the layers (these need a network when the map is opened).
+    title
+        Map title (default: "Insecurity in Port-au-Prince" in ``lang``).
+    acled_accessed
+        The date the ACLED data was downloaded, for the credit line (default: the export's latest
+        ``timestamp``).
+    max_points
+        Above this many incidents they are drawn as counts on ~110 m squares rather than one by one.
+    show
+        Layers switched on when the map opens; the others are in the layer control.
+
+    Returns
+    -------
+    folium.Map
+        Display it in a notebook, or write it with :func:`save_map`.
+    """
+    words = label_set(lang)
+    if tiles is not None and tiles not in TILES and tiles != "none":
+        raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
+    tiles = None if tiles == "none" else tiles
+    zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
+    if "name" not in zones.columns:
+        zones = zones.assign(name=zones["zone_id"])
+    if incidents is not None:
+        incidents = incidents if "assignment" in incidents.columns else assign(incidents, zones)
+    start, end = _period(incidents, start, end)
+    if incidents is not None:
+        keep = np.ones(len(incidents), dtype=bool)
+        if start is not None:
+            keep &= (incidents["event_date"] >= start).to_numpy()
+        if end is not None:
+            keep &= (incidents["event_date"] <= end).to_numpy()
+        incidents = incidents[keep]
+    as_of = _timestamp(as_of, what="as_of") if as_of is not None else end
+    if isinstance(control, (str, os.PathLike)):
+        control = read_control(control, zones=zones)
+
+    layers, caveats, credits = [], [], [
+        geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
+        "Zones, risk and map: katye",
+    ]
+    if _is_synthetic(incidents):
+        caveats.append(words["synthetic"])
+    layers.append(_control_layer(zones, incidents, control, as_of, words, caveats, show))
+    if incidents is not None and len(incidents):
+        scored = risk(incidents, zones, as_of=as_of)
+        layers.append(_risk_layer(scored, words, show))
+        months = sorted(incidents["event_date"].dt.strftime("%Y-%m").unique())
+        layers.append({"key": "incidents", "kind": "incidents", "name": words["incidents"],
+                       "show": "incidents" in show, "legend_title": words["incidents"],
+                       "incidents": _incidents_payload(incidents, months, max_points), "legend": []})
+        layers[-1]["legend"] = [{"label": t, "color": c} for t, c in
+                                zip(layers[-1]["incidents"]["types"], layers[-1]["incidents"]["colors"], strict=True)]
+        surface = kde(incidents, bandwidth_m=500, cell_m=100)
+        image = _density_image(surface)
+        layers.append({"key": "density", "kind": "image", "name": words["density"], "show": "density" in show,
+                       "image": image["image"], "bounds": image["bounds"], "legend_title": words["density_legend"],
+                       "legend": [{"label": f"≈ {image['top'] * f:,.0f}", "color": c} for f, c in
+                                  ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))]})
+        layers.append(_hotspot_layer(gi_star(scored, zones), words, show))
+        coarse = int((incidents["assignment"] == "coarse").sum())
+        if coarse:
+            caveats.append(words["acled_precision"].format(n=f"{coarse:,}"))
+        acled = _acled_credit(incidents, acled_accessed)
+        if acled:
+            credits.insert(0, acled)
+    else:
+        months = []
+    layers.append(_sites_layer(words, show))
+    layers.append(_boundaries_layer(words, show))
+    caveats.append(words["approximate"])
+    if tiles:
+        credits.append(f"Basemap: {TILES[tiles][1]}")
+    bounds = geodata.urban_extent().total_bounds
+    period = words["period_all"].format(start=start.date(), end=end.date()) if start is not None else ""
+    subtitle = period + (f" · {words['as_of']} {as_of.date()}" if as_of is not None else "")
+    payload = {"labels": {k: v for k, v in words.items() if isinstance(v, str)}, "title": title or words["title"],
+               "subtitle": subtitle, "caveats": caveats, "credits": credits, "months": months, "layers": layers,
+               "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
+               "basemap": None if tiles else _basemap()}
+    centre = [round(float((bounds[1] + bounds[3]) / 2), 5), round(float((bounds[0] + bounds[2]) / 2), 5)]
+    m = KatyeMap(location=centre, zoom_start=12, tiles=None, prefer_canvas=False, control_scale=False)
+    if tiles:
+        folium.TileLayer(TILES[tiles][0], attr=TILES[tiles][1], control=False).add_to(m)
+    m.add_child(_Payload(payload))
+    _fix_ids(m)
+    return m
+
+
+def _control_layer(zones, incidents, control, as_of, words, caveats, show) -> dict:
+    inferred = None
+    if incidents is not None and len(incidents):
+        inferred = infer_control(incidents, zones, as_of=as_of, declared=control).set_index("zone_id")
+    snapshot = control_as_of(control, as_of if as_of is not None else pd.Timestamp.today()).set_index("zone_id") \
+        if control is not None else None
+    if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
+        caveats.append(words["illustrative"])
+    statuses = words["statuses"]
+
+    def status_of(zone) -> str:
+        if snapshot is not None:
+            return snapshot["status"].get(zone.zone_id, "unknown")
+        if inferred is not None:
+            return inferred["inferred_status"].get(zone.zone_id, "unknown")
+        return "unknown"
+
+    def rows(zone):
+        out = [(words["status"], statuses[status_of(zone)])]
+        if snapshot is not None and zone.zone_id in snapshot.index:
+            row = snapshot.loc[zone.zone_id]
+            out += [(words["actor"], row["actor"]), (words["source"], row["source"]), (words["as_of"], row["as_of"]),
+                    (words["confidence"], row["confidence"]), (words["note"], row["note"])]
+        if inferred is not None and zone.zone_id in inferred.index:
+            row = inferred.loc[zone.zone_id]
+            out += [(words["inferred"], f"{statuses[row['inferred_status']]} ({row['leading_actor'] or '—'}, "
+                                        f"{row['leading_share']:.0%}, {row['events']} {words['events'].lower()})")]
+            if bool(row.get("disagrees", False)):
+                out.append(("⚠", words["disagrees"]))
+        out.append((words["zone"], zone.zone_id))
+        return out
+
+    def style(zone):
+        status = status_of(zone)
+        disagrees = inferred is not None and bool(inferred["disagrees"].get(zone.zone_id, False)) \
+            if inferred is not None and "disagrees" in inferred.columns else False
+        return {"fill": STATUS_COLORS[status], "hatch": status == "contested",
+                "stroke": "#000000" if disagrees else "#555555", "weight": 3 if disagrees else 1,
+                "dash": "6 4" if disagrees else None}
+
+    legend = [{"label": statuses[s], "color": STATUS_COLORS[s], "pattern": s == "contested"} for s in STATUS_COLORS]
+    legend.append({"label": words["disagrees"], "color": "#000000", "shape": "ring"})
+    return {"key": "control", "kind": "zones", "name": words["control"], "show": "control" in show,
+            "features": _zone_features(zones, rows, style), "legend": legend}
+
+
+def _risk_layer(scored, words, show) -> dict:
+    classes = words["classes"]
+
+    def rows(zone):
+        change = "" if pd.isna(zone.change_pct) else f"{zone.change_pct:+.0f} %"
+        return [(words["risk_class"], classes[zone.risk_class]), (words["risk_index"], f"{zone.risk_index:.2f}"),
+                (words["events"], zone.events), (words["fatalities"], zone.fatalities),
+                (words["trend"], f"{TREND_ARROWS[zone.trend]} {zone.trend} {change}".strip()),
+                (words["zone"], zone.zone_id)]
+
+    def style(zone):
+        return {"fill": RISK_COLORS[zone.risk_class], "fill_opacity": 0.7}
+
+    legend = [{"label": classes[c], "color": RISK_COLORS[c]} for c in RISK_COLORS]
+    return {"key": "risk", "kind": "zones", "name": words["risk"], "show": "risk" in show,
+            "features": _zone_features(scored, rows, style), "legend": legend}
+
+
+def _hotspot_layer(spots, words, show) -> dict:
+    def rows(zone):
+        return [(words["hotspot"], zone.hotspot), (words["gi_z"], f"{zone.gi_z:.2f}"),
+                (words["p_value"], f"{zone.p_sim:.3f}"), (words["zone"], zone.zone_id)]
+
+    def style(zone):
+        return {"fill": HOTSPOT_COLORS.get(zone.hotspot), "fill_opacity": 0.7}
+
+    legend = [{"label": name, "color": color} for name, color in HOTSPOT_COLORS.items()]
+    return {"key": "hotspots", "kind": "zones", "name": words["hotspots"], "show": "hotspots" in show,
+            "features": _zone_features(spots, rows, style), "legend": legend}
+
+
+def _sites_layer(words, show) -> dict:
+    sites = geodata.sites()
+    sites = sites[sites["kind"].isin(SHOWN_SITE_KINDS) & sites["commune_pcode"].ne("")]
+    out = []
+    for site in sites.itertuples(index=False):
+        out.append({"name": site.name, "lat": round(site.geometry.y, 6), "lon": round(site.geometry.x, 6),
+                    "approximate": bool(site.approximate), "precision_m": int(site.precision_m),
+                    "rings": list(KEY_SITES.get(site.site_id, ())),
+                    "rows": [[words["precision_m"], str(site.precision_m)], [words["source"], site.source],
+                             [words["note"], site.note]]})
+    legend = [{"label": words["site"], "color": "#54278f"},
+              {"label": words["approximate_site"], "color": "#9e9ac8", "shape": "ring"},
+              {"label": ", ".join(words["ring"].format(km=k) for k in (1, 2, 5)), "color": "#444444",
+               "shape": "ring"}]
+    return {"key": "sites", "kind": "sites", "name": words["sites"], "show": "sites" in show, "sites": out,
+            "legend": legend}
+
+
+def _boundaries_layer(words, show) -> dict:
+    features = []
+    for commune in geodata.communes().itertuples(index=False):
+        features.append({"geometry": _geometry(commune.geometry, 4), "title": commune.name, "stroke": "#252525",
+                         "weight": 2, "rows": [[words["commune"], commune.name], ["P-code", commune.commune_pcode]]})
+    for section in geodata.sections().itertuples(index=False):
+        features.append({"geometry": _geometry(section.geometry, 4), "title": section.name, "stroke": "#737373",
+                         "weight": 1, "dash": "3 3",
+                         "rows": [[words["section"], section.name], [words["commune"], section.commune],
+                                  ["P-code", section.section_pcode]]})
+    return {"key": "boundaries", "kind": "zones", "name": words["boundaries"], "show": "boundaries" in show,
+            "features": features, "legend": [{"label": words["commune"], "color": "#252525", "shape": "ring"},
+                                             {"label": words["section"], "color": "#737373", "shape": "ring"}]}
+
+
+def _basemap() -> list[dict]:
+    land = [{"geometry": _geometry(shapely.union_all(geodata.communes().geometry.values), 4), "weight": 1,
+             "fill": True}]
+    return land
+
+
+def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
+    """Write the map to ``path`` atomically (a temporary file, then a rename)."""
+    target = Path(path)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{target}: a map is saved as .html.")
+    html = m.get_root().render()
+    with atomic_path(target) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return target

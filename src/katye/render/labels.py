@@ -1,0 +1,68 @@
+"""Map labels in English and French."""
+
+from __future__ import annotations
+
+from katye.errors import UsageError
+
+LABELS = {
+    "en": {
+        "title": "Insecurity in Port-au-Prince", "control": "Control", "risk": "Risk", "incidents": "Incidents",
+        "density": "Density", "hotspots": "Hot spots", "sites": "Key sites", "boundaries": "Boundaries",
+        "events": "Events", "fatalities": "Fatalities", "date": "Date", "type": "Type", "actors": "Actors",
+        "location": "Location", "precision": "Location precision", "exact": "exact",
+        "coarse": "approximate (commune or nearby place only)", "source": "Source", "notes": "Notes",
+        "aggregated": "Incidents in this square", "period": "Period:", "all_months": "All months",
+        "credits": "Sources", "status": "Status", "actor": "Actor", "as_of": "As of", "confidence": "Confidence",
+        "inferred": "Inferred from incidents", "disagrees": "Declared and inferred status disagree",
+        "risk_index": "Risk index (per km²)", "risk_class": "Risk class", "trend": "Trend", "change": "Change",
+        "zone": "Zone", "method": "Method", "precision_m": "Precision (m)", "note": "Note", "commune": "Commune",
+        "section": "Section", "gi_z": "Gi* z-score", "p_value": "Pseudo p-value", "hotspot": "Class",
+        "density_legend": "Incidents per km² (kernel density)", "ring": "{km} km ring",
+        "approximate_site": "Approximate position (circle: uncertainty)", "site": "Site",
+        "synthetic": "SYNTHETIC DATA: these incidents are made up for testing; they are not real events.",
+        "illustrative": "ILLUSTRATIVE control data: not an assessment of who controls these zones.",
+        "approximate": "Zones are approximate: nearest-centre cells of sourced neighbourhood points; the MSS base "
+                       "area is a stand-in.",
+        "acled_precision": "{n} incidents are located only approximately (ACLED geo_precision 2 or 3) and are "
+                           "drawn hollow.",
+        "no_zone_data": "no data", "period_all": "{start} to {end}", "none": "no events",
+        "statuses": {"state": "State", "contested": "Contested", "gang": "Armed group", "international":
+                     "International force", "unknown": "Unknown"},
+        "classes": {"very low": "very low", "low": "low", "medium": "medium", "high": "high",
+                    "very high": "very high", "none": "no events"},
+    },
+    "fr": {
+        "title": "Insécurité à Port-au-Prince", "control": "Contrôle", "risk": "Risque", "incidents": "Incidents",
+        "density": "Densité", "hotspots": "Points chauds", "sites": "Sites clés", "boundaries": "Limites",
+        "events": "Événements", "fatalities": "Morts", "date": "Date", "type": "Type", "actors": "Acteurs",
+        "location": "Lieu", "precision": "Précision du lieu", "exact": "exacte",
+        "coarse": "approximative (commune ou lieu voisin seulement)", "source": "Source", "notes": "Notes",
+        "aggregated": "Incidents dans ce carré", "period": "Période :", "all_months": "Tous les mois",
+        "credits": "Sources", "status": "Statut", "actor": "Acteur", "as_of": "Au", "confidence": "Confiance",
+        "inferred": "Déduit des incidents", "disagrees": "Statuts déclaré et déduit en désaccord",
+        "risk_index": "Indice de risque (par km²)", "risk_class": "Classe de risque", "trend": "Tendance",
+        "change": "Variation", "zone": "Zone", "method": "Méthode", "precision_m": "Précision (m)", "note": "Note",
+        "commune": "Commune", "section": "Section", "gi_z": "Score z de Gi*", "p_value": "Pseudo-valeur p",
+        "hotspot": "Classe", "density_legend": "Incidents par km² (densité à noyau)", "ring": "Cercle de {km} km",
+        "approximate_site": "Position approximative (cercle : incertitude)", "site": "Site",
+        "synthetic": "DONNÉES SYNTHÉTIQUES : incidents inventés pour les tests ; ce ne sont pas des faits réels.",
+        "illustrative": "Données de contrôle ILLUSTRATIVES : pas une évaluation de qui contrôle ces zones.",
+        "approximate": "Les zones sont approximatives : cellules autour de points de quartier sourcés ; la zone de "
+                       "la base de la MSS est indicative.",
+        "acled_precision": "{n} incidents ne sont localisés qu'approximativement (geo_precision ACLED 2 ou 3) et "
+                           "sont dessinés vides.",
+        "no_zone_data": "pas de données", "period_all": "du {start} au {end}", "none": "aucun événement",
+        "statuses": {"state": "État", "contested": "Contesté", "gang": "Groupe armé", "international":
+                     "Force internationale", "unknown": "Inconnu"},
+        "classes": {"very low": "très faible", "low": "faible", "medium": "moyen", "high": "élevé",
+                    "very high": "très élevé", "none": "aucun événement"},
+    },
+}
+
+
+def labels(lang: str) -> dict:
+    """The label set for ``lang`` (``en`` or ``fr``)."""
+    try:
+        return LABELS[lang.lower()]
+    except (KeyError, AttributeError):
+        raise UsageError(f"lang={lang!r}: katye maps speak 'en' or 'fr'.") from None

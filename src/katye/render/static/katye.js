@@ -1,0 +1,265 @@
+/* katye map runtime: draws the layers described by a JSON payload on a Leaflet map.
+ * Every string from data is put in the page with textContent or as an attribute value set
+ * through the DOM, never as HTML: nothing in the data can run as code. */
+(function () {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function table(rows) {
+    var t = el("table", "katye-table");
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, row[0]));
+      tr.appendChild(el("td", null, row[1]));
+      t.appendChild(tr);
+    });
+    return t;
+  }
+
+  function card(title, rows) {
+    var box = el("div", "katye-card");
+    if (title) { box.appendChild(el("div", "katye-card-title", title)); }
+    box.appendChild(table(rows));
+    return box;
+  }
+
+  function addHatch(map) {
+    var svg = map.getPanes().overlayPane.querySelector("svg");
+    if (!svg || svg.querySelector("#katye-hatch")) { return; }
+    var ns = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(ns, "defs");
+    var pattern = document.createElementNS(ns, "pattern");
+    pattern.setAttribute("id", "katye-hatch");
+    pattern.setAttribute("patternUnits", "userSpaceOnUse");
+    pattern.setAttribute("width", "8");
+    pattern.setAttribute("height", "8");
+    pattern.setAttribute("patternTransform", "rotate(45)");
+    var back = document.createElementNS(ns, "rect");
+    back.setAttribute("width", "8"); back.setAttribute("height", "8");
+    back.setAttribute("fill", "#fdd49e");
+    var line = document.createElementNS(ns, "rect");
+    line.setAttribute("width", "3"); line.setAttribute("height", "8");
+    line.setAttribute("fill", "#d7301f");
+    pattern.appendChild(back); pattern.appendChild(line);
+    defs.appendChild(pattern);
+    svg.insertBefore(defs, svg.firstChild);
+  }
+
+  function zoneLayer(map, spec, renderer) {
+    var group = L.featureGroup();
+    spec.features.forEach(function (f) {
+      var style = {
+        renderer: renderer, color: f.stroke || "#333333", weight: f.weight || 1, opacity: 0.9,
+        fillColor: f.fill || "#cccccc", fillOpacity: f.fill ? (f.fill_opacity || 0.55) : 0,
+        dashArray: f.dash || null
+      };
+      var layer = L.geoJSON(f.geometry, { style: function () { return style; } });
+      layer.eachLayer(function (shape) {
+        shape.katyeHatch = !!f.hatch;
+        shape.bindTooltip(card(f.title, f.rows), { sticky: true });
+        group.addLayer(shape);
+      });
+    });
+    group.on("add", function () {
+      addHatch(map);
+      group.eachLayer(function (shape) {
+        if (shape.katyeHatch && shape.getElement()) { shape.getElement().setAttribute("fill", "url(#katye-hatch)"); }
+      });
+    });
+    return group;
+  }
+
+  function incidentLayer(map, spec, canvas, labels) {
+    var group = L.featureGroup();
+    var markers = [];
+    if (spec.mode === "points") {
+      for (var i = 0; i < spec.lon.length; i++) {
+        var coarse = spec.coarse[i] === 1;
+        var marker = L.circleMarker([spec.lat[i] / 1e5 + spec.origin[1], spec.lon[i] / 1e5 + spec.origin[0]], {
+          renderer: canvas, radius: 3 + 2 * Math.sqrt(spec.fatalities[i]), weight: coarse ? 1.5 : 1,
+          color: spec.colors[spec.type[i]], fillColor: spec.colors[spec.type[i]],
+          fillOpacity: coarse ? 0 : 0.7, dashArray: coarse ? "2 3" : null
+        });
+        marker.katyeMonth = spec.month[i];
+        marker.katyeIndex = i;
+        marker.bindPopup(function (m) { return popup(spec, m.katyeIndex, labels); });
+        markers.push(marker);
+      }
+    } else {
+      for (var c = 0; c < spec.cells.length; c++) {
+        var cell = spec.cells[c];
+        var square = L.rectangle([[cell[1] / 1e5 + spec.origin[1], cell[0] / 1e5 + spec.origin[0]],
+                                  [(cell[1] + spec.cell) / 1e5 + spec.origin[1], (cell[0] + spec.cell) / 1e5 + spec.origin[0]]], {
+          renderer: canvas, weight: 0, fillColor: "#b30000", fillOpacity: 0.2
+        });
+        square.katyeCell = c;
+        square.bindPopup(function (m) { return cellPopup(spec, m.katyeCell, labels, currentMonth); });
+        markers.push(square);
+      }
+    }
+    var currentMonth = -1;
+    function show(month) {
+      currentMonth = month;
+      group.clearLayers();
+      markers.forEach(function (m) {
+        if (spec.mode === "points") {
+          if (month < 0 || m.katyeMonth === month) { group.addLayer(m); }
+        } else {
+          var n = cellCount(spec, m.katyeCell, month);
+          if (n > 0) {
+            m.setStyle({ fillOpacity: Math.min(0.9, 0.15 + 0.1 * Math.log(1 + n)) });
+            group.addLayer(m);
+          }
+        }
+      });
+    }
+    group.katyeShow = show;
+    show(-1);
+    return group;
+  }
+
+  function cellCount(spec, c, month) {
+    var cell = spec.cells[c];
+    if (month < 0) { return cell[2]; }
+    var months = cell[4];
+    for (var k = 0; k < months.length; k += 2) { if (months[k] === month) { return months[k + 1]; } }
+    return 0;
+  }
+
+  function cellPopup(spec, c, labels, month) {
+    var cell = spec.cells[c];
+    var rows = [[labels.events, cellCount(spec, c, month)], [labels.fatalities, cell[3]]];
+    cell[5].forEach(function (n, t) { if (n > 0) { rows.push([spec.types[t], n]); } });
+    return card(labels.aggregated, rows);
+  }
+
+  function popup(spec, i, labels) {
+    var t = spec.text;
+    var rows = [
+      [labels.date, spec.dates[i]],
+      [labels.type, spec.types[spec.type[i]]],
+      [labels.actors, t.actors[spec.actor1[i]] + (spec.actor2[i] >= 0 ? " / " + t.actors[spec.actor2[i]] : "")],
+      [labels.location, t.locations[spec.location[i]]],
+      [labels.fatalities, spec.fatalities[i]],
+      [labels.precision, spec.coarse[i] === 1 ? labels.coarse : labels.exact],
+      [labels.source, t.sources[spec.source[i]]]
+    ];
+    if (spec.notes) { rows.push([labels.notes, spec.notes[i]]); }
+    return card(spec.ids[i], rows);
+  }
+
+  function legend(spec) {
+    var box = el("div", "katye-legend");
+    box.setAttribute("data-layer", spec.key);
+    box.appendChild(el("div", "katye-legend-title", spec.legend_title || spec.name));
+    spec.legend.forEach(function (item) {
+      var row = el("div", "katye-legend-row");
+      var swatch = el("span", "katye-swatch" + (item.pattern ? " katye-hatched" : "") + (item.shape === "ring" ? " katye-ring" : ""));
+      swatch.style.background = item.pattern ? "" : item.color;
+      if (item.shape === "ring") { swatch.style.background = "transparent"; swatch.style.borderColor = item.color; }
+      row.appendChild(swatch);
+      row.appendChild(el("span", null, item.label));
+      box.appendChild(row);
+    });
+    return box;
+  }
+
+  window.katyeDraw = function (map, data) {
+    // Set the view first and without animation, so every renderer draws at the final zoom.
+    if (data.bounds) { map.fitBounds(data.bounds, { animate: false }); }
+    // Incidents and sites get panes of their own above the zones, whatever order renderers start in.
+    map.createPane("katyeIncidents").style.zIndex = 450;
+    map.createPane("katyeSites").style.zIndex = 460;
+    var canvas = L.canvas({ padding: 0.5, pane: "katyeIncidents" });
+    var siteRenderer = L.svg({ pane: "katyeSites" });
+    var labels = data.labels;
+    var overlays = {};
+    var legends = L.control({ position: "bottomright" });
+    var legendBox = el("div", "katye-legends");
+    legends.onAdd = function () { return legendBox; };
+    legends.addTo(map);
+
+    if (data.basemap) {
+      var base = L.featureGroup();
+      data.basemap.forEach(function (f) {
+        L.geoJSON(f.geometry, { style: function () { return { color: "#9a9a9a", weight: f.weight, fillColor: "#f4f1ea", fillOpacity: f.fill ? 1 : 0 }; } })
+          .eachLayer(function (s) { base.addLayer(s); });
+      });
+      base.addTo(map);
+      base.bringToBack();
+    }
+
+    var byKey = {};
+    data.layers.forEach(function (spec) {
+      var group;
+      if (spec.kind === "zones") { group = zoneLayer(map, spec, null); }
+      else if (spec.kind === "incidents") { group = incidentLayer(map, spec.incidents, canvas, labels); }
+      else if (spec.kind === "image") { group = L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: 0.7 })]); }
+      else if (spec.kind === "sites") {
+        group = L.featureGroup();
+        spec.sites.forEach(function (s) {
+          if (s.approximate) {
+            group.addLayer(L.circle([s.lat, s.lon], { renderer: siteRenderer, radius: s.precision_m, color: "#54278f", weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false }));
+          }
+          (s.rings || []).forEach(function (r) {
+            group.addLayer(L.circle([s.lat, s.lon], { renderer: siteRenderer, radius: r, color: "#444", weight: 1, dashArray: "6 6", fill: false, interactive: false }));
+          });
+          var point = L.circleMarker([s.lat, s.lon], { renderer: siteRenderer, radius: 6, color: "#ffffff", weight: 2, fillColor: s.approximate ? "#9e9ac8" : "#54278f", fillOpacity: 1 });
+          point.bindTooltip(card(s.name, s.rows));
+          group.addLayer(point);
+        });
+      }
+      group.katyeKey = spec.key;
+      byKey[spec.key] = group;
+      overlays[spec.name] = group;
+      var box = legend(spec);
+      legendBox.appendChild(box);
+      box.style.display = spec.show ? "" : "none";
+      if (spec.show) { group.addTo(map); }
+    });
+
+    map.on("overlayadd overlayremove", function (e) {
+      var key = e.layer.katyeKey;
+      var box = legendBox.querySelector('[data-layer="' + key + '"]');
+      if (box) { box.style.display = e.type === "overlayadd" ? "" : "none"; }
+      if (e.type === "overlayadd") { e.layer.fire("add"); }
+    });
+
+    var head = L.control({ position: "topleft" });
+    head.onAdd = function () {
+      var box = el("div", "katye-title");
+      box.appendChild(el("div", "katye-title-main", data.title));
+      box.appendChild(el("div", "katye-title-sub", data.subtitle));
+      data.caveats.forEach(function (c) { box.appendChild(el("div", "katye-caveat", c)); });
+      if (byKey.incidents && data.months.length) {
+        var label = el("label", "katye-period", labels.period + " ");
+        var select = el("select", "katye-month");
+        var all = el("option", null, labels.all_months); all.value = "-1"; select.appendChild(all);
+        data.months.forEach(function (m, i) { var o = el("option", null, m); o.value = String(i); select.appendChild(o); });
+        select.addEventListener("change", function () { byKey.incidents.katyeShow(parseInt(select.value, 10)); });
+        label.appendChild(select);
+        box.appendChild(label);
+        L.DomEvent.disableClickPropagation(box);
+      }
+      return box;
+    };
+    head.addTo(map);
+    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+    var credits = L.control({ position: "bottomleft" });
+    credits.onAdd = function () {
+      var box = el("div", "katye-credits");
+      box.appendChild(el("div", "katye-credits-title", labels.credits));
+      data.credits.forEach(function (c) { box.appendChild(el("div", null, c)); });
+      return box;
+    };
+    credits.addTo(map);
+    map.whenReady(function () { window.requestAnimationFrame(function () { window.katyeReady = performance.now(); }); });
+  };
+})();
