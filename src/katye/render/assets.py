@@ -29,12 +29,12 @@ def leaflet_css() -> str:
 
 
 def katye_js() -> str:
-    """katye's own map runtime."""
+    """Katye's own map runtime."""
     return files("katye.render").joinpath("static/katye.js").read_text(encoding="utf-8")
 
 
 def katye_css() -> str:
-    """katye's own map styles."""
+    """Katye's own map styles."""
     return files("katye.render").joinpath("static/katye.css").read_text(encoding="utf-8")
 
 

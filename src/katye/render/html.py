@@ -15,6 +15,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import folium
 import geopandas as gpd
@@ -26,15 +27,12 @@ from pyproj import Transformer
 from scipy import ndimage
 
 from katye import geodata
-from katye.control import control_as_of, infer_control, read_control
 from katye.density import density as kde
 from katye.errors import UsageError
 from katye.hotspots import hotspots as gi_star
-from katye.join import assign
 from katye.output import atomic_path
 from katye.render import assets
-from katye.render.labels import labels as label_set
-from katye.risk import _timestamp, risk
+from katye.render.data import prepare
 
 STATUS_COLORS = {"state": "#2166ac", "contested": "#fc8d59", "gang": "#b2182b", "international": "#1b7837",
                  "unknown": "#bdbdbd"}
@@ -57,8 +55,8 @@ TILES = {
 class KatyeMap(folium.Map):
     """A folium.Map that links nothing from a CDN: katye inlines what the page needs."""
 
-    default_js: list = []
-    default_css: list = []
+    default_js: ClassVar[list] = []
+    default_css: ClassVar[list] = []
 
 
 class _Payload(MacroElement):
@@ -214,34 +212,6 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
 
 
-def _period(incidents, start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    start = _timestamp(start, what="start") if start is not None else None
-    end = _timestamp(end, what="end") if end is not None else None
-    if incidents is not None and len(incidents):
-        start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
-        end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()
-    return start, end
-
-
-def _is_synthetic(incidents) -> bool:
-    if incidents is None or not len(incidents):
-        return False
-    if "synthetic" in incidents.columns and incidents["synthetic"].astype(str).str.lower().isin(["true", "1"]).any():
-        return True
-    return bool(incidents["source"].astype(str).str.contains("SYNTHETIC", case=False).any())
-
-
-def _acled_credit(incidents, accessed) -> str | None:
-    is_acled = incidents is not None and ("timestamp" in incidents.columns or "inter1" in incidents.columns)
-    if not is_acled:
-        return None
-    if accessed is None and "timestamp" in incidents.columns:
-        stamps = pd.to_numeric(incidents["timestamp"], errors="coerce").dropna()
-        accessed = str(pd.Timestamp(int(stamps.max()), unit="s").date()) if len(stamps) else None
-    note = " (SYNTHETIC sample in ACLED's layout)" if _is_synthetic(incidents) else ""
-    return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
-
-
 def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None,
              control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None, *,
              title: str | None = None, acled_accessed: str | None = None, max_points: int = 50_000,
@@ -280,69 +250,37 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
     -------
     folium.Map
         Display it in a notebook, or write it with :func:`save_map`.
+
     """
-    words = label_set(lang)
     if tiles is not None and tiles not in TILES and tiles != "none":
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
-    zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
-    if "name" not in zones.columns:
-        zones = zones.assign(name=zones["zone_id"])
-    if incidents is not None:
-        incidents = incidents if "assignment" in incidents.columns else assign(incidents, zones)
-    start, end = _period(incidents, start, end)
-    if incidents is not None:
-        keep = np.ones(len(incidents), dtype=bool)
-        if start is not None:
-            keep &= (incidents["event_date"] >= start).to_numpy()
-        if end is not None:
-            keep &= (incidents["event_date"] <= end).to_numpy()
-        incidents = incidents[keep]
-    as_of = _timestamp(as_of, what="as_of") if as_of is not None else end
-    if isinstance(control, (str, os.PathLike)):
-        control = read_control(control, zones=zones)
-
-    layers, caveats, credits = [], [], [
-        geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
-        "Zones, risk and map: katye",
-    ]
-    if _is_synthetic(incidents):
-        caveats.append(words["synthetic"])
-    layers.append(_control_layer(zones, incidents, control, as_of, words, caveats, show))
-    if incidents is not None and len(incidents):
-        scored = risk(incidents, zones, as_of=as_of)
-        layers.append(_risk_layer(scored, words, show))
+    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed)
+    words, zones = data.words, data.zones
+    layers = [_control_layer(data, show)]
+    months: list[str] = []
+    if data.has_incidents:
+        incidents = data.incidents
+        layers.append(_risk_layer(data.scored, words, show))
         months = sorted(incidents["event_date"].dt.strftime("%Y-%m").unique())
+        spec = _incidents_payload(incidents, months, max_points)
         layers.append({"key": "incidents", "kind": "incidents", "name": words["incidents"],
-                       "show": "incidents" in show, "legend_title": words["incidents"],
-                       "incidents": _incidents_payload(incidents, months, max_points), "legend": []})
-        layers[-1]["legend"] = [{"label": t, "color": c} for t, c in
-                                zip(layers[-1]["incidents"]["types"], layers[-1]["incidents"]["colors"], strict=True)]
-        surface = kde(incidents, bandwidth_m=500, cell_m=100)
-        image = _density_image(surface)
+                       "show": "incidents" in show, "legend_title": words["incidents"], "incidents": spec,
+                       "legend": [{"label": t, "color": c}
+                                  for t, c in zip(spec["types"], spec["colors"], strict=True)]})
+        image = _density_image(kde(incidents, bandwidth_m=500, cell_m=100))
         layers.append({"key": "density", "kind": "image", "name": words["density"], "show": "density" in show,
                        "image": image["image"], "bounds": image["bounds"], "legend_title": words["density_legend"],
                        "legend": [{"label": f"≈ {image['top'] * f:,.0f}", "color": c} for f, c in
                                   ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))]})
-        layers.append(_hotspot_layer(gi_star(scored, zones), words, show))
-        coarse = int((incidents["assignment"] == "coarse").sum())
-        if coarse:
-            caveats.append(words["acled_precision"].format(n=f"{coarse:,}"))
-        acled = _acled_credit(incidents, acled_accessed)
-        if acled:
-            credits.insert(0, acled)
-    else:
-        months = []
+        layers.append(_hotspot_layer(gi_star(data.scored, zones), words, show))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
-    caveats.append(words["approximate"])
-    if tiles:
-        credits.append(f"Basemap: {TILES[tiles][1]}")
+    credits = data.credits + ([f"Basemap: {TILES[tiles][1]}"] if tiles else [])
     bounds = geodata.urban_extent().total_bounds
-    period = words["period_all"].format(start=start.date(), end=end.date()) if start is not None else ""
-    subtitle = period + (f" · {words['as_of']} {as_of.date()}" if as_of is not None else "")
-    payload = {"labels": {k: v for k, v in words.items() if isinstance(v, str)}, "title": title or words["title"],
-               "subtitle": subtitle, "caveats": caveats, "credits": credits, "months": months, "layers": layers,
+    payload = {"labels": {k: v for k, v in words.items() if isinstance(v, str)}, "title": data.title,
+               "subtitle": data.subtitle, "caveats": data.caveats, "credits": credits, "months": months,
+               "layers": layers,
                "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
                "basemap": None if tiles else _basemap()}
     centre = [round(float((bounds[1] + bounds[3]) / 2), 5), round(float((bounds[0] + bounds[2]) / 2), 5)]
@@ -354,25 +292,12 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
     return m
 
 
-def _control_layer(zones, incidents, control, as_of, words, caveats, show) -> dict:
-    inferred = None
-    if incidents is not None and len(incidents):
-        inferred = infer_control(incidents, zones, as_of=as_of, declared=control).set_index("zone_id")
-    snapshot = control_as_of(control, as_of if as_of is not None else pd.Timestamp.today()).set_index("zone_id") \
-        if control is not None else None
-    if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
-        caveats.append(words["illustrative"])
-    statuses = words["statuses"]
-
-    def status_of(zone) -> str:
-        if snapshot is not None:
-            return snapshot["status"].get(zone.zone_id, "unknown")
-        if inferred is not None:
-            return inferred["inferred_status"].get(zone.zone_id, "unknown")
-        return "unknown"
+def _control_layer(data, show) -> dict:
+    words, statuses = data.words, data.words["statuses"]
+    snapshot, inferred = data.snapshot, data.inferred
 
     def rows(zone):
-        out = [(words["status"], statuses[status_of(zone)])]
+        out = [(words["status"], statuses[data.status(zone.zone_id)])]
         if snapshot is not None and zone.zone_id in snapshot.index:
             row = snapshot.loc[zone.zone_id]
             out += [(words["actor"], row["actor"]), (words["source"], row["source"]), (words["as_of"], row["as_of"]),
@@ -381,15 +306,13 @@ def _control_layer(zones, incidents, control, as_of, words, caveats, show) -> di
             row = inferred.loc[zone.zone_id]
             out += [(words["inferred"], f"{statuses[row['inferred_status']]} ({row['leading_actor'] or '—'}, "
                                         f"{row['leading_share']:.0%}, {row['events']} {words['events'].lower()})")]
-            if bool(row.get("disagrees", False)):
+            if data.disagrees(zone.zone_id):
                 out.append(("⚠", words["disagrees"]))
         out.append((words["zone"], zone.zone_id))
         return out
 
     def style(zone):
-        status = status_of(zone)
-        disagrees = inferred is not None and bool(inferred["disagrees"].get(zone.zone_id, False)) \
-            if inferred is not None and "disagrees" in inferred.columns else False
+        status, disagrees = data.status(zone.zone_id), data.disagrees(zone.zone_id)
         return {"fill": STATUS_COLORS[status], "hatch": status == "contested",
                 "stroke": "#000000" if disagrees else "#555555", "weight": 3 if disagrees else 1,
                 "dash": "6 4" if disagrees else None}
@@ -397,7 +320,7 @@ def _control_layer(zones, incidents, control, as_of, words, caveats, show) -> di
     legend = [{"label": statuses[s], "color": STATUS_COLORS[s], "pattern": s == "contested"} for s in STATUS_COLORS]
     legend.append({"label": words["disagrees"], "color": "#000000", "shape": "ring"})
     return {"key": "control", "kind": "zones", "name": words["control"], "show": "control" in show,
-            "features": _zone_features(zones, rows, style), "legend": legend}
+            "features": _zone_features(data.zones, rows, style), "legend": legend}
 
 
 def _risk_layer(scored, words, show) -> dict:

@@ -1,0 +1,127 @@
+"""What a map shows, computed once for the HTML map and the static image alike."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from katye import geodata
+from katye.control import control_as_of, infer_control, read_control
+from katye.join import assign
+from katye.render.labels import labels as label_set
+from katye.risk import _timestamp, risk
+
+BASE_CREDITS = (geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
+                "Zones, risk and map: katye")
+
+
+@dataclass
+class MapData:
+    """The filtered incidents, the zones with their control and risk, and the words around them."""
+
+    words: dict
+    zones: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame | None
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    as_of: pd.Timestamp | None
+    control: pd.DataFrame | None
+    snapshot: pd.DataFrame | None
+    inferred: pd.DataFrame | None
+    scored: gpd.GeoDataFrame | None
+    title: str
+    caveats: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+
+    @property
+    def has_incidents(self) -> bool:
+        """True when there is at least one incident to draw."""
+        return self.incidents is not None and len(self.incidents) > 0
+
+    @property
+    def subtitle(self) -> str:
+        """The date range and the as-of date, in the map's language."""
+        period = self.words["period_all"].format(start=self.start.date(), end=self.end.date()) \
+            if self.start is not None else ""
+        as_of = f" · {self.words['as_of']} {self.as_of.date()}" if self.as_of is not None else ""
+        return (period + as_of).strip(" ·")
+
+    def status(self, zone_id: str) -> str:
+        """The control status drawn for a zone: declared when a table was given, else inferred."""
+        if self.snapshot is not None:
+            return str(self.snapshot["status"].get(zone_id, "unknown"))
+        if self.inferred is not None:
+            return str(self.inferred["inferred_status"].get(zone_id, "unknown"))
+        return "unknown"
+
+    def disagrees(self, zone_id: str) -> bool:
+        """True when the declared and the inferred status of a zone differ."""
+        if self.inferred is None or "disagrees" not in self.inferred.columns:
+            return False
+        return bool(self.inferred["disagrees"].get(zone_id, False))
+
+
+def is_synthetic(incidents) -> bool:
+    """True when the incidents say they are synthetic (a ``synthetic`` column, or the source)."""
+    if incidents is None or not len(incidents):
+        return False
+    if "synthetic" in incidents.columns and incidents["synthetic"].astype(str).str.lower().isin(["true", "1"]).any():
+        return True
+    return bool(incidents["source"].astype(str).str.contains("SYNTHETIC", case=False).any())
+
+
+def acled_credit(incidents, accessed) -> str | None:
+    """"ACLED, accessed <date>" when the incidents come from an ACLED export (or its synthetic stand-in)."""
+    if incidents is None or not ({"timestamp", "inter1"} & set(incidents.columns)):
+        return None
+    if accessed is None and "timestamp" in incidents.columns:
+        stamps = pd.to_numeric(incidents["timestamp"], errors="coerce").dropna()
+        accessed = str(pd.Timestamp(int(stamps.max()), unit="s").date()) if len(stamps) else None
+    note = " (SYNTHETIC sample in ACLED's layout)" if is_synthetic(incidents) else ""
+    return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
+
+
+def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, end=None, lang="en", *,
+            title=None, acled_accessed=None) -> MapData:
+    """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
+    words = label_set(lang)
+    zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
+    if "name" not in zones.columns:
+        zones = zones.assign(name=zones["zone_id"])
+    if incidents is not None:
+        incidents = incidents if "assignment" in incidents.columns else assign(incidents, zones)
+    start = _timestamp(start, what="start") if start is not None else None
+    end = _timestamp(end, what="end") if end is not None else None
+    if incidents is not None and len(incidents):
+        start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
+        end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()
+        keep = ((incidents["event_date"] >= start) & (incidents["event_date"] <= end)).to_numpy()
+        incidents = incidents[keep]
+    as_of = _timestamp(as_of, what="as_of") if as_of is not None else end
+    if isinstance(control, (str, os.PathLike)):
+        control = read_control(control, zones=zones)
+    snapshot = None
+    if control is not None:
+        snapshot = control_as_of(control, as_of if as_of is not None else pd.Timestamp.today()).set_index("zone_id")
+    data = MapData(words=words, zones=zones, incidents=incidents, start=start, end=end, as_of=as_of,
+                   control=control, snapshot=snapshot, inferred=None, scored=None, title=title or words["title"],
+                   credits=list(BASE_CREDITS))
+    if is_synthetic(incidents):
+        data.caveats.append(words["synthetic"])
+    if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
+        data.caveats.append(words["illustrative"])
+    if data.has_incidents:
+        data.inferred = infer_control(incidents, zones, as_of=as_of, declared=control).set_index("zone_id")
+        data.scored = risk(incidents, zones, as_of=as_of)
+        coarse = int(np.sum(incidents["assignment"] == "coarse"))
+        if coarse:
+            data.caveats.append(words["acled_precision"].format(n=f"{coarse:,}"))
+        credit = acled_credit(incidents, acled_accessed)
+        if credit:
+            data.credits.insert(0, credit)
+    data.caveats.append(words["approximate"])
+    return data
