@@ -68,6 +68,7 @@ def main(quiet: bool, verbose: bool) -> None:
 
     \b
     Examples:
+      katye map -o katye-map.html
       katye validate acled_haiti_2024.csv
       katye geodata list
       katye geodata export zones -o zones.gpkg
@@ -259,6 +260,65 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
     write_frame(table, output, layer="risk")
     _console(ctx).print(f"Wrote risk for {len(table)} zones as of {scored.attrs['katye_method']['as_of']} "
                         f"to {output}", markup=False)
+
+
+@main.command("map")
+@click.argument("incidents", type=click.Path(dir_okay=False), required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML map to write.")
+@click.option("--since", help="First day of incidents to show (YYYY-MM-DD).")
+@click.option("--until", help="Last day of incidents to show (YYYY-MM-DD).")
+@click.option("--as-of", "as_of", help="Date of the control snapshot and risk index; default --until.")
+@click.option("--control", "control_path", type=click.Path(dir_okay=False),
+              help="Declared control table; without it the map shows control inferred from the incidents.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--tiles", type=click.Choice(["none", "osm", "cartodb"]), default="none", show_default=True,
+              help="none: no network at all (shipped outlines as basemap); osm/cartodb: online tiles.")
+@click.option("--title", help="Map title.")
+@click.option("--png", "png", type=click.Path(dir_okay=False), help="Also write a PNG for reports.")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Also write a PDF for reports.")
+@click.option("--svg", "svg", type=click.Path(dir_okay=False), help="Also write an SVG.")
+@click.option("--static-layer", type=click.Choice(["control", "risk"]), default="control", show_default=True,
+              help="What colours the zones in the PNG/PDF/SVG.")
+@with_zone_options
+@incident_options
+@click.pass_context
+def map_command(ctx, incidents, output, since, until, as_of, control_path, lang, tiles, title, png, pdf, svg,
+                static_layer, zones_path, zone_id_column, zone_name_column, **options):
+    """Make the report map: one HTML file that opens with no network, and optional PNG/PDF/SVG.
+
+    Layers: control, risk, incidents (with a month selector), density, hot spots, key sites with
+    distance rings, boundaries. With no INCIDENTS it maps the shipped SYNTHETIC sample with the
+    ILLUSTRATIVE control table, and says so on the map.
+
+    \b
+    Examples:
+      katye map -o katye-map.html
+      katye map acled_haiti_2024.csv -o pap-nov.html --since 2024-11-01 --until 2024-11-30 --png pap-nov.png
+      katye map acled_haiti_2024.csv -o carte.html --lang fr --control control.csv --pdf carte.pdf
+    """
+    from katye.render import make_map, render_static, save_map
+
+    if incidents is None and control_path is None:
+        control_path = str(samples.path("control"))
+        Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False)).print(
+            "Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
+    path = _path_or_sample(ctx, incidents)
+    result = _read(ctx, path, options)
+    zones = _zones_option(zones_path, zone_id_column, zone_name_column)
+    control = read_control(control_path, zones=zones) if control_path else None
+    common = {"zones": zones, "control": control, "as_of": as_of, "start": since, "end": until, "lang": lang,
+              "title": title}
+    with _working(ctx, "Building the map"):
+        m = make_map(result.incidents, tiles=None if tiles == "none" else tiles, **common)
+        save_map(m, output)
+    written = [output]
+    for target in (png, pdf, svg):
+        if target:
+            with _working(ctx, f"Drawing {target}"):
+                render_static(result.incidents, layer=static_layer, path=target, **common)
+            written.append(target)
+    _console(ctx).print(f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, "
+                        f"{result.report.rejected:,} rejected)", markup=False)
 
 
 @main.group("geodata")

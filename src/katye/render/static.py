@@ -1,0 +1,156 @@
+"""The same map as a static image for reports: PNG, SVG or PDF through matplotlib."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Patch
+
+from katye import geodata
+from katye.errors import UsageError
+from katye.output import atomic_path
+from katye.render.data import prepare
+from katye.render.html import RISK_COLORS, STATUS_COLORS, TYPE_COLORS
+
+FORMATS = (".png", ".svg", ".pdf")
+# Fixed metadata so that the same map gives the same bytes.
+METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
+            ".pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
+
+
+def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, control=None,
+                  as_of=None, start=None, end=None, lang: str = "en", *, layer: str = "control",
+                  title: str | None = None, acled_accessed: str | None = None, path: str | os.PathLike | None = None,
+                  dpi: int = 200) -> Figure:
+    """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
+
+    Parameters
+    ----------
+    incidents, zones, control, as_of, start, end, lang, title, acled_accessed
+        As for :func:`katye.make_map`.
+    layer
+        ``"control"`` or ``"risk"``: what colours the zones.
+    path
+        When given, the figure is also written there (``.png``, ``.svg`` or ``.pdf``), atomically.
+    dpi
+        Resolution of PNG output.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With title and date range, legend, scale bar, north arrow, caveats and credits.
+    """
+    if layer not in ("control", "risk"):
+        raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
+    if path is not None and Path(path).suffix.lower() not in FORMATS:
+        raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
+    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed)
+    words = data.words
+    metric = "EPSG:32618"
+    # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.
+    fig = Figure(figsize=(11, 8.5))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.02, right=0.72, top=0.88, bottom=0.2)
+    communes = geodata.communes().to_crs(metric)
+    communes.plot(ax=ax, color="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.6)
+    zones_m = data.zones.to_crs(metric)
+    handles: list = []
+    if layer == "control":
+        status = zones_m["zone_id"].map(data.status)
+        zones_m.plot(ax=ax, color=status.map(STATUS_COLORS), edgecolor="#555555", linewidth=0.5, alpha=0.8)
+        contested = zones_m[status == "contested"]
+        if len(contested):
+            contested.plot(ax=ax, facecolor="none", edgecolor="#d7301f", hatch="///", linewidth=0)
+        disagree = zones_m[zones_m["zone_id"].map(data.disagrees)]
+        if len(disagree):
+            disagree.boundary.plot(ax=ax, color="#000000", linewidth=1.8, linestyle="--")
+        handles += [Patch(facecolor=STATUS_COLORS[s], edgecolor="#555555", hatch="///" if s == "contested" else None,
+                          label=words["statuses"][s]) for s in STATUS_COLORS]
+        handles.append(Line2D([], [], color="#000000", linestyle="--", label=words["disagrees"]))
+        heading = words["control"]
+    else:
+        if data.scored is None:
+            raise UsageError("a risk map needs incidents.")
+        scored = data.scored.to_crs(metric)
+        scored.plot(ax=ax, color=scored["risk_class"].map(RISK_COLORS), edgecolor="#555555", linewidth=0.5)
+        handles += [Patch(facecolor=RISK_COLORS[c], edgecolor="#555555", label=words["classes"][c])
+                    for c in RISK_COLORS]
+        heading = words["risk"]
+    geodata.sections().to_crs(metric).boundary.plot(ax=ax, color="#737373", linewidth=0.3, linestyle=":")
+    communes.boundary.plot(ax=ax, color="#252525", linewidth=0.8)
+    if data.has_incidents:
+        points = data.incidents.to_crs(metric)
+        types = sorted(points["event_type"].astype(str).unique())
+        for i, kind in enumerate(types):
+            subset = points[points["event_type"].astype(str) == kind]
+            exact = subset[subset["assignment"] != "coarse"]
+            coarse = subset[subset["assignment"] == "coarse"]
+            color = TYPE_COLORS[i % len(TYPE_COLORS)]
+            ax.scatter(exact.geometry.x, exact.geometry.y, s=6 + 6 * exact["fatalities"].clip(upper=20) ** 0.5,
+                       color=color, alpha=0.6, linewidths=0)
+            ax.scatter(coarse.geometry.x, coarse.geometry.y, s=10, facecolors="none", edgecolors=color,
+                       linewidths=0.5, alpha=0.6)
+            handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=kind))
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", color="#555555",
+                              label=words["coarse"]))
+    sites = geodata.sites()
+    key = sites[sites["site_id"].isin(["airport", "mss-base", "us-embassy", "palais-national", "port"])].to_crs(metric)
+    for site in key.itertuples(index=False):
+        ax.scatter([site.geometry.x], [site.geometry.y], s=40, marker="D",
+                   color="#9e9ac8" if site.approximate else "#54278f", edgecolors="white", zorder=5)
+        if site.approximate:
+            ax.add_patch(Circle((site.geometry.x, site.geometry.y), site.precision_m, fill=False,
+                                    linestyle="--", color="#54278f", linewidth=0.6))
+        ax.annotate(site.name, (site.geometry.x, site.geometry.y), xytext=(4, 4), textcoords="offset points",
+                    fontsize=6, color="#3f007d")
+    handles.append(Line2D([], [], marker="D", linestyle="", color="#9e9ac8", label=words["approximate_site"]))
+    urban = geodata.urban_extent().to_crs(metric).total_bounds
+    pad = 1500
+    ax.set_xlim(urban[0] - pad, urban[2] + pad)
+    ax.set_ylim(urban[1] - pad, urban[3] + pad)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax)
+    _north_arrow(ax)
+    fig.suptitle(data.title, x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
+    fig.text(0.02, 0.915, f"{heading} · {data.subtitle}", fontsize=10, color="#444444")
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.88), fontsize=7, frameon=False)
+    fig.text(0.02, 0.12, "\n".join(data.caveats), fontsize=7, color="#8c2d04", va="top", wrap=True)
+    fig.text(0.02, 0.045, words["credits"] + ": " + " · ".join(data.credits), fontsize=5.5, color="#333333",
+             va="top", wrap=True)
+    if path is not None:
+        save_static(fig, path, dpi=dpi)
+    return fig
+
+
+def _scale_bar(ax, length_m: float = 5000) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([x, x + length_m], [y, y], color="black", linewidth=3, solid_capstyle="butt")
+    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{length_m / 1000:.0f} km", ha="center", fontsize=8)
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", fontsize=11,
+                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})
+
+
+def save_static(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
+    """Write ``fig`` to ``path`` (PNG, SVG or PDF) atomically, with fixed metadata (same map, same bytes)."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"{target}: a static map is saved as {', '.join(FORMATS)}.")
+    # A fixed salt makes the SVG's element ids the same from run to run.
+    with atomic_path(target) as tmp, matplotlib.rc_context({"svg.hashsalt": "katye"}):
+        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=METADATA[suffix])
+    return target

@@ -1,0 +1,147 @@
+"""The HTML map file: offline, deterministic, credited, safe; and the static image."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+
+import katye
+
+HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return katye.read_incidents(katye.samples.path()).incidents
+
+
+def payload(html: str) -> dict:
+    block = re.search(r'<script type="application/json" id="katye-data">(.*?)</script>', html, re.S).group(1)
+    return json.loads(block)
+
+
+def build(tmp_path, name="map.html", **kwargs):
+    path = tmp_path / name
+    katye.save_map(katye.make_map(**kwargs), path)
+    return path.read_text(encoding="utf-8")
+
+
+def test_same_inputs_same_bytes(tmp_path, sample):
+    one = build(tmp_path, "a.html", incidents=sample, start="2024-10-01", end="2024-11-30")
+    two = build(tmp_path, "b.html", incidents=sample, start="2024-10-01", end="2024-11-30")
+    assert hashlib.sha256(one.encode()).digest() == hashlib.sha256(two.encode()).digest()
+    assert not re.search(r"map_[0-9a-f]{32}", one)
+
+
+def test_offline_no_cdn_and_everything_inlined(tmp_path, sample):
+    html = build(tmp_path, incidents=sample)
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', html)
+    assert "L.map(" in html and "katyeDraw" in html and ".leaflet-container" in html
+
+
+def test_layers_title_credits_and_caveats(tmp_path, sample):
+    data = payload(build(tmp_path, incidents=sample, control=katye.samples.path("control"), start="2024-10-01",
+                         end="2024-11-30"))
+    assert [layer["key"] for layer in data["layers"]] == ["control", "risk", "incidents", "density", "hotspots",
+                                                            "sites", "boundaries"]
+    assert data["subtitle"].startswith("2024-10-01 to 2024-11-30")
+    credits = " ".join(data["credits"])
+    for needed in ("CC BY-IGO 3.0", "Who's On First", "OurAirports", "ACLED, accessed"):
+        assert needed in credits
+    caveats = " ".join(data["caveats"])
+    assert "SYNTHETIC" in caveats and "ILLUSTRATIVE" in caveats and "approximate" in caveats.lower()
+    assert data["months"] == ["2024-10", "2024-11"]
+    contested = [f for f in data["layers"][0]["features"] if f.get("hatch")]
+    assert contested, "contested zones are hatched"
+
+
+def test_french_labels(tmp_path, sample):
+    data = payload(build(tmp_path, incidents=sample, lang="fr"))
+    assert data["title"] == "Insécurité à Port-au-Prince"
+    assert [layer["name"] for layer in data["layers"]][:3] == ["Contrôle", "Risque", "Incidents"]
+
+
+def test_hostile_strings_are_data_not_markup(tmp_path, sample):
+    hostile = sample.iloc[:20].copy()
+    hostile["notes"] = HOSTILE
+    hostile["actor1"] = HOSTILE
+    html = build(tmp_path, incidents=hostile)
+    assert "<img src=x" not in html and "</script><script>window.__pwned" not in html
+    data = payload(html)
+    incidents = data["layers"][2]["incidents"]
+    assert incidents["notes"][0] == HOSTILE  # the text survives, escaped, for the popup
+
+
+def test_many_incidents_are_aggregated(tmp_path):
+    frame = katye.samples.synthetic_acled(6000, seed=3)
+    path = tmp_path / "big.csv"
+    katye.samples.write_csv(frame, path)
+    incidents = katye.read_incidents(path).incidents
+    data = payload(build(tmp_path, incidents=incidents, max_points=5000))
+    spec = data["layers"][2]["incidents"]
+    assert spec["mode"] == "cells"
+    assert sum(cell[2] for cell in spec["cells"]) == len(incidents)
+
+
+def test_map_without_incidents_draws_the_gazetteer(tmp_path):
+    data = payload(build(tmp_path))
+    assert [layer["key"] for layer in data["layers"]] == ["control", "sites", "boundaries"]
+    assert data["basemap"]
+
+
+def test_online_tiles_are_an_option(tmp_path):
+    html = build(tmp_path, tiles="osm")
+    assert "tile.openstreetmap.org" in html
+    assert "OpenStreetMap contributors" in " ".join(payload(html)["credits"])
+    with pytest.raises(katye.UsageError, match="tiles='google'"):
+        katye.make_map(tiles="google")
+
+
+def test_save_map_refuses_other_extensions(tmp_path):
+    with pytest.raises(katye.UsageError, match=r"\.html"):
+        katye.save_map(katye.make_map(), tmp_path / "map.png")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".pdf", ".svg"])
+def test_static_map_same_bytes_twice(tmp_path, sample, suffix):
+    kwargs = {"control": katye.samples.path("control"), "start": "2024-10-01", "end": "2024-11-30"}
+    katye.render_static(sample, path=tmp_path / f"a{suffix}", **kwargs)
+    katye.render_static(sample, path=tmp_path / f"b{suffix}", **kwargs)
+    assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
+    assert (tmp_path / f"a{suffix}").stat().st_size > 10_000
+
+
+def test_static_map_carries_title_legend_and_credits(sample):
+    figure = katye.render_static(sample, layer="risk", as_of="2024-11-30", lang="fr")
+    texts = " ".join(t.get_text() for t in figure.texts)
+    assert "Insécurité à Port-au-Prince" == figure._suptitle.get_text()
+    assert "Risque" in texts and "CC BY-IGO 3.0" in texts and "SYNTHÉTIQUES" in texts
+    legend = " ".join(t.get_text() for t in figure.legends[0].get_texts())
+    assert "très élevé" in legend
+
+
+def test_user_zones_with_hostile_names(tmp_path, sample):
+    zones = katye.geodata.zones()[["zone_id", "name", "geometry"]].copy()
+    zones.loc[0, "name"] = HOSTILE
+    path = tmp_path / "zones.geojson"
+    zones.to_file(path)
+    areas = katye.geodata.read_areas(path, id_column="zone_id", name_column="name")
+    html = build(tmp_path, incidents=sample, zones=areas)
+    assert "<img src=x" not in html
+    assert payload(html)["layers"][0]["features"][0]["title"] == HOSTILE
+
+
+def test_cli_map_writes_html_and_png(tmp_path):
+    import subprocess
+    import sys
+
+    html, png = tmp_path / "m.html", tmp_path / "m.png"
+    result = subprocess.run([sys.executable, "-m", "katye.cli", "map", "-o", str(html), "--png", str(png),
+                             "--since", "2024-11-01", "--until", "2024-11-30"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "SYNTHETIC" in result.stderr and "ILLUSTRATIVE" in result.stderr
+    assert payload(html.read_text(encoding="utf-8"))["months"] == ["2024-11"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
