@@ -117,7 +117,7 @@ def test_static_map_same_bytes_twice(tmp_path, sample, suffix):
 def test_static_map_carries_title_legend_and_credits(sample):
     figure = katye.render_static(sample, layer="risk", as_of="2024-11-30", lang="fr")
     texts = " ".join(t.get_text() for t in figure.texts)
-    assert "Insécurité à Port-au-Prince" == figure._suptitle.get_text()
+    assert figure._suptitle.get_text() == "Insécurité à Port-au-Prince"
     assert "Risque" in texts and "CC BY-IGO 3.0" in texts and "SYNTHÉTIQUES" in texts
     legend = " ".join(t.get_text() for t in figure.legends[0].get_texts())
     assert "très élevé" in legend

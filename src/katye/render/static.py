@@ -44,6 +44,7 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
     -------
     matplotlib.figure.Figure
         With title and date range, legend, scale bar, north arrow, caveats and credits.
+
     """
     if layer not in ("control", "risk"):
         raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
