@@ -228,7 +228,6 @@
       var key = e.layer.katyeKey;
       var box = legendBox.querySelector('[data-layer="' + key + '"]');
       if (box) { box.style.display = e.type === "overlayadd" ? "" : "none"; }
-      if (e.type === "overlayadd") { e.layer.fire("add"); }
     });
 
     var head = L.control({ position: "topleft" });

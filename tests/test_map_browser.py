@@ -1,0 +1,146 @@
+"""What a person sees: the map in real Chromium (Debian's /usr/bin/chromium), offline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import shapely
+from conftest import require_or_skip
+
+import katye
+
+CHROMIUM = "/usr/bin/chromium"
+HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_or_skip(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("maps")
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    incidents = incidents[incidents.event_date >= "2024-10-01"].copy()
+    incidents.loc[:, "notes"] = incidents["notes"].astype(str)
+    incidents.loc[incidents.index[0], "notes"] = HOSTILE
+    incidents.loc[incidents.index[0], "actor1"] = HOSTILE
+    incidents.loc[incidents.index[0], "geo_precision"] = 1
+    # Alone on the map, so that a click on it opens its popup and no other.
+    incidents.loc[incidents.index[0], "geometry"] = shapely.Point(-72.262, 18.505)
+    paths = {}
+    for lang in ("en", "fr"):
+        path = folder / f"map_{lang}.html"
+        m = katye.make_map(incidents, control=katye.samples.path("control"), lang=lang)
+        katye.save_map(m, path)
+        paths[lang] = path
+    return paths, incidents.iloc[0]
+
+
+def open_map(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems, requests = [], []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url)
+            if not request.url.startswith(("file:", "data:")) else None)
+    page.route("http*://**", lambda route: route.abort())
+    page.goto(path.as_uri())
+    page.wait_for_function("window.katyeReady !== undefined", timeout=30_000)
+    return page, problems, requests
+
+
+def legend_visible(page, key: str) -> bool:
+    return page.evaluate(f"""() => {{ const box = document.querySelector('.katye-legend[data-layer="{key}"]');
+        return !!box && box.style.display !== 'none'; }}""")
+
+
+def test_loads_with_no_errors_and_no_network(browser, maps):
+    page, problems, requests = open_map(browser, maps[0]["en"])
+    assert problems == []
+    assert requests == []
+    assert page.locator(".katye-title-main").inner_text() == "Insecurity in Port-au-Prince"
+    assert "SYNTHETIC" in page.locator(".katye-title").inner_text()
+    assert "CC BY-IGO 3.0" in page.locator(".katye-credits").inner_text()
+    assert page.locator(".leaflet-control-scale").count() == 1
+    page.close()
+
+
+def test_every_layer_toggles_and_its_legend_follows(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    for key, label in (("control", "Control"), ("risk", "Risk"), ("incidents", "Incidents"),
+                       ("density", "Density"), ("hotspots", "Hot spots"), ("sites", "Key sites"),
+                       ("boundaries", "Boundaries")):
+        box = page.get_by_label(label, exact=True)
+        before = box.is_checked()
+        assert legend_visible(page, key) == before, key
+        box.click()
+        assert box.is_checked() != before
+        assert legend_visible(page, key) == (not before), key
+        box.click()
+        assert legend_visible(page, key) == before, key
+    assert problems == []
+    page.close()
+
+
+def test_popup_shows_hostile_text_as_text_and_nothing_runs(browser, maps):
+    path, hostile_row = maps
+    page, problems, _ = open_map(browser, path["en"])
+    page.get_by_label("Control", exact=True).uncheck()
+    page.get_by_label("Key sites", exact=True).uncheck()
+    point = page.evaluate(
+        f"() => {{ const p = map_katye0.latLngToContainerPoint([{hostile_row.geometry.y}, {hostile_row.geometry.x}]);"
+        " const r = document.getElementById('map_katye0').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }")
+    page.mouse.click(*point)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "onerror" in text and "${window.__pwned=2}" in text and "</script>" in text
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator(".leaflet-popup-content img").count() == 0
+    assert problems == []
+    page.close()
+
+
+def test_month_selector_filters_incidents(browser, maps):
+    page, _, _ = open_map(browser, maps[0]["en"])
+    options = page.locator("select.katye-month option").all_inner_texts()
+    assert options[0] == "All months" and "2024-11" in options
+
+    def drawn() -> int:
+        return page.evaluate("""() => { const c = document.querySelector('.leaflet-katyeIncidents-pane canvas');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+            for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } } return n; }""")
+
+    everything = drawn()
+    page.select_option("select.katye-month", label="2024-12")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert 0 < drawn() < everything
+    page.close()
+
+
+def test_french_labels_appear(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["fr"])
+    assert page.locator(".katye-title-main").inner_text() == "Insécurité à Port-au-Prince"
+    assert page.get_by_label("Contrôle", exact=True).is_checked()
+    assert page.locator("select.katye-month option").first.inner_text() == "Tous les mois"
+    assert problems == []
+    page.close()
+
+
+def test_ci_has_the_browser():
+    if os.environ.get("CI"):
+        assert Path(CHROMIUM).exists(), "CI must install Debian's chromium (scripts/test does)"
