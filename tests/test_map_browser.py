@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import shapely
-from conftest import require_or_skip
 
 import katye
+from conftest import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
 HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'

@@ -148,7 +148,8 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
         window[["zone_id", "actor2"]].rename(columns={"actor2": "actor"}).reset_index(names="event"),
     ])
     mentions["actor"] = mentions["actor"].astype(str).str.strip()
-    mentions["kind"] = mentions["actor"].map(_actor_kind)
+    kinds = {actor: _actor_kind(actor) for actor in mentions["actor"].unique()}
+    mentions["kind"] = mentions["actor"].map(kinds)
     mentions = mentions.dropna(subset=["kind"]).drop_duplicates(["event", "actor"])
     counts = mentions.groupby(["zone_id", "actor", "kind"]).size().rename("n").reset_index()
     armed_events = mentions.drop_duplicates("event").groupby("zone_id").size()

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from scipy import ndimage
 
 from katye import geodata
@@ -236,17 +237,25 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
     distance = np.zeros(len(out))
     far = np.flatnonzero((zone_index < 0) & ~coarse)
     if far.size:
-        distance[far] = _distance_to(zones, x[far], y[far])
+        tree = _shipped_metric_tree() if shipped else shapely.STRtree(zones.to_crs(METRIC_CRS).geometry.values)
+        distance[far] = _distance_to(tree, x[far], y[far])
     distance[coarse] = np.nan
     out["distance_m"] = distance
     return out
 
 
-def _distance_to(zones: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    metric = zones.to_crs(METRIC_CRS).geometry.values
-    points = gpd.GeoSeries(shapely.points(x, y), crs=STORAGE_CRS).to_crs(METRIC_CRS).values
-    tree = shapely.STRtree(metric)
-    (_, _), distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+@cache
+def _shipped_metric_tree() -> shapely.STRtree:
+    """The shipped zones in metres, indexed once per process."""
+    return shapely.STRtree(geodata.zones().to_crs(METRIC_CRS).geometry.values)
+
+
+_TO_METRIC = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+
+
+def _distance_to(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    mx, my = _TO_METRIC.transform(x, y)
+    (_, _), distance = tree.query_nearest(shapely.points(mx, my), return_distance=True, all_matches=False)
     return distance
 
 

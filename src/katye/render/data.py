@@ -89,18 +89,19 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
             title=None, acled_accessed=None) -> MapData:
     """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
     words = label_set(lang)
+    if incidents is not None and "assignment" not in incidents.columns:
+        incidents = assign(incidents, zones)  # zones=None: the shipped zones and their cached index
     zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in zones.columns:
         zones = zones.assign(name=zones["zone_id"])
-    if incidents is not None:
-        incidents = incidents if "assignment" in incidents.columns else assign(incidents, zones)
     start = _timestamp(start, what="start") if start is not None else None
     end = _timestamp(end, what="end") if end is not None else None
     if incidents is not None and len(incidents):
         start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
         end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()
         keep = ((incidents["event_date"] >= start) & (incidents["event_date"] <= end)).to_numpy()
-        incidents = incidents[keep]
+        if not keep.all():
+            incidents = incidents[keep]
     as_of = _timestamp(as_of, what="as_of") if as_of is not None else end
     if isinstance(control, (str, os.PathLike)):
         control = read_control(control, zones=zones)

@@ -14,6 +14,8 @@ import io
 import json
 import math
 import os
+from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import ClassVar
 
@@ -52,11 +54,34 @@ TILES = {
 }
 
 
+PLACEHOLDER = "@@katye-payload@@"
+
+
 class KatyeMap(folium.Map):
     """A folium.Map that links nothing from a CDN: katye inlines what the page needs."""
 
     default_js: ClassVar[list] = []
     default_css: ClassVar[list] = []
+
+    def render_html(self) -> str:
+        """The whole page as one string."""
+        # The payload is spliced in after templating: running megabytes of JSON through the
+        # templates costs far more than this replacement.
+        html = self.get_root().render()
+        for child in self._children.values():
+            if isinstance(child, _Payload):
+                html = html.replace(PLACEHOLDER, child.payload, 1)
+        return html
+
+    def save(self, outfile, close_file=True, **kwargs):
+        """Write the page (folium's signature; katye writes atomically)."""
+        save_map(self, outfile)
+
+    def _repr_html_(self, **kwargs):
+        frame = escape(self.render_html())
+        return ('<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
+                f'<iframe srcdoc="{frame}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+                'border:none !important;" allowfullscreen></iframe></div></div>')
 
 
 class _Payload(MacroElement):
@@ -64,7 +89,7 @@ class _Payload(MacroElement):
 
     _template = Template("""
 {% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}
-{% macro html(this, kwargs) %}<script type="application/json" id="katye-data">{{ this.payload }}</script>{% endmacro %}
+{% macro html(this, kwargs) %}<script type="application/json" id="katye-data">{{ this.placeholder }}</script>{% endmacro %}
 {% macro script(this, kwargs) %}
 katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("katye-data").textContent));
 {% endmacro %}
@@ -74,6 +99,7 @@ katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("kat
         super().__init__()
         self._name = "KatyePayload"
         self.payload = safe_json(payload)
+        self.placeholder = PLACEHOLDER
         self.head = "\n".join([
             assets.style(assets.leaflet_css()), assets.style(assets.katye_css()),
             assets.script(assets.leaflet_js()), assets.script(assets.katye_js()),
@@ -90,6 +116,13 @@ def safe_json(value) -> str:
 
 
 def _geometry(geom, digits: int = 5) -> dict:
+    return _geometry_cached(geom.wkb, digits)
+
+
+@lru_cache(maxsize=4096)
+def _geometry_cached(wkb: bytes, digits: int) -> dict:
+    """GeoJSON of a geometry on a 10^-digits degree grid (cached: the shipped layers recur on every map)."""
+    geom = shapely.from_wkb(wkb)
     mapped = shapely.geometry.mapping(shapely.set_precision(geom, 10 ** -digits))
 
     def rounded(value):
@@ -134,7 +167,8 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     lat = incidents.geometry.y.to_numpy()
     origin = [round(float(np.floor(lon.min() * 100) / 100), 2), round(float(np.floor(lat.min() * 100) / 100), 2)] \
         if len(incidents) else [-72.5, 18.4]
-    month_of = incidents["event_date"].dt.strftime("%Y-%m").map({m: i for i, m in enumerate(months)})
+    day_text = incidents["event_date"].dt.strftime("%Y-%m-%d")
+    month_of = day_text.str.slice(0, 7).map({m: i for i, m in enumerate(months)})
     type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
     fatalities = incidents["fatalities"].to_numpy().astype(int)
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
@@ -145,10 +179,9 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
         def table(column: str, name: str):
             values = incidents[column].astype(str).fillna("") if column in incidents.columns else \
                 pd.Series([""] * len(incidents))
-            uniques = sorted(values.unique())
-            tables[name] = uniques
-            lookup = {v: i for i, v in enumerate(uniques)}
-            return values.map(lookup).astype(int).tolist()
+            codes, uniques = pd.factorize(values, sort=True)
+            tables[name] = [str(u) for u in uniques]
+            return codes.tolist()
 
         actor1 = table("actor1", "actors_1")
         actor2 = table("actor2", "actors_2")
@@ -163,7 +196,7 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
                 "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
                 "type": type_codes.tolist(), "fatalities": fatalities.tolist(), "month": month_of.tolist(),
                 "coarse": coarse.tolist(), "ids": incidents["event_id"].astype(str).tolist(),
-                "dates": incidents["event_date"].dt.strftime("%Y-%m-%d").tolist(),
+                "dates": day_text.tolist(),
                 "actor1": actor1, "actor2": actor2, "location": location, "source": source,
                 "notes": incidents["notes"].astype(str).tolist() if "notes" in incidents.columns else None,
                 "text": {"actors": actors, "locations": tables["locations"], "sources": tables["sources"]}}
@@ -207,7 +240,7 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     rgba = matplotlib.colormaps[colormap](scaled)
     rgba[..., 3] = np.where(scaled > 0.02, 0.15 + 0.75 * scaled, 0.0)
     buffer = io.BytesIO()
-    matplotlib.image.imsave(buffer, rgba, format="png", pil_kwargs={"optimize": True})
+    matplotlib.image.imsave(buffer, rgba, format="png")
     image = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
 
@@ -398,7 +431,7 @@ def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"{target}: a map is saved as .html.")
-    html = m.get_root().render()
+    html = m.render_html() if isinstance(m, KatyeMap) else m.get_root().render()
     with atomic_path(target) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return target

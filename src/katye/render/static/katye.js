@@ -75,52 +75,106 @@
     return group;
   }
 
-  function incidentLayer(map, spec, canvas, labels) {
-    var group = L.featureGroup();
-    var markers = [];
-    if (spec.mode === "points") {
-      for (var i = 0; i < spec.lon.length; i++) {
-        var coarse = spec.coarse[i] === 1;
-        var marker = L.circleMarker([spec.lat[i] / 1e5 + spec.origin[1], spec.lon[i] / 1e5 + spec.origin[0]], {
-          renderer: canvas, radius: 3 + 2 * Math.sqrt(spec.fatalities[i]), weight: coarse ? 1.5 : 1,
-          color: spec.colors[spec.type[i]], fillColor: spec.colors[spec.type[i]],
-          fillOpacity: coarse ? 0 : 0.7, dashArray: coarse ? "2 3" : null
-        });
-        marker.katyeMonth = spec.month[i];
-        marker.katyeIndex = i;
-        marker.bindPopup(function (m) { return popup(spec, m.katyeIndex, labels); });
-        markers.push(marker);
+  // All points on one canvas, drawn in a single pass: no Leaflet object per incident, so tens of
+  // thousands of incidents open and pan quickly. A click opens the popup of the nearest point.
+  var PointsLayer = L.Layer.extend({
+    initialize: function (spec, labels) { this.spec = spec; this.labels = labels; this.month = -1; },
+    onAdd: function (map) {
+      this._map = map;
+      // Hidden while a zoom animates; drawn again at the new zoom when it ends.
+      this._canvas = L.DomUtil.create("canvas", "katye-points leaflet-zoom-hide");
+      map.getPane("katyeIncidents").appendChild(this._canvas);
+      this._project();
+      map.on("moveend zoomend resize", this._draw, this);
+      map.on("zoomend", this._project, this);
+      map.on("click", this._click, this);
+      this._draw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize", this._draw, this);
+      map.off("zoomend", this._project, this);
+      map.off("click", this._click, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    setMonth: function (month) { this.month = month; if (this._map) { this._draw(); } },
+    _project: function () {
+      var spec = this.spec, map = this._map, n = spec.lon.length;
+      this._x = new Float64Array(n); this._y = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        var p = map.project([spec.lat[i] / 1e5 + spec.origin[1], spec.lon[i] / 1e5 + spec.origin[0]], map.getZoom());
+        this._x[i] = p.x; this._y[i] = p.y;
       }
-    } else {
-      for (var c = 0; c < spec.cells.length; c++) {
-        var cell = spec.cells[c];
-        var square = L.rectangle([[cell[1] / 1e5 + spec.origin[1], cell[0] / 1e5 + spec.origin[0]],
-                                  [(cell[1] + spec.cell) / 1e5 + spec.origin[1], (cell[0] + spec.cell) / 1e5 + spec.origin[0]]], {
-          renderer: canvas, weight: 0, fillColor: "#b30000", fillOpacity: 0.2
-        });
-        square.katyeCell = c;
-        square.bindPopup(function (m) { return cellPopup(spec, m.katyeCell, labels, currentMonth); });
-        markers.push(square);
+    },
+    _draw: function () {
+      var map = this._map, size = map.getSize(), canvas = this._canvas, spec = this.spec;
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(canvas, topLeft);
+      canvas.width = size.x; canvas.height = size.y;
+      var origin = map.getPixelOrigin().add(topLeft), ctx = canvas.getContext("2d");
+      ctx.clearRect(0, 0, size.x, size.y);
+      for (var i = 0; i < spec.lon.length; i++) {
+        if (this.month >= 0 && spec.month[i] !== this.month) { continue; }
+        var x = this._x[i] - origin.x, y = this._y[i] - origin.y;
+        if (x < -20 || y < -20 || x > size.x + 20 || y > size.y + 20) { continue; }
+        var color = spec.colors[spec.type[i]], r = 3 + 2 * Math.sqrt(spec.fatalities[i]);
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        if (spec.coarse[i] === 1) {
+          ctx.setLineDash([2, 3]); ctx.lineWidth = 1.5; ctx.strokeStyle = color; ctx.stroke(); ctx.setLineDash([]);
+        } else {
+          ctx.globalAlpha = 0.7; ctx.fillStyle = color; ctx.fill();
+          ctx.globalAlpha = 1; ctx.lineWidth = 1; ctx.strokeStyle = color; ctx.stroke();
+        }
+      }
+    },
+    _click: function (e) {
+      var map = this._map, spec = this.spec, point = map.project(e.latlng, map.getZoom());
+      var best = -1, bestDistance = Infinity;
+      for (var i = 0; i < spec.lon.length; i++) {
+        if (this.month >= 0 && spec.month[i] !== this.month) { continue; }
+        var dx = this._x[i] - point.x, dy = this._y[i] - point.y, d = dx * dx + dy * dy;
+        var r = 4 + 2 * Math.sqrt(spec.fatalities[i]);
+        if (d <= r * r && d < bestDistance) { best = i; bestDistance = d; }
+      }
+      if (best >= 0) {
+        L.popup().setLatLng([spec.lat[best] / 1e5 + spec.origin[1], spec.lon[best] / 1e5 + spec.origin[0]])
+          .setContent(popup(spec, best, this.labels)).openOn(map);
       }
     }
+  });
+
+  function incidentLayer(map, spec, canvas, labels) {
+    if (spec.mode === "points") {
+      var points = new PointsLayer(spec, labels);
+      var group = L.featureGroup([points]);
+      group.katyeShow = function (month) { points.setMonth(month); };
+      return group;
+    }
+    group = L.featureGroup();
+    var squares = [];
     var currentMonth = -1;
-    function show(month) {
+    for (var c = 0; c < spec.cells.length; c++) {
+      var cell = spec.cells[c];
+      var square = L.rectangle([[cell[1] / 1e5 + spec.origin[1], cell[0] / 1e5 + spec.origin[0]],
+                                [(cell[1] + spec.cell) / 1e5 + spec.origin[1], (cell[0] + spec.cell) / 1e5 + spec.origin[0]]], {
+        renderer: canvas, weight: 0, fillColor: "#b30000", fillOpacity: 0.2
+      });
+      square.katyeCell = c;
+      square.bindPopup(function (m) { return cellPopup(spec, m.katyeCell, labels, currentMonth); });
+      squares.push(square);
+    }
+    group.katyeShow = function (month) {
       currentMonth = month;
       group.clearLayers();
-      markers.forEach(function (m) {
-        if (spec.mode === "points") {
-          if (month < 0 || m.katyeMonth === month) { group.addLayer(m); }
-        } else {
-          var n = cellCount(spec, m.katyeCell, month);
-          if (n > 0) {
-            m.setStyle({ fillOpacity: Math.min(0.9, 0.15 + 0.1 * Math.log(1 + n)) });
-            group.addLayer(m);
-          }
+      squares.forEach(function (m) {
+        var n = cellCount(spec, m.katyeCell, month);
+        if (n > 0) {
+          m.setStyle({ fillOpacity: Math.min(0.9, 0.15 + 0.1 * Math.log(1 + n)) });
+          group.addLayer(m);
         }
       });
-    }
-    group.katyeShow = show;
-    show(-1);
+    };
+    group.katyeShow(-1);
     return group;
   }
 
