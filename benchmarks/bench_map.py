@@ -3,7 +3,8 @@
 For 50,000 incidents: build time (make + save), HTML size, and first frame in Chromium (navigation
 start until the layers are drawn). explore() links Leaflet and its plugins from CDNs; for the timing its
 links are pointed at local copies (Leaflet from xstatic, the others empty files) so that both pages
-open offline. Sizes are of the files as written, without those linked scripts. For 1,000,000 incidents: katye's file size and time to first frame.
+open offline. Sizes are of the files as written, without those linked scripts.
+For 1,000,000 incidents: katye's file size and time to first frame.
 Run: ``python benchmarks/bench_map.py [--rows N] [--big N]``.
 """
 
@@ -93,7 +94,8 @@ def run(rows: int = 50_000, big: int = 1_000_000) -> list[dict]:
         build_big = time.perf_counter() - start
         out += [
             {"case": f"map of {big:,} incidents", "measure": "build (make + save), s", "katye": round(build_big, 2)},
-            {"case": f"map of {big:,} incidents", "measure": "HTML size, MB", "katye": round(path.stat().st_size / 1e6, 2)},
+            {"case": f"map of {big:,} incidents", "measure": "HTML size, MB",
+             "katye": round(path.stat().st_size / 1e6, 2)},
             {"case": f"map of {big:,} incidents", "measure": "first frame in Chromium, s",
              "katye": round(first_frame(path, "window.katyeReady !== undefined"), 2)},
         ]

@@ -101,9 +101,11 @@ def test_popup_shows_hostile_text_as_text_and_nothing_runs(browser, maps):
     page, problems, _ = open_map(browser, path["en"])
     page.get_by_label("Control", exact=True).uncheck()
     page.get_by_label("Key sites", exact=True).uncheck()
+    where = f"[{hostile_row.geometry.y}, {hostile_row.geometry.x}]"
     point = page.evaluate(
-        f"() => {{ const p = map_katye0.latLngToContainerPoint([{hostile_row.geometry.y}, {hostile_row.geometry.x}]);"
-        " const r = document.getElementById('map_katye0').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }")
+        f"() => {{ const p = map_katye0.latLngToContainerPoint({where});"
+        " const r = document.getElementById('map_katye0').getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; }")
     page.mouse.click(*point)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)

@@ -89,7 +89,9 @@ class _Payload(MacroElement):
 
     _template = Template("""
 {% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}
-{% macro html(this, kwargs) %}<script type="application/json" id="katye-data">{{ this.placeholder }}</script>{% endmacro %}
+{% macro html(this, kwargs) %}
+<script type="application/json" id="katye-data">{{ this.placeholder }}</script>
+{% endmacro %}
 {% macro script(this, kwargs) %}
 katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("katye-data").textContent));
 {% endmacro %}
