@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 
 import bench_density
+import bench_e2e
 import bench_hotspots
 import bench_join
+import bench_map
 import bench_read
 from common import table
 
@@ -31,6 +33,12 @@ def main() -> None:
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")
     print(table(bench_hotspots.run(), ["case", "contender", "seconds"]))
+    print("\n== Maps: katye.make_map vs GeoDataFrame.explore() ==")
+    map_rows = min(rows, 50_000)
+    print(table(bench_map.run(map_rows, big=0 if args.small else 1_000_000),
+                ["case", "measure", "katye", "explore", "ratio"]))
+    print("\n== End to end ==")
+    print(table(bench_e2e.run(rows), ["case", "seconds", "output_mb", "target"]))
 
 
 if __name__ == "__main__":

@@ -254,9 +254,11 @@ _TO_METRIC = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
 
 
 def _distance_to(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    mx, my = _TO_METRIC.transform(x, y)
+    # Incidents stack on shared points (ACLED's neighbourhood centres): measure each place once.
+    places, back = np.unique(np.column_stack([x, y]), axis=0, return_inverse=True)
+    mx, my = _TO_METRIC.transform(places[:, 0], places[:, 1])
     (_, _), distance = tree.query_nearest(shapely.points(mx, my), return_distance=True, all_matches=False)
-    return distance
+    return distance[back.ravel()]
 
 
 def near_sites(incidents: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None = None, *,

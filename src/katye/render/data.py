@@ -79,7 +79,7 @@ def acled_credit(incidents, accessed) -> str | None:
     if incidents is None or not ({"timestamp", "inter1"} & set(incidents.columns)):
         return None
     if accessed is None and "timestamp" in incidents.columns:
-        stamps = pd.to_numeric(incidents["timestamp"], errors="coerce").dropna()
+        stamps = pd.to_numeric(pd.Series(incidents["timestamp"].unique()), errors="coerce").dropna()
         accessed = str(pd.Timestamp(int(stamps.max()), unit="s").date()) if len(stamps) else None
     note = " (SYNTHETIC sample in ACLED's layout)" if is_synthetic(incidents) else ""
     return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"

@@ -208,15 +208,25 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     cy = (np.floor((lat - origin[1]) * 1e5 / cell) * cell).astype(np.int64)
     frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "month": month_of.to_numpy(),
                           "fatalities": fatalities})
-    totals = frame.groupby(["cx", "cy"]).agg(n=("type", "size"), f=("fatalities", "sum"))
-    by_type = frame.groupby(["cx", "cy", "type"]).size().unstack(fill_value=0).reindex(
-        columns=range(len(types)), fill_value=0)
-    by_month = frame.groupby(["cx", "cy", "month"]).size()
-    month_lists: dict = {}
-    for (x, y, m), n in by_month.items():
-        month_lists.setdefault((x, y), []).extend([int(m), int(n)])
-    cells = [[int(x), int(y), int(row.n), int(row.f), month_lists[(x, y)], by_type.loc[(x, y)].astype(int).tolist()]
-             for (x, y), row in totals.iterrows()]
+    frame = frame.sort_values(["cx", "cy", "month"], kind="stable")
+    key = frame["cx"].to_numpy() * 10**9 + frame["cy"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    counts = np.diff(np.r_[starts, len(frame)])
+    fatal = np.add.reduceat(frame["fatalities"].to_numpy(), starts) if len(frame) else np.array([], int)
+    cell_of_row = np.repeat(np.arange(starts.size), counts)
+    by_type = np.zeros((starts.size, len(types)), dtype=np.int64)
+    np.add.at(by_type, (cell_of_row, frame["type"].to_numpy()), 1)
+    # Per cell, (month, count) pairs: runs of equal (cell, month) in the sorted rows.
+    month = frame["month"].to_numpy()
+    run_start = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (month[1:] != month[:-1])])
+    run_len = np.diff(np.r_[run_start, len(frame)])
+    run_cell = cell_of_row[run_start]
+    pairs = np.column_stack([month[run_start], run_len]).ravel().tolist()
+    bounds = np.r_[0, np.cumsum(np.bincount(run_cell, minlength=starts.size))] * 2
+    cx = frame["cx"].to_numpy()[starts].tolist()
+    cy = frame["cy"].to_numpy()[starts].tolist()
+    cells = [[cx[i], cy[i], int(counts[i]), int(fatal[i]), pairs[bounds[i]:bounds[i + 1]], by_type[i].tolist()]
+             for i in range(starts.size)]
     return {**common, "mode": "cells", "cell": cell, "cells": cells}
 
 
