@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import click
 import pandas as pd
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from katye import __version__, samples
@@ -84,12 +85,18 @@ def main(quiet: bool, verbose: bool) -> None:
 
 @contextmanager
 def _working(ctx: click.Context, message: str):
-    """Show a spinner with elapsed time on stderr while something long runs (not with --quiet)."""
+    """A progress bar with elapsed time on stderr while a step runs (terminals only; not with --quiet).
+
+    The steps (reading, joining, building a map) are single library calls whose remaining work
+    cannot be measured, so the bar pulses rather than fills; the clock shows it is alive.
+    """
     console = Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False))
-    if not console.is_terminal:
+    if not console.is_terminal or console.quiet:
         yield
         return
-    with console.status(message):
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        progress.add_task(message, total=None)
         yield
 
 
