@@ -57,8 +57,8 @@ ANALYSIS = [
         "# Risk trend by zone: the last 90 days against the 90 before\n"
         "scored = katye.risk(joined, as_of='2024-11-30', window_days=90, half_life_days=30)\n"
         "print(scored.attrs['katye_method']['index'])\n"
-        "scored[['zone_id', 'events', 'events_previous', 'change_pct', 'trend', 'risk_class']]"
-        ".sort_values('change_pct', ascending=False).head(10)"),
+        "columns = ['zone_id', 'events', 'events_previous', 'change_pct', 'trend', 'risk_class']\n"
+        "scored[columns].sort_values('change_pct', ascending=False).head(10)"),
     new_code_cell(
         "# Hot spots of the risk index (Getis-Ord Gi*, FDR-corrected)\n"
         "spots = katye.hotspots(scored, permutations=999, seed=0)\n"
@@ -70,6 +70,7 @@ ANALYSIS = [
 
 
 def main() -> None:
+    """Command-line entry point."""
     for name, cells in (("report_map.ipynb", REPORT), ("analysis.ipynb", ANALYSIS)):
         notebook = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                       "language": "python"}})

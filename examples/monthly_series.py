@@ -30,6 +30,7 @@ def build_series(incidents, out: Path, *, control=None, lang: str = "en", months
 
 
 def main() -> None:
+    """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("incidents", nargs="?")
     parser.add_argument("--out", type=Path, default=Path("maps"))

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "katye-map.png")
     args = parser.parse_args()
