@@ -186,3 +186,12 @@ def test_summarize_by_month_and_type():
     area = zones.to_crs(32618).set_index("zone_id").area.loc["z11"] / 1e6
     assert october.loc["Battles", "events_per_km2"] == pytest.approx(1 / area)
     assert "2023-01" not in set(table.month)
+
+
+def test_incidents_assigned_to_shipped_zones_are_reassigned_to_user_zones():
+    zones = grid_zones()
+    x, y = centre(zones, "z11")
+    assigned = katye.assign(events([(x, y, "2024-11-30", "Battles", 0, "G", "")]))  # shipped zones
+    assert assigned.zone_id.iloc[0] != "z11"
+    result = katye.risk(assigned, zones, as_of="2024-11-30").set_index("zone_id")
+    assert result.loc["z11", "events"] == 1

@@ -50,7 +50,8 @@ PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y
 
 
 def _assigned(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    if "assignment" in incidents.columns and "zone_id" in incidents.columns:
+    """Incidents assigned to ``zones``: reuse an earlier assignment only when it was to the shipped zones."""
+    if zones is None and "assignment" in incidents.columns and "zone_id" in incidents.columns:
         return incidents
     return assign(incidents, zones)
 

@@ -89,7 +89,7 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
             title=None, acled_accessed=None) -> MapData:
     """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
     words = label_set(lang)
-    if incidents is not None and "assignment" not in incidents.columns:
+    if incidents is not None and (zones is not None or "assignment" not in incidents.columns):
         incidents = assign(incidents, zones)  # zones=None: the shipped zones and their cached index
     zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in zones.columns:
