@@ -205,7 +205,9 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
     -------
     geopandas.GeoDataFrame
         A copy of ``incidents`` with ``zone_id``, ``zone_name``, ``section_pcode``,
-        ``commune_pcode``, ``distance_m`` and ``assignment`` (exact | coarse | outside).
+        ``commune_pcode``, ``distance_m`` and ``assignment`` (exact | coarse | outside). The
+        text columns are categoricals ("" where there is none); zones sharing a display name
+        get " (2)", " (3)" … after the repeats in ``zone_name``.
 
     """
     shipped = zones is None
@@ -223,17 +225,21 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
         coarse = precision >= coarse_precision
         commune_only = precision >= 3
     out = incidents.copy()
-    ids = np.append(zones["zone_id"].astype(str).to_numpy(), "")
-    names = np.append(zones.get("name", zones["zone_id"]).astype(str).to_numpy(), "")
-    zone_pick = np.where(coarse, -1, zone_index)
-    out["zone_id"] = ids[zone_pick]
-    out["zone_name"] = names[zone_pick]
-    section_ids = np.append(sections["section_pcode"].to_numpy(), "")
-    commune_ids = np.append(communes["commune_pcode"].to_numpy(), "")
-    out["section_pcode"] = section_ids[np.where(commune_only, -1, section_index)]
-    out["commune_pcode"] = commune_ids[commune_index]
-    assignment = np.where(coarse, "coarse", np.where(zone_index >= 0, "exact", "outside"))
-    out["assignment"] = pd.Categorical(assignment, categories=["exact", "coarse", "outside"])
+    # Categorical columns built from codes: no million-string arrays, and groupby stays fast.
+    # The last category of each is "" (no zone / no section), picked by code -1 → its index.
+    zone_ids = [*zones["zone_id"].astype(str), ""]
+    zone_names = [*zones.get("name", zones["zone_id"]).astype(str), ""]
+    zone_pick = np.where(coarse | (zone_index < 0), len(zone_ids) - 1, zone_index)
+    out["zone_id"] = pd.Categorical.from_codes(zone_pick, categories=_unique_labels(zone_ids))
+    out["zone_name"] = pd.Categorical.from_codes(zone_pick, categories=_unique_labels(zone_names))
+    section_ids = [*sections["section_pcode"], ""]
+    commune_ids = [*communes["commune_pcode"], ""]
+    section_pick = np.where(commune_only | (section_index < 0), len(section_ids) - 1, section_index)
+    commune_pick = np.where(commune_index < 0, len(commune_ids) - 1, commune_index)
+    out["section_pcode"] = pd.Categorical.from_codes(section_pick, categories=section_ids)
+    out["commune_pcode"] = pd.Categorical.from_codes(commune_pick, categories=commune_ids)
+    assignment = np.where(coarse, 1, np.where(zone_index >= 0, 0, 2))
+    out["assignment"] = pd.Categorical.from_codes(assignment, categories=["exact", "coarse", "outside"])
     distance = np.zeros(len(out))
     far = np.flatnonzero((zone_index < 0) & ~coarse)
     if far.size:
@@ -251,6 +257,17 @@ def _shipped_metric_tree() -> shapely.STRtree:
 
 
 _TO_METRIC = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+
+
+def _unique_labels(labels: list[str]) -> list[str]:
+    """Category labels must be unique; two zones may share a display name, so suffix repeats."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        count = seen.get(label, 0)
+        seen[label] = count + 1
+        out.append(label if count == 0 else f"{label} ({count + 1})")
+    return out
 
 
 def _distance_to(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndarray:
