@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from katye import geodata
@@ -142,35 +143,37 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     age = (when - data["event_date"]).dt.days
     window = data[(data["assignment"] == "exact") & (age >= 0) & (age < window_days)]
     zone_ids = sorted((geodata.zones() if zones is None else zones)["zone_id"].astype(str))
-    window = window.reset_index(drop=True)
-    mentions = pd.concat([
-        window[["zone_id", "actor1"]].rename(columns={"actor1": "actor"}).reset_index(names="event"),
-        window[["zone_id", "actor2"]].rename(columns={"actor2": "actor"}).reset_index(names="event"),
-    ])
-    mentions["actor"] = mentions["actor"].astype(str).str.strip()
-    kinds = {actor: _actor_kind(actor) for actor in mentions["actor"].unique()}
-    mentions["kind"] = mentions["actor"].map(kinds)
-    mentions = mentions.dropna(subset=["kind"]).drop_duplicates(["event", "actor"])
-    counts = mentions.groupby(["zone_id", "actor", "kind"]).size().rename("n").reset_index()
-    armed_events = mentions.drop_duplicates("event").groupby("zone_id").size()
-    events = window.groupby("zone_id").size()
+    # Count, per zone and actor, the incidents naming that actor (once per incident), in arrays.
+    a1 = window["actor1"].astype(str).str.strip().to_numpy()
+    a2 = window["actor2"].astype(str).str.strip().to_numpy()
+    codes, actors = pd.factorize(np.concatenate([a1, a2]), sort=True)
+    code1, code2 = codes[: len(a1)], codes[len(a1):]
+    kind_of = np.array([_actor_kind(a) for a in actors], dtype=object)
+    armed1 = kind_of[code1] != None  # noqa: E711 (element-wise on an object array)
+    armed2 = (kind_of[code2] != None) & (code2 != code1)  # noqa: E711
+    zone_index = {zone_id: i for i, zone_id in enumerate(zone_ids)}
+    zone_code = window["zone_id"].astype(str).map(zone_index).fillna(-1).astype(int).to_numpy()
+    counts = np.zeros((len(zone_ids), max(len(actors), 1)), dtype=np.int64)
+    for armed, code in ((armed1, code1), (armed2, code2)):
+        keep = armed & (zone_code >= 0)
+        np.add.at(counts, (zone_code[keep], code[keep]), 1)
+    any_armed = (armed1 | armed2) & (zone_code >= 0)
+    armed_events = np.bincount(zone_code[any_armed], minlength=len(zone_ids))
+    events = np.bincount(zone_code[zone_code >= 0], minlength=len(zone_ids))
     rows = []
-    for zone_id in zone_ids:
-        n_events = int(events.get(zone_id, 0))
-        mine = counts[counts["zone_id"] == zone_id].sort_values(["n", "actor"], ascending=[False, True])
-        total = int(armed_events.get(zone_id, 0))
-        leader = mine.iloc[0] if total else None
-        share = float(leader["n"]) / total if total else 0.0
-        if n_events < min_events or leader is None:
+    for i, zone_id in enumerate(zone_ids):
+        n_events, total = int(events[i]), int(armed_events[i])
+        lead = int(np.argmax(counts[i])) if total else -1  # ties go to the actor whose name sorts first
+        share = counts[i, lead] / total if total else 0.0
+        if n_events < min_events or lead < 0:
             status = "unknown"
         elif share >= dominance:
-            status = leader["kind"]
+            status = kind_of[lead]
         else:
             status = "contested"
         confidence = "high" if n_events >= 30 else "medium" if n_events >= 10 else "low"
-        rows.append({"zone_id": zone_id, "events": n_events,
-                     "leading_actor": leader["actor"] if leader is not None else "",
-                     "leading_share": round(share, 3), "inferred_status": status,
+        rows.append({"zone_id": zone_id, "events": n_events, "leading_actor": actors[lead] if lead >= 0 else "",
+                     "leading_share": round(float(share), 3), "inferred_status": status,
                      "inferred_confidence": confidence})
     out = pd.DataFrame(rows)
     if declared is not None:

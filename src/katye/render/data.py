@@ -89,8 +89,9 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
             title=None, acled_accessed=None) -> MapData:
     """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
     words = label_set(lang)
+    user_zones = zones  # None means the shipped zones: analysis reuses their assignment and cached index
     if incidents is not None and (zones is not None or "assignment" not in incidents.columns):
-        incidents = assign(incidents, zones)  # zones=None: the shipped zones and their cached index
+        incidents = assign(incidents, zones)
     zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in zones.columns:
         zones = zones.assign(name=zones["zone_id"])
@@ -116,8 +117,8 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
         data.caveats.append(words["illustrative"])
     if data.has_incidents:
-        data.inferred = infer_control(incidents, zones, as_of=as_of, declared=control).set_index("zone_id")
-        data.scored = risk(incidents, zones, as_of=as_of)
+        data.inferred = infer_control(incidents, user_zones, as_of=as_of, declared=control).set_index("zone_id")
+        data.scored = risk(incidents, user_zones, as_of=as_of)
         coarse = int(np.sum(incidents["assignment"] == "coarse"))
         if coarse:
             data.caveats.append(words["acled_precision"].format(n=f"{coarse:,}"))
