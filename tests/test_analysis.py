@@ -195,3 +195,20 @@ def test_incidents_assigned_to_shipped_zones_are_reassigned_to_user_zones():
     assert assigned.zone_id.iloc[0] != "z11"
     result = katye.risk(assigned, zones, as_of="2024-11-30").set_index("zone_id")
     assert result.loc["z11", "events"] == 1
+
+
+def test_incidents_assigned_to_user_zones_are_reassigned_to_the_shipped_ones():
+    zones = grid_zones()
+    solino = katye.geodata.zones().set_index("zone_id").loc["solino"]
+    point = (solino["centre_lon"], solino["centre_lat"])
+    assigned = katye.assign(events([(*point, "2024-11-30", "Battles", 0, "G", "")]), zones)
+    result = katye.risk(assigned, as_of="2024-11-30").set_index("zone_id")
+    assert result.loc["solino", "events"] == 1
+
+
+def test_an_assignment_to_the_same_zones_is_reused_not_redone(monkeypatch):
+    import katye.join
+
+    assigned = katye.assign(events([(-72.32, 18.55, "2024-11-30", "Battles", 0, "G", "")]))
+    monkeypatch.setattr(katye.join, "assign", lambda *a, **k: pytest.fail("assigned again"))
+    katye.risk(assigned[assigned.event_date >= "2024-01-01"], as_of="2024-11-30")

@@ -21,7 +21,8 @@ import pandas as pd
 
 from katye import geodata
 from katye.errors import InputError, UsageError, at_rows
-from katye.risk import _assigned, _timestamp, _window_end
+from katye.join import assigned
+from katye.risk import _timestamp, _window_end
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
@@ -138,7 +139,7 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     """
     if not 0.5 <= dominance <= 1:
         raise UsageError("dominance must be between 0.5 and 1.")
-    data = _assigned(incidents, zones)
+    data = assigned(incidents, zones)
     when = _window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
     window = data[(data["assignment"] == "exact") & (age >= 0) & (age < window_days)]

@@ -9,6 +9,7 @@ margin on large inputs while giving the same answers.
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 import geopandas as gpd
@@ -212,6 +213,7 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
     """
     shipped = zones is None
     zones = _zones(zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
+    key = _shipped_key() if shipped else _key(zones)
     x, y = _points(incidents)
     zone_index = (_shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values)).lookup(x, y)
     sections = geodata.sections()
@@ -247,7 +249,36 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
         distance[far] = _distance_to(tree, x[far], y[far])
     distance[coarse] = np.nan
     out["distance_m"] = distance
+    out.attrs[ZONES_KEY] = key
     return out
+
+
+def assigned(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """``incidents`` assigned to ``zones``, reusing an earlier :func:`assign` to these same zones.
+
+    An assignment remembers a fingerprint of the zones it used (ids and geometries) in
+    ``attrs``; only a match is reused, so incidents assigned to one layer are never scored
+    against another.
+    """
+    expected = _shipped_key() if zones is None else _key(_zones(zones).sort_values("zone_id", kind="stable"))
+    if incidents.attrs.get(ZONES_KEY) == expected and "zone_id" in incidents.columns:
+        return incidents
+    return assign(incidents, zones)
+
+
+ZONES_KEY = "katye_zones"
+
+
+def _key(zones: gpd.GeoDataFrame) -> str:
+    digest = hashlib.sha256()
+    for zone_id, geometry in zip(zones["zone_id"].astype(str), zones.geometry.values, strict=True):
+        digest.update(zone_id.encode("utf-8") + b"\0" + shapely.to_wkb(geometry) + b"\1")
+    return digest.hexdigest()
+
+
+@cache
+def _shipped_key() -> str:
+    return _key(geodata.zones().sort_values("zone_id", kind="stable"))
 
 
 @cache

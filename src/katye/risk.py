@@ -32,7 +32,7 @@ import pandas as pd
 
 from katye import geodata
 from katye.errors import UsageError
-from katye.join import assign
+from katye.join import assigned
 
 DEFAULT_WEIGHTS = {
     "Battles": 1.0,
@@ -47,13 +47,6 @@ SCHEMES = {"quantiles": "Quantiles", "fisher_jenks": "FisherJenks", "fisherjenks
            "natural_breaks": "NaturalBreaks"}
 CLASS_LABELS = ("very low", "low", "medium", "high", "very high")
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
-
-
-def _assigned(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """Incidents assigned to ``zones``: reuse an earlier assignment only when it was to the shipped zones."""
-    if zones is None and "assignment" in incidents.columns and "zone_id" in incidents.columns:
-        return incidents
-    return assign(incidents, zones)
 
 
 def _zone_table(zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
@@ -103,7 +96,7 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
         (the row's share of the zone's events in the same period). Only ``exact`` incidents count.
 
     """
-    data = _assigned(incidents, zones)
+    data = assigned(incidents, zones)
     data = data[data["assignment"] == "exact"]
     if start is not None:
         data = data[data["event_date"] >= _timestamp(start, what="start")]
@@ -210,7 +203,7 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     """
     if window_days <= 0 or half_life_days <= 0:
         raise UsageError("window_days and half_life_days must be positive.")
-    data = _assigned(incidents, zones)
+    data = assigned(incidents, zones)
     as_of = _window_end(data, as_of)
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     exact = data[data["assignment"] == "exact"]

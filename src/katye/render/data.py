@@ -11,7 +11,7 @@ import pandas as pd
 
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
-from katye.join import assign
+from katye.join import assigned
 from katye.render.labels import labels as label_set
 from katye.risk import _timestamp, risk
 
@@ -89,9 +89,9 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
             title=None, acled_accessed=None) -> MapData:
     """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
     words = label_set(lang)
-    user_zones = zones  # None means the shipped zones: analysis reuses their assignment and cached index
-    if incidents is not None and (zones is not None or "assignment" not in incidents.columns):
-        incidents = assign(incidents, zones)
+    user_zones = zones  # None: the shipped zones, with their cached indexes
+    if incidents is not None:
+        incidents = assigned(incidents, zones)
     zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in zones.columns:
         zones = zones.assign(name=zones["zone_id"])
