@@ -54,6 +54,11 @@ class KatyeGroup(click.Group):
         sys.exit(0)
 
 
+def _notices(ctx: click.Context) -> Console:
+    """stderr, for notices and progress (silenced by --quiet)."""
+    return Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False))
+
+
 def _console(ctx: click.Context, *, status: bool = True) -> Console:
     """A console for status lines (silenced by --quiet) or, with status=False, for results."""
     quiet = status and ctx.find_root().params.get("quiet", False)
@@ -90,7 +95,7 @@ def _working(ctx: click.Context, message: str):
     The steps (reading, joining, building a map) are single library calls whose remaining work
     cannot be measured, so the bar pulses rather than fills; the clock shows it is alive.
     """
-    console = Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False))
+    console = _notices(ctx)
     if not console.is_terminal or console.quiet:
         yield
         return
@@ -121,7 +126,7 @@ def _path_or_sample(ctx: click.Context, path: str | None) -> str:
     if path is not None:
         return path
     sample = samples.path("acled")
-    Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False)).print(
+    _notices(ctx).print(
         f"No incident file given: using katye's shipped sample {sample.name} "
         "(SYNTHETIC data in ACLED's layout, not real events).", markup=False)
     return str(sample)
@@ -307,7 +312,7 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
 
     if incidents is None and control_path is None:
         control_path = str(samples.path("control"))
-        Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False)).print(
+        _notices(ctx).print(
             "Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
     path = _path_or_sample(ctx, incidents)
     result = _read(ctx, path, options)
