@@ -535,6 +535,69 @@ def write_geojson(path: Path, name: str, features: list[dict]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+#: Spellings of administrative names that COD-AB does not carry: Haitian Creole names of the metro
+#: communes and common variants. (name, level, pcode, note)
+ADMIN_ALIASES = (
+    ("Haiti", "country", "HT", "English name"),
+    ("Haïti", "country", "HT", "French name"),
+    ("Ayiti", "country", "HT", "Haitian Creole name"),
+    ("Grand'Anse", "department", "HT08", "common spelling (COD-AB: Grande'Anse)"),
+    ("Pòtoprens", "commune", "HT0111", "Haitian Creole name"),
+    ("Dèlma", "commune", "HT0112", "Haitian Creole name"),
+    ("Kafou", "commune", "HT0113", "Haitian Creole name"),
+    ("Petyonvil", "commune", "HT0114", "Haitian Creole name"),
+    ("Kenskòf", "commune", "HT0115", "Haitian Creole name"),
+    ("Gresye", "commune", "HT0116", "Haitian Creole name"),
+    ("Site Solèy", "commune", "HT0117", "Haitian Creole name"),
+    ("Kwadebouke", "commune", "HT0131", "Haitian Creole name"),
+    ("Kabarè", "commune", "HT0142", "Haitian Creole name"),
+    ("La Gonâve", "arrondissement", "HT015", "arrondissement of Anse-à-Galets and Pointe-à-Raquette (the island)"),
+)
+ADMIN_SOURCE = "CNIGS / OCHA COD-AB Haiti (hti_admbnda_cnigs_20181129)"
+ADMIN_COLUMNS = ("name", "level", "pcode", "commune_pcode", "department_pcode", "source", "licence")
+
+
+def build_admin_names(sources: Path) -> list[dict]:
+    """Every administrative name of Haiti that an incident's location may be.
+
+    All 10 departments, 140 communes and 570 sections of COD-AB, in French and English, plus
+    ``ADMIN_ALIASES``.
+    """
+    folder = sources / "cod-ab-hti-2018" / "original"
+    rows: dict[tuple[str, str, str], dict] = {}
+
+    def add(name, level, pcode, commune, department, source, licence):
+        name = _text(name).strip()
+        if name:
+            rows.setdefault((name, level, pcode), {
+                "name": name, "level": level, "pcode": pcode, "commune_pcode": commune,
+                "department_pcode": department, "source": source, "licence": licence})
+
+    for level, kind in ((1, "department"), (2, "commune"), (3, "section")):
+        frame = pyogrio.read_dataframe(folder / f"hti_admbnda_adm{level}_cnigs_20181129.shp", read_geometry=False)
+        for row in frame.sort_values(f"ADM{level}_PCODE").itertuples():
+            pcode = getattr(row, f"ADM{level}_PCODE")
+            commune = row.ADM2_PCODE if level >= 2 else ""
+            names = [getattr(row, f"ADM{level}{suffix}") for suffix in
+                     ("_FR", "_EN", "_HT", "ALT1FR", "ALT2FR", "ALT1EN", "ALT2EN", "ALT1HT", "ALT2HT")]
+            for name in names:
+                # "Cornillon / Grand Bois" is one commune under two names.
+                for part in _text(name).split(" / "):
+                    add(part, kind, pcode, commune, row.ADM1_PCODE, ADMIN_SOURCE, COD_AB["licence"])
+    for name, level, pcode, note in ADMIN_ALIASES:
+        commune = pcode if level == "commune" else ""
+        add(name, level, pcode, commune, pcode[:4] if len(pcode) >= 4 else "", f"katye alias: {note}",
+            "CC0 (a name)")
+    return sorted(rows.values(), key=lambda r: (r["pcode"], r["level"], r["name"]))
+
+
+def write_csv_table(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def default_sources() -> Path:
     env = os.environ.get("KATYE_GEODATA_SOURCES")
     if env:
@@ -557,7 +620,9 @@ def build(sources: Path, out: Path) -> dict[str, int]:
     }
     for name, features in layers.items():
         write_geojson(out / f"{name}.geojson", name, features)
-    return {name: len(features) for name, features in layers.items()}
+    admin = build_admin_names(sources)
+    write_csv_table(out / "admin_names.csv", ADMIN_COLUMNS, admin)
+    return {**{name: len(features) for name, features in layers.items()}, "admin_names": len(admin)}
 
 
 def main(argv: list[str] | None = None) -> int:

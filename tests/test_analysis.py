@@ -49,7 +49,9 @@ def test_risk_index_by_hand():
     row = result.set_index("zone_id").loc["z11"]
     expected_score = (1 + math.log(2)) * 1.0 + (1 + math.log(2)) * 0.5 + 0.1 * 1.0
     assert row["score"] == pytest.approx(expected_score)
-    assert row["risk_index"] == pytest.approx(expected_score / row["area_km2"])
+    assert row["risk_index"] == pytest.approx(expected_score)  # per zone by default
+    per_km2 = katye.risk(events(rows), zones, as_of="2024-11-30", per="km2").set_index("zone_id").loc["z11"]
+    assert per_km2["risk_index"] == pytest.approx(expected_score / row["area_km2"])
     assert row["events"] == 3 and row["fatalities"] == 2 and row["events_previous"] == 1
     assert row["risk_class"] != "none"
     assert set(result.drop(index=result.index[result.zone_id == "z11"]).risk_class) == {"none"}

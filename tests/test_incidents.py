@@ -13,7 +13,7 @@ from pyproj import Transformer
 
 import katye
 from katye.errors import InputError, UsageError
-from katye.incidents.schema import ACLED_CURRENT, ACLED_PRE_2023, CANONICAL
+from katye.incidents.schema import ACLED_CURRENT, ACLED_PRE_2023, output_columns
 from katye.samples import synthetic_acled
 
 PETION = "Petion Ville - Pétion-Ville"
@@ -57,7 +57,7 @@ def test_current_acled_export(tmp_path):
     result = katye.read_incidents(write(tmp_path / "acled.csv", frame))
     check_accounting(result, len(frame))
     incidents = result.incidents
-    assert list(incidents.columns[: len(CANONICAL)]) == list(CANONICAL)
+    assert list(incidents.columns[: len(output_columns())]) == list(output_columns())
     assert incidents.crs.to_epsg() == 4326
     assert result.report.layout == "ACLED export (current)"
     assert incidents.loc[0, "location"] == PETION

@@ -98,7 +98,7 @@ def test_missing_crs_and_wrong_inputs_are_clear():
 
 def test_shipped_zones_against_sjoin_on_the_sample():
     sample = katye.read_incidents(katye.samples.path()).incidents
-    result = katye.assign(sample.assign(geo_precision=1))
+    result = katye.assign(sample.assign(location_precision="exact"))
     zones = katye.geodata.zones()
     joined = gpd.sjoin(sample[["geometry"]], zones[["zone_id", "geometry"]], predicate="within", how="left")
     expected = joined.groupby(level=0)["zone_id"].first().fillna("")

@@ -116,6 +116,15 @@ def incident_options(command):
         click.option("--swapped", type=click.Choice(["repair", "reject"]), default="repair", show_default=True,
                      help="What to do with rows whose latitude and longitude are the wrong way round."),
         click.option("--strict", is_flag=True, help="Stop at the first kind of bad row instead of setting rows aside."),
+        click.option("--precision", "precision_mode", type=click.Choice(["rules", "as-coded"]), default="rules",
+                     show_default=True,
+                     help="rules: a location that names only a commune (or a commune-centre point) is commune-"
+                          "precise whatever geo_precision says; as-coded: the file's geo_precision only."),
+        click.option("--default-precision", type=click.Choice(["exact", "near"]),
+                     help="Precision of events the file gives no geo_precision for (default: unknown, kept out "
+                          "of zone counts). Use exact for your own GPS-located data."),
+        click.option("--actors", "actors_path", type=click.Path(dir_okay=False),
+                     help="Your own actor table (acled_name, actor, kind, coalition …) instead of the shipped one."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -137,7 +146,8 @@ def _read(ctx: click.Context, path: str, options: dict):
         return read_incidents(
             path, lat=options["lat"], lon=options["lon"], date=options["date_column"],
             event_id=options["id_column"], crs=options["crs"], swapped=options["swapped"],
-            strict=options["strict"],
+            strict=options["strict"], precision=options["precision_mode"],
+            default_precision=options["default_precision"], actors=options["actors_path"],
         )
 
 
@@ -225,9 +235,12 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
         joined = near_sites(assign(result.incidents, zones))
     write_frame(joined, output, layer="incidents")
     counts = joined["assignment"].value_counts()
+    coarse = joined.loc[joined["assignment"] == "coarse", "location_precision"].astype(str).value_counts()
+    detail = ", ".join(f"{n:,} {level}" for level, n in coarse.items())
     _console(ctx).print(
         f"Wrote {len(joined):,} incidents to {output}: {counts.get('exact', 0):,} in a zone, "
-        f"{counts.get('coarse', 0):,} coarse (section/commune only), {counts.get('outside', 0):,} outside "
+        f"{counts.get('coarse', 0):,} not in zone counts (located only approximately: {detail or 'none'}), "
+        f"{counts.get('outside', 0):,} outside "
         f"({result.report.rejected:,} rows rejected on reading; run katye validate for details)", markup=False)
 
 
@@ -240,23 +253,30 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
 @click.option("--half-life-days", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True))
 @click.option("--scheme", default="quantiles", show_default=True,
               type=click.Choice(["quantiles", "fisher_jenks"], case_sensitive=False))
+@click.option("--per", type=click.Choice(["zone", "km2", "population"]), default="zone", show_default=True,
+              help="zone: the index as it is; km2: divided by zone area; population: per 100,000 people "
+                   "(needs --population).")
+@click.option("--population", "population_column",
+              help="The column of --zones holding each zone's population, for --per population.")
 @click.option("--control", "control_path", type=click.Path(dir_okay=False),
               help="Declared control table (zone_id, as_of, status, actor, source, confidence, note).")
 @with_zone_options
 @incident_options
 @click.pass_context
-def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, scheme, control_path, zones_path,
-                 zone_id_column, zone_name_column, **options):
+def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, scheme, per, population_column,
+                 control_path, zones_path, zone_id_column, zone_name_column, **options):
     """Score risk per zone, with its trend and inferred (and declared) control.
 
-    Risk index: recency-weighted severity of the events in the window, per km2 (see the README);
-    trend against the previous window in ACLED Trendfinder bands. With no INCIDENTS it uses the
-    shipped synthetic sample.
+    Risk index: recency-weighted severity of the exact events in the window, per zone (or per
+    km2, or per 100,000 people; see the README); class breaks in class_range; trend against the
+    previous window in ACLED Trendfinder bands; control inferred from who acts with force. With
+    no INCIDENTS it uses the shipped synthetic sample.
 
     \b
     Examples:
       katye risk acled_haiti_2024.csv -o risk.gpkg --as-of 2024-11-30
       katye risk acled_haiti_2024.csv -o risk.csv --control control.csv
+      katye risk acled_haiti_2024.csv -o risk.csv --zones quartiers.gpkg --per population --population pop
     """
     path = _path_or_sample(ctx, incidents)
     result = _read(ctx, path, options)
@@ -265,13 +285,15 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
     with _working(ctx, "Scoring"):
         assigned = assign(result.incidents, zones)
         scored = risk_index(assigned, zones, as_of=as_of, window_days=window_days,
-                            half_life_days=half_life_days, scheme=scheme)
+                            half_life_days=half_life_days, scheme=scheme, per=per, population=population_column)
         control = infer_control(assigned, zones, as_of=scored.attrs["katye_method"]["as_of"],
                                 window_days=window_days, declared=declared)
     table = scored.merge(pd.DataFrame(control).drop(columns=["events"]), on="zone_id", how="left")
     write_frame(table, output, layer="risk")
-    _console(ctx).print(f"Wrote risk for {len(table)} zones as of {scored.attrs['katye_method']['as_of']} "
-                        f"to {output}", markup=False)
+    breaks = "; ".join(f"{name} {low:.3g}–{high:.3g}" for name, (low, high) in scored.attrs["katye_breaks"].items())
+    _console(ctx).print(f"Wrote risk ({scored.attrs['katye_method']['unit']}) for {len(table)} zones as of "
+                        f"{scored.attrs['katye_method']['as_of']} to {output}. Class breaks: {breaks or 'none'}",
+                        markup=False)
 
 
 @main.command("map")
@@ -291,11 +313,13 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
 @click.option("--svg", "svg", type=click.Path(dir_okay=False), help="Also write an SVG.")
 @click.option("--static-layer", type=click.Choice(["control", "risk"]), default="control", show_default=True,
               help="What colours the zones in the PNG/PDF/SVG.")
+@click.option("--per", type=click.Choice(["zone", "km2"]), default="zone", show_default=True,
+              help="How the Risk layer compares zones: the index per zone, or per km2 of zone area.")
 @with_zone_options
 @incident_options
 @click.pass_context
 def map_command(ctx, incidents, output, since, until, as_of, control_path, lang, tiles, title, png, pdf, svg,
-                static_layer, zones_path, zone_id_column, zone_name_column, **options):
+                static_layer, per, zones_path, zone_id_column, zone_name_column, **options):
     """Make the report map: one HTML file that opens with no network, and optional PNG/PDF/SVG.
 
     Layers: control, risk, incidents (with a month selector), density, hot spots, key sites with
@@ -319,7 +343,7 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     control = read_control(control_path, zones=zones) if control_path else None
     common = {"zones": zones, "control": control, "as_of": as_of, "start": since, "end": until, "lang": lang,
-              "title": title}
+              "title": title, "risk_per": per}
     with _working(ctx, "Building the map"):
         m = make_map(result.incidents, tiles=None if tiles == "none" else tiles, **common)
         save_map(m, output)

@@ -1,13 +1,21 @@
 """Territorial control: the table a user declares, and an estimate inferred from incidents.
 
-Inference rule (per zone, over the window ending ``as_of``): among the ``exact`` incidents
-that name an armed actor in ``actor1`` or ``actor2`` (civilians and protesters are not armed
-actors), the leading actor is the one named in the most. When it is named in at least
-``dominance`` of those incidents the zone is
-``state`` (Haitian police or army), ``international`` (the MSS mission or UN forces) or
-``gang`` (any other armed group); otherwise it is ``contested``. With fewer than
-``min_events`` incidents it is ``unknown``. Confidence: ``high`` from 30 events, ``medium``
-from 10, else ``low``.
+Inference rule (per zone, over the window ``(as_of - window_days, as_of]``), counting only the
+``exact`` incidents and only who *acts with force*: an actor acts in an event when it is
+``actor1`` of any event but a protest, or either side of a battle. Victims (``actor2`` outside
+battles), civilians, protesters and rioters never count. Actors are typed through the actor
+table (:mod:`katye.incidents.actors`), so the police under every period suffix is one actor.
+
+* ``armed_events``: incidents in which an armed group (named or unidentified) acts.
+* ``leading_actor``: the *named* armed group acting in the most of them (ties: the name that
+  sorts first); ``leading_share`` is its share of ``armed_events``.
+* ``inferred_status``: ``unknown`` when ``armed_events < min_events``; ``gang`` when the leading
+  named group reaches ``dominance``, or when unidentified armed groups do (then no group is
+  named: ``holder`` is empty and ``holder_kind`` says ``unidentified``); else ``contested``.
+* State presence is a separate measure, never control: ``state_events`` (incidents in which
+  state forces, police, army or foreign forces, act) and ``state_share`` of the zone's events.
+
+Confidence: ``high`` from 30 armed-group events, ``medium`` from 10, else ``low``.
 """
 
 from __future__ import annotations
@@ -21,15 +29,13 @@ import pandas as pd
 
 from katye import geodata
 from katye.errors import InputError, UsageError, at_rows
+from katye.incidents import actors as actor_table
 from katye.join import assigned
 from katye.risk import _timestamp, _window_end
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
 COLUMNS = ("zone_id", "as_of", "status", "actor", "source", "confidence", "note")
-STATE_MARKERS = ("Police Forces of Haiti", "Military Forces of Haiti")
-INTERNATIONAL_MARKERS = ("Multinational Security Support", "MSS", "United Nations", "MINUSTAH", "BINUH")
-NOT_ARMED = ("Civilians", "Protesters", "Rioters")
 
 
 def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
@@ -100,20 +106,19 @@ def control_as_of(table: pd.DataFrame, date) -> pd.DataFrame:
     return earlier.sort_values(["zone_id", "as_of"], kind="stable").groupby("zone_id").tail(1).reset_index(drop=True)
 
 
-def _actor_kind(name: str) -> str | None:
-    if not name or any(name.startswith(marker) for marker in NOT_ARMED):
-        return None
-    if any(marker in name for marker in STATE_MARKERS):
-        return "state"
-    if any(marker in name for marker in INTERNATIONAL_MARKERS):
-        return "international"
-    return "gang"
+def _kinds(data: pd.DataFrame, side: str, actors) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised names and kinds of one actor column (from read_incidents, or typed here)."""
+    if f"{side}_kind" in data.columns and actors is None:
+        return (data[side].astype(str).to_numpy(dtype=object), data[f"{side}_kind"].astype(str).to_numpy(dtype=object))
+    source = data[f"{side}_original"] if f"{side}_original" in data.columns else data[side]
+    found = actor_table.normalise(source, actors)
+    return found.actor, found.kind
 
 
 def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, as_of=None,
                   window_days: int = 90, min_events: int = 5, dominance: float = 0.6,
-                  declared: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Estimate who controls each zone from the incidents in a window (see the module docstring).
+                  declared: pd.DataFrame | None = None, actors=None) -> pd.DataFrame:
+    """Estimate which armed group holds each zone from the incidents in a window (module docstring).
 
     Parameters
     ----------
@@ -124,58 +129,94 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     as_of, window_days
         The window ``(as_of - window_days, as_of]``; ``as_of`` defaults to the latest incident.
     min_events, dominance
-        Fewest events for a verdict, and the leading actor's share that makes it dominant.
+        Fewest armed-group events for a verdict (default 5), and the share of them that makes a
+        group dominant (default 0.6).
     declared
         A table from :func:`read_control`; its snapshot as of ``as_of`` is set beside the estimate
         and ``disagrees`` flags zones where the two statuses differ (neither being unknown).
+    actors
+        An actor table (path or DataFrame, :func:`katye.read_actors`) to type the actors with;
+        default: the kinds :func:`katye.read_incidents` recorded, or the shipped table.
 
     Returns
     -------
     pandas.DataFrame
-        ``zone_id``, ``events``, ``leading_actor``, ``leading_share``, ``inferred_status``,
-        ``inferred_confidence``; with ``declared``: ``declared_status``, ``declared_actor``,
-        ``declared_as_of``, ``disagrees``.
+        ``zone_id``, ``events``, ``armed_events``, ``leading_actor``, ``leading_coalition``,
+        ``leading_share``, ``unidentified_share``, ``holder``, ``holder_kind``
+        (named | unidentified | ""), ``state_events``, ``state_share``, ``inferred_status``
+        (gang | contested | unknown), ``inferred_confidence``; with ``declared``:
+        ``declared_status``, ``declared_actor``, ``declared_as_of``, ``disagrees``.
 
     """
     if not 0.5 <= dominance <= 1:
         raise UsageError("dominance must be between 0.5 and 1.")
+    if min_events < 1 or window_days < 1:
+        raise UsageError("min_events and window_days must be at least 1.")
+    table = actor_table.resolve(actors) if actors is not None else None
     data = assigned(incidents, zones)
     when = _window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
     window = data[(data["assignment"] == "exact") & (age >= 0) & (age < window_days)]
     zone_ids = sorted((geodata.zones() if zones is None else zones)["zone_id"].astype(str))
-    # Count, per zone and actor, the incidents naming that actor (once per incident), in arrays.
-    a1 = window["actor1"].astype(str).str.strip().to_numpy()
-    a2 = window["actor2"].astype(str).str.strip().to_numpy()
-    codes, actors = pd.factorize(np.concatenate([a1, a2]), sort=True)
-    code1, code2 = codes[: len(a1)], codes[len(a1):]
-    kind_of = np.array([_actor_kind(a) for a in actors], dtype=object)
-    armed1 = kind_of[code1] != None  # noqa: E711 (element-wise on an object array)
-    armed2 = (kind_of[code2] != None) & (code2 != code1)  # noqa: E711
     zone_index = {zone_id: i for i, zone_id in enumerate(zone_ids)}
     zone_code = window["zone_id"].astype(str).map(zone_index).fillna(-1).astype(int).to_numpy()
-    counts = np.zeros((len(zone_ids), max(len(actors), 1)), dtype=np.int64)
-    for armed, code in ((armed1, code1), (armed2, code2)):
-        keep = armed & (zone_code >= 0)
-        np.add.at(counts, (zone_code[keep], code[keep]), 1)
-    any_armed = (armed1 | armed2) & (zone_code >= 0)
-    armed_events = np.bincount(zone_code[any_armed], minlength=len(zone_ids))
-    events = np.bincount(zone_code[zone_code >= 0], minlength=len(zone_ids))
+    keep = zone_code >= 0
+    name1, kind1 = _kinds(window, "actor1", table)
+    name2, kind2 = _kinds(window, "actor2", table)
+    battle = window["event_type"].astype(str).eq("Battles").to_numpy()
+    protest = window["event_type"].astype(str).eq("Protests").to_numpy()
+    acts1 = keep & ~protest
+    acts2 = keep & battle
+    event = np.arange(len(window))
+    # One row per (event, acting actor); an actor on both sides of one event counts once.
+    sides = pd.DataFrame({
+        "event": np.concatenate([event[acts1], event[acts2]]),
+        "zone": np.concatenate([zone_code[acts1], zone_code[acts2]]),
+        "name": np.concatenate([name1[acts1], name2[acts2]]),
+        "kind": np.concatenate([kind1[acts1], kind2[acts2]]),
+    }).drop_duplicates(["event", "name"])
+    n_zones = len(zone_ids)
+    events = np.bincount(zone_code[keep], minlength=n_zones)
+
+    def events_with(mask: np.ndarray) -> np.ndarray:
+        hit = sides[mask].drop_duplicates("event")
+        return np.bincount(hit["zone"].to_numpy(dtype=np.int64), minlength=n_zones)
+
+    kinds = sides["kind"].to_numpy()
+    armed_events = events_with(np.isin(kinds, actor_table.ARMED_KINDS))
+    unidentified = events_with(kinds == "unidentified_armed_group")
+    state_events = events_with(kinds == "state")
+    named = sides[kinds == "armed_group"]
+    per_group = named.groupby(["zone", "name"]).size().reset_index(name="n")
+    # Most events first, then the name that sorts first: a deterministic leader per zone.
+    per_group = per_group.sort_values(["zone", "n", "name"], ascending=[True, False, True], kind="stable")
+    leaders = per_group.drop_duplicates("zone").set_index("zone")
+    coalition = _coalitions(table)
     rows = []
     for i, zone_id in enumerate(zone_ids):
-        n_events, total = int(events[i]), int(armed_events[i])
-        lead = int(np.argmax(counts[i])) if total else -1  # ties go to the actor whose name sorts first
-        share = counts[i, lead] / total if total else 0.0
-        if n_events < min_events or lead < 0:
+        total = int(armed_events[i])
+        lead = leaders.loc[i] if i in leaders.index else None
+        share = float(lead["n"]) / total if lead is not None and total else 0.0
+        unknown_share = float(unidentified[i]) / total if total else 0.0
+        holder, holder_kind = "", ""
+        if total < min_events:
             status = "unknown"
         elif share >= dominance:
-            status = kind_of[lead]
+            status, holder, holder_kind = "gang", str(lead["name"]), "named"
+        elif unknown_share >= dominance:
+            status, holder_kind = "gang", "unidentified"
         else:
             status = "contested"
-        confidence = "high" if n_events >= 30 else "medium" if n_events >= 10 else "low"
-        rows.append({"zone_id": zone_id, "events": n_events, "leading_actor": actors[lead] if lead >= 0 else "",
-                     "leading_share": round(float(share), 3), "inferred_status": status,
-                     "inferred_confidence": confidence})
+        leading = str(lead["name"]) if lead is not None else ""
+        rows.append({
+            "zone_id": zone_id, "events": int(events[i]), "armed_events": total, "leading_actor": leading,
+            "leading_coalition": coalition.get(leading, ""), "leading_share": round(share, 3),
+            "unidentified_share": round(unknown_share, 3), "holder": holder, "holder_kind": holder_kind,
+            "state_events": int(state_events[i]),
+            "state_share": round(float(state_events[i]) / events[i], 3) if events[i] else 0.0,
+            "inferred_status": status,
+            "inferred_confidence": "high" if total >= 30 else "medium" if total >= 10 else "low",
+        })
     out = pd.DataFrame(rows)
     if declared is not None:
         snapshot = control_as_of(declared, when).set_index("zone_id")
@@ -185,5 +226,13 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
         both = (out["declared_status"] != "unknown") & (out["inferred_status"] != "unknown")
         out["disagrees"] = both & (out["declared_status"] != out["inferred_status"])
     out.attrs["katye_method"] = {"as_of": str(when.date()), "window_days": window_days, "min_events": min_events,
-                                 "dominance": dominance}
+                                 "dominance": dominance,
+                                 "rule": "named armed group's share of armed-group events; state presence apart"}
     return out
+
+
+def _coalitions(table) -> dict[str, str]:
+    """Normalised actor name → coalition, from the actor table."""
+    table = actor_table.resolve(table)
+    rows = table[table["coalition"] != ""]
+    return dict(zip(rows["actor"], rows["coalition"], strict=True))

@@ -189,6 +189,37 @@ def urban_extent() -> gpd.GeoDataFrame:
     return load("urban_extent")
 
 
+#: Shipped tables (no geometry): file, source, licence.
+TABLES = {
+    "admin_names": ("admin_names.csv", "Every department, commune and section name of Haiti (COD-AB, French and "
+                    "English) and common spellings", "CNIGS / OCHA COD-AB Haiti, 2018-11-29; katye aliases",
+                    "CC BY-IGO 3.0; aliases CC0"),
+    "actors": ("actors.csv", "ACLED actor names in Haiti exports: normalised name, kind, gang coalition, source",
+               "katye, from the sources named per row", "CC BY 4.0 (katye); facts from the cited sources"),
+}
+
+
+@cache
+def _read_table(name: str) -> pd.DataFrame:
+    file = TABLES[name][0]
+    return pd.read_csv(data_dir() / file, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def admin_names() -> pd.DataFrame:
+    """Administrative names of Haiti that an incident's ``location`` may hold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``level`` (country | department | arrondissement | commune | section), ``pcode``,
+        ``commune_pcode``, ``department_pcode``, ``source``, ``licence``: the 10 departments, 140
+        communes and 570 sections of COD-AB in French and English (sections in their full form,
+        "1re Section Turgeau"), plus Haitian Creole names of the metro communes.
+
+    """
+    return _read_table("admin_names").copy()
+
+
 def catalog() -> pd.DataFrame:
     """Every shipped layer with its file, feature count, geometry type, source and licence.
 

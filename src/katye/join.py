@@ -10,6 +10,7 @@ margin on large inputs while giving the same answers.
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import cache
 
 import geopandas as gpd
@@ -21,7 +22,9 @@ from scipy import ndimage
 
 from katye import geodata
 from katye.crs import METRIC_CRS, STORAGE_CRS, require_crs, to_storage
-from katye.errors import InputError, UsageError
+from katye.errors import InputError, UsageError, plural
+
+log = logging.getLogger("katye")
 
 OUTSIDE = -1
 BOUNDARY = -2
@@ -182,16 +185,34 @@ def _zones(zones) -> gpd.GeoDataFrame:
     return to_storage(zones, what="the zones")
 
 
-def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
-           coarse_precision: int = 2) -> gpd.GeoDataFrame:
-    """Attach each incident to a zone, section and commune.
+def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
+    """Each incident's location precision: its ``location_precision``, else read off ``geo_precision``."""
+    if "location_precision" in incidents.columns:
+        return incidents["location_precision"].astype(str).to_numpy(dtype=object)
+    out = np.full(len(incidents), "unknown", dtype=object)
+    if "geo_precision" in incidents.columns:
+        coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        for code, level in ((1, "exact"), (2, "near"), (3, "commune")):
+            out[coded == code] = level
+    missing = int((out == "unknown").sum())
+    if missing:
+        log.warning("%s have no location precision (no location_precision or geo_precision): kept out of zones. "
+                    "Read them with read_incidents(), or set location_precision='exact' if they are exact.",
+                    plural(missing, "incident"))
+    return out
 
-    Rule: an incident whose ``geo_precision`` is ``coarse_precision`` (default 2) or coarser is
-    ``coarse``: ACLED places such events only "near" a place or at a commune's centre, so katye
-    does not force them into a small zone. Precision 2 keeps its section and commune, precision
-    3 only its commune. Every other incident inside a zone is ``exact``; the rest are ``outside``,
-    with ``distance_m``, the distance in metres (EPSG:32618) to the nearest zone. A point on an
-    edge shared by two zones goes to the one whose ``zone_id`` sorts first.
+
+def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Attach each incident to a zone, section and commune, as far as its location precision allows.
+
+    Rule: only ``exact`` incidents (``location_precision``, see :func:`katye.read_incidents`) go
+    into a zone. The others are ``coarse``: their coordinate is a neighbourhood or commune centre,
+    so katye does not force them into a small zone. ``near`` keeps its section and commune;
+    ``commune`` and ``unknown`` keep only the commune; ``region`` keeps none. An exact incident in
+    no zone is ``outside``, with ``distance_m``, the distance in metres (EPSG:32618) to the nearest
+    zone. A point on an edge shared by two zones goes to the one whose ``zone_id`` sorts first.
+    A frame without ``location_precision`` is read off ``geo_precision`` (1 exact, 2 near,
+    3 commune; missing: unknown).
 
     Parameters
     ----------
@@ -199,16 +220,14 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
         Points with a CRS (any), e.g. from :func:`katye.read_incidents`.
     zones
         Area layer with ``zone_id`` (and ``name``); default: :func:`katye.geodata.zones`.
-    coarse_precision
-        The ``geo_precision`` from which an incident counts as coarse (2 or 3; 4 disables).
 
     Returns
     -------
     geopandas.GeoDataFrame
         A copy of ``incidents`` with ``zone_id``, ``zone_name``, ``section_pcode``,
-        ``commune_pcode``, ``distance_m`` and ``assignment`` (exact | coarse | outside). The
-        text columns are categoricals ("" where there is none); zones sharing a display name
-        get " (2)", " (3)" … after the repeats in ``zone_name``.
+        ``commune_pcode``, ``distance_m``, ``assignment`` (exact | coarse | outside) and
+        ``location_precision``. The text columns are categoricals ("" where there is none);
+        zones sharing a display name get " (2)", " (3)" … after the repeats in ``zone_name``.
 
     """
     shipped = zones is None
@@ -221,12 +240,12 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
     section_index = _shipped_index("sections").lookup(x, y)
     commune_index = _shipped_index("communes").lookup(x, y)
 
-    precision = (incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-                 if "geo_precision" in incidents.columns else np.full(len(incidents), np.nan))
-    with np.errstate(invalid="ignore"):
-        coarse = precision >= coarse_precision
-        commune_only = precision >= 3
+    precision = _precision(incidents)
+    coarse = precision != "exact"
+    no_section = coarse & (precision != "near")
+    no_commune = precision == "region"
     out = incidents.copy()
+    out["location_precision"] = precision
     # Categorical columns built from codes: no million-string arrays, and groupby stays fast.
     # The last category of each is "" (no zone / no section), picked by code -1 → its index.
     zone_ids = [*zones["zone_id"].astype(str), ""]
@@ -236,8 +255,8 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *
     out["zone_name"] = pd.Categorical.from_codes(zone_pick, categories=_unique_labels(zone_names))
     section_ids = [*sections["section_pcode"], ""]
     commune_ids = [*communes["commune_pcode"], ""]
-    section_pick = np.where(commune_only | (section_index < 0), len(section_ids) - 1, section_index)
-    commune_pick = np.where(commune_index < 0, len(commune_ids) - 1, commune_index)
+    section_pick = np.where(no_section | (section_index < 0), len(section_ids) - 1, section_index)
+    commune_pick = np.where(no_commune | (commune_index < 0), len(commune_ids) - 1, commune_index)
     out["section_pcode"] = pd.Categorical.from_codes(section_pick, categories=section_ids)
     out["commune_pcode"] = pd.Categorical.from_codes(commune_pick, categories=commune_ids)
     assignment = np.where(coarse, 1, np.where(zone_index >= 0, 0, 2))

@@ -8,11 +8,16 @@ For each incident assigned ``exact`` to a zone with a date in the window
     severity = type_weight[event_type] * (1 + log(1 + fatalities))
     recency  = 0.5 ** (age_days / half_life_days)
     score    = sum(severity * recency)
-    risk_index = score / area_km2
+    risk_index = score                                  per="zone" (default)
+               = score / area_km2                       per="km2"
+               = score / population * 100_000           per="population"
 
-Coarse incidents (``geo_precision`` 2 or 3) are not in any zone and do not count. The class
+The default compares zones as they are: the zones are not equal-area units (the shipped ones
+differ in area by 30 times), so dividing by area would let cell size decide the class. Only
+``exact`` incidents count (see :func:`katye.assign`); the others are not in any zone. The class
 comes from mapclassify (``quantiles`` or ``fisher_jenks``) over the zones with a score above
-zero; zones with no event in the window are ``none``.
+zero; zones with no event in the window are ``none``. The class breaks are returned in
+``attrs["katye_breaks"]`` and each zone's class range in ``class_range``.
 
 Trend: event counts in the window against the previous window of the same length, in ACLED
 Trendfinder's bands: change > +25 % "large increase", +10 % to +25 % "moderate increase",
@@ -148,32 +153,65 @@ def trend_band(current: int, previous: int, *, low_baseline: int = 5) -> tuple[f
     return change, band
 
 
-def _classify(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
+def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """Class labels per value, and each class's (lowest, highest) value."""
     labels = np.full(values.shape, "none", dtype=object)
     positive = values > 0
     unique = np.unique(values[positive])
     if unique.size == 0:
-        return labels
+        return labels, {}
     k = min(k, unique.size, len(CLASS_LABELS))
     names = CLASS_LABELS[len(CLASS_LABELS) - k:] if k < len(CLASS_LABELS) else CLASS_LABELS
     if k == 1:
         labels[positive] = names[0]
-        return labels
-    if scheme.lower() not in SCHEMES:
-        raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.")
-    import mapclassify  # imported on use: it pulls in scipy.stats, about a second at start-up
+    else:
+        import mapclassify  # imported on use: it pulls in scipy.stats, about a second at start-up
 
-    with warnings.catch_warnings():
-        # Fisher-Jenks says it would be faster with numba; on a few dozen zones it does not matter.
-        warnings.filterwarnings("ignore", message="Numba not installed")
-        classifier = getattr(mapclassify, SCHEMES[scheme.lower()])(values[positive], k=k)
-    labels[positive] = np.asarray(names, dtype=object)[np.minimum(classifier.yb, k - 1)]
-    return labels
+        with warnings.catch_warnings():
+            # Fisher-Jenks says it would be faster with numba; on a few dozen zones it does not matter.
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            classifier = getattr(mapclassify, SCHEMES[scheme.lower()])(values[positive], k=k)
+        labels[positive] = np.asarray(names, dtype=object)[np.minimum(classifier.yb, k - 1)]
+    breaks = {}
+    for name in names:
+        members = values[labels == name]
+        if members.size:
+            breaks[name] = (float(members.min()), float(members.max()))
+    return labels, breaks
+
+
+PER = ("zone", "km2", "population")
+UNITS = {"zone": "per zone", "km2": "per km²", "population": "per 100,000 people"}
+
+
+def _divisor(zones: gpd.GeoDataFrame, per: str, population) -> np.ndarray:
+    if per == "zone":
+        return np.ones(len(zones))
+    if per == "km2":
+        return zones["area_km2"].to_numpy(dtype=float)
+    if population is None:
+        if "population" not in zones.columns:
+            raise UsageError("per='population' needs population=: a column of the zones, or a Series or "
+                             "dict of people per zone_id.")
+        population = "population"
+    if isinstance(population, str):
+        if population not in zones.columns:
+            raise UsageError(f"population={population!r}: the zones have no such column.")
+        people = pd.to_numeric(zones[population], errors="coerce")
+    else:
+        people = zones["zone_id"].map(pd.Series(population))
+    people = people.to_numpy(dtype=float) / 100_000
+    bad = zones["zone_id"].to_numpy()[~(people > 0)]
+    if bad.size:
+        raise UsageError(f"population: no positive count for zone(s) {', '.join(map(str, bad[:10]))}"
+                         + (f" and {bad.size - 10} more" if bad.size > 10 else "") + ".")
+    return people
 
 
 def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, as_of=None,
          window_days: int = 90, half_life_days: float = 30, weights: dict[str, float] | None = None,
-         scheme: str = "quantiles", k: int = 5, low_baseline: int = 5) -> gpd.GeoDataFrame:
+         scheme: str = "quantiles", k: int = 5, low_baseline: int = 5, per: str = "zone",
+         population=None) -> gpd.GeoDataFrame:
     """The documented risk index per zone, its class and its trend (see the module docstring).
 
     Parameters
@@ -192,17 +230,28 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
         mapclassify scheme (``quantiles``, ``fisher_jenks``; case-insensitive) and class count.
     low_baseline
         Fewest previous-window events for a percentage trend.
+    per
+        ``"zone"`` (default): the score as it is; ``"km2"``: divided by the zone's area;
+        ``"population"``: per 100,000 people (needs ``population``).
+    population
+        People per zone for ``per="population"``: a column name of the zones, or a Series or
+        dict indexed by ``zone_id``.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per zone: ``zone_id``, ``name``, ``area_km2``, ``events``, ``fatalities``,
-        ``score``, ``risk_index``, ``risk_class``, ``events_previous``, ``change_pct``, ``trend``,
-        and the zone geometry. ``attrs["katye_method"]`` records the method and parameters.
+        ``score``, ``risk_index``, ``risk_class``, ``class_range``, ``events_previous``,
+        ``change_pct``, ``trend``, and the zone geometry. ``attrs["katye_method"]`` records the
+        method and parameters, ``attrs["katye_breaks"]`` each class's lowest and highest index.
 
     """
     if window_days <= 0 or half_life_days <= 0:
         raise UsageError("window_days and half_life_days must be positive.")
+    if not isinstance(scheme, str) or scheme.lower() not in SCHEMES:
+        raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.")
+    if per not in PER:
+        raise UsageError(f"per={per!r}: use one of {', '.join(PER)}.")
     data = assigned(incidents, zones)
     as_of = _window_end(data, as_of)
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -224,8 +273,9 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     for column in ("events", "events_previous", "fatalities"):
         out[column] = out["zone_id"].map(grouped[column]).fillna(0).astype(int)
     out["score"] = out["zone_id"].map(grouped["score"]).fillna(0.0)
-    out["risk_index"] = out["score"] / out["area_km2"]
-    out["risk_class"] = _classify(out["risk_index"].to_numpy(), scheme, k)
+    out["risk_index"] = out["score"] / _divisor(out, per, population)
+    out["risk_class"], breaks = _classify(out["risk_index"].to_numpy(), scheme, k)
+    out["class_range"] = out["risk_class"].map(lambda c: _range_text(breaks.get(c)))
     bands = [trend_band(c, p, low_baseline=low_baseline) for c, p in zip(out.events, out.events_previous,
                                                                          strict=True)]
     out["change_pct"] = [b[0] for b in bands]
@@ -233,10 +283,20 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=out.crs)
     out.attrs["katye_method"] = {
         "index": "sum over exact incidents in the window of type_weight * (1 + ln(1 + fatalities)) "
-                 "* 0.5 ** (age_days / half_life_days), divided by the zone area in km2",
+                 "* 0.5 ** (age_days / half_life_days)" + {"zone": "", "km2": ", divided by the zone area in km2",
+                                                          "population": ", per 100,000 people"}[per],
+        "per": per, "unit": UNITS[per],
         "as_of": str(as_of.date()), "window_days": window_days, "half_life_days": half_life_days,
         "weights": weights, "scheme": scheme, "k": k, "low_baseline": low_baseline,
         "trend": "event counts vs the previous window; ACLED Trendfinder bands >+25 / +10..+25 / -25..+10 / <-25 %",
-        "coarse": "geo_precision 2/3 incidents are not in any zone and do not count",
+        "coarse": "incidents whose location precision is not exact are not in any zone and do not count",
     }
+    out.attrs["katye_breaks"] = breaks
     return out
+
+
+def _range_text(bounds) -> str:
+    if bounds is None:
+        return ""
+    low, high = bounds
+    return f"{low:.3g}" if low == high else f"{low:.3g}–{high:.3g}"

@@ -58,9 +58,18 @@ EVENT_TYPES = (
     ("Protests", "Peaceful protest", "Demonstrations", 14, 0.0, False),
     ("Strategic developments", "Looting/property destruction", "Strategic developments", 14, 0.0, False),
 )
-ARMED_GROUPS = ("Viv Ansanm", "G9 and Family", "G-Pep", "5 Segonn Gang", "Grand Ravine Gang", "400 Mawozo",
-                "Gran Grif", "Kraze Baryè Gang")
-STATE = ("Police Forces of Haiti (2017-)", "Military Forces of Haiti (2017-)")
+# Actor names in ACLED's spellings (see geodata/actors.csv for their sources).
+ARMED_GROUPS = ("Viv Ansanm Gang", "G-9 Gang", "G-Pep Gang", "Base 5 Secondes Gang", "Grand-Ravine Gang",
+                "400 Mawozo Gang", "Baz Gran Grif de Savien Gang", "Kraze Barye Gang")
+UNIDENTIFIED = "Unidentified Armed Group (Haiti)"
+# ACLED closed the police actor's period in 2024 and opened a new one; the sample switches on
+# POLICE_SWITCH, a date picked for the sample only.
+POLICE = ("Police Forces of Haiti (2017-2024)", "Police Forces of Haiti (2024-)")
+POLICE_SWITCH = "2024-07-01"
+STATE = POLICE
+#: ACLED's location for events known only to a commune: the bare commune name, on one shared point.
+COMMUNE_NAMES = {"HT0111": "Port-au-Prince", "HT0112": "Delmas", "HT0113": "Carrefour", "HT0114": "Petionville",
+                 "HT0115": "Kenscoff", "HT0117": "Cite Soleil", "HT0118": "Tabarre", "HT0131": "Croix-des-Bouquets"}
 GEO_PRECISION_WEIGHTS = (0.6, 0.25, 0.15)
 
 
@@ -117,8 +126,10 @@ def synthetic_acled(n: int = 3000, *, seed: int = 2024, year: int = 2024) -> pd.
 
     geo = _pick(rng, (1, 2, 3), GEO_PRECISION_WEIGHTS, n) + 1
     stacked = (dates.month >= 9) & (rng.random(n) < 0.7)
-    # About 300 m of scatter (1e-3 degree is ~110 m), none for stacked or coarse points.
-    jitter = np.where((geo == 1) & ~stacked, 0.0027, 0.0)
+    bare = np.isin(np.array([p[2] for p in PLACES])[place], [*list(COMMUNE_NAMES.values()), "Petion-Ville"])
+    # About 300 m of scatter (1e-3 degree is ~110 m), none for stacked or coarse points, nor for
+    # events named by their bare commune: ACLED puts those on one point.
+    jitter = np.where((geo == 1) & ~stacked & ~bare, 0.0027, 0.0)
     lon = centre_lon + rng.normal(0, 1, n) * jitter
     lat = centre_lat + rng.normal(0, 1, n) * jitter
     coarse = (geo == 3) & has_centroid
@@ -137,13 +148,18 @@ def synthetic_acled(n: int = 3000, *, seed: int = 2024, year: int = 2024) -> pd.
     # Neighbourhoods have a dominant group most of the time, so inferred control means something.
     dominant = (place * 3) % len(ARMED_GROUPS)
     group = np.where(rng.random(n) < 0.7, dominant, group)
-    actor1 = np.array(ARMED_GROUPS)[group].astype(object)
+    gangs = np.array(ARMED_GROUPS, dtype=object)[group]
+    gangs[rng.random(n) < 0.12] = UNIDENTIFIED
+    police = np.where(dates < pd.Timestamp(POLICE_SWITCH), POLICE[0], POLICE[1]).astype(object)
+    actor1 = gangs.copy()
     state_first = rng.random(n) < 0.35
-    actor1[state_first & (event_type == "Battles")] = STATE[0]
-    actor2 = np.where(event_type == "Battles",
-                      np.where(state_first, np.array(ARMED_GROUPS)[group], STATE[0]),
+    battle = event_type == "Battles"
+    actor1[state_first & battle] = police[state_first & battle]
+    # Gangs attack the police as often as the police attack them: actor2 is then the police.
+    actor2 = np.where(battle, np.where(state_first, gangs, police),
                       np.where(event_type == "Violence against civilians", "Civilians (Haiti)", ""))
     actor1 = np.where(event_type == "Protests", "Protesters (Haiti)", actor1)
+    actor1 = np.where(event_type == "Riots", "Rioters (Haiti)", actor1)
 
     frame = pd.DataFrame({
         "event_id_cnty": [f"HTI-SYN-{i:07d}" for i in range(1, n + 1)],
@@ -156,11 +172,12 @@ def synthetic_acled(n: int = 3000, *, seed: int = 2024, year: int = 2024) -> pd.
         "actor1": actor1,
         "assoc_actor_1": "",
         "inter1": np.where(np.isin(actor1, STATE), "State forces",
-                           np.where(actor1 == "Protesters (Haiti)", "Protesters", "Political militia")),
+                           np.where(actor1 == "Protesters (Haiti)", "Protesters",
+                                    np.where(actor1 == "Rioters (Haiti)", "Rioters", "Political militia"))),
         "actor2": actor2,
         "assoc_actor_2": "",
         "inter2": np.where(actor2 == "Civilians (Haiti)", "Civilians",
-                           np.where(actor2 == STATE[0], "State forces",
+                           np.where(np.isin(actor2, STATE), "State forces",
                                     np.where(actor2 == "", "", "Political militia"))),
         "interaction": "",
         "civilian_targeting": np.where(np.array([e[5] for e in EVENT_TYPES])[kind], "Civilian targeting", ""),
@@ -186,6 +203,33 @@ def synthetic_acled(n: int = 3000, *, seed: int = 2024, year: int = 2024) -> pd.
     frame["synthetic"] = "true"
     assert tuple(frame.columns[:31]) == ACLED_CURRENT
     return frame
+
+
+def real_layout(frame: pd.DataFrame, *, seed: int = 7, commune_share: float = 0.2) -> pd.DataFrame:
+    """Make a synthetic export look like the real ones analysts download.
+
+    Real exports come without ``event_id_cnty`` and ``geo_precision`` when columns are left out,
+    carry ACLED's population columns, and put events known only to a commune on one
+    commune-centre point with the bare commune name as ``location``. This moves
+    ``commune_share`` of the rows onto the shipped commune centroids with bare names
+    (``Petionville``, ``Cite Soleil`` … as ACLED spells them), drops the two columns and adds
+    ``population_1km`` … ``population_best`` (made up). Seeded; nothing here is real.
+    """
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    sites = geodata.sites().set_index("site_id")
+    pcodes = sorted(COMMUNE_NAMES)
+    moved = np.flatnonzero(rng.random(len(out)) < commune_share)
+    chosen = np.asarray(pcodes)[rng.integers(0, len(pcodes), moved.size)]
+    centres = sites.loc[[f"centroid-{p.lower()}" for p in chosen], "geometry"]
+    out.loc[out.index[moved], "latitude"] = np.char.mod("%.4f", centres.y.to_numpy())
+    out.loc[out.index[moved], "longitude"] = np.char.mod("%.4f", centres.x.to_numpy())
+    out.loc[out.index[moved], "location"] = [COMMUNE_NAMES[p] for p in chosen]
+    out = out.drop(columns=["event_id_cnty", "geo_precision"])
+    for name, scale in (("population_1km", 40_000), ("population_2km", 150_000), ("population_5km", 900_000),
+                        ("population_best", 40_000)):
+        out[name] = (rng.random(len(out)) * scale).astype(int).astype(str)
+    return out
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -19,15 +19,20 @@ from pyproj import Transformer
 from katye import geodata
 from katye.crs import STORAGE_CRS, parse_crs, require_crs
 from katye.errors import InputError, UsageError, at_rows, plural
+from katye.incidents import actors as actor_table
 from katye.incidents import parse
+from katye.incidents import precision as location_precision
 from katye.incidents.readers import RawTable, read_table
 from katye.incidents.report import IncidentRead, ReadReport
 from katye.incidents.schema import (
     ACLED_MAP,
     ACLED_SIGNATURE,
     CANONICAL,
+    DERIVED,
     GENERIC_NAMES,
+    ORIGINALS,
     REASONS,
+    RESERVED,
     TEXT_COLUMNS,
 )
 
@@ -58,6 +63,9 @@ def read_incidents(
     swapped: str = "repair",
     strict: bool = False,
     area=None,
+    precision: str = "rules",
+    default_precision: str | None = None,
+    actors=None,
 ) -> IncidentRead:
     """Read an incident file into the canonical schema, accounting for every row.
 
@@ -85,11 +93,26 @@ def read_incidents(
     area
         The study area (a shapely geometry in EPSG:4326, or a GeoDataFrame/GeoSeries with a
         CRS). Default: :func:`study_area`, the 10 metro communes.
+    precision
+        ``"rules"`` (default): decide each event's ``location_precision`` from ``geo_precision``
+        and katye's rules (a location that names a commune or wider unit, a commune-centre
+        coordinate; see :mod:`katye.incidents.precision`). ``"as-coded"``: the file's
+        ``geo_precision`` only.
+    default_precision
+        The precision of events whose file gives no ``geo_precision`` (``"exact"`` or ``"near"``),
+        for your own data when you know how it was located. Default: ``unknown``, which keeps
+        them out of zone counts.
+    actors
+        Actor table (path or DataFrame, see :func:`katye.read_actors`); default: the shipped
+        one. ``actor1``/``actor2`` become normalised names with ``actor1_kind``/``actor2_kind``;
+        the file's text stays in ``actor1_original``/``actor2_original``.
 
     Returns
     -------
     IncidentRead
-        ``incidents`` (GeoDataFrame, EPSG:4326: the canonical columns, then the file's other
+        ``incidents`` (GeoDataFrame, EPSG:4326: the canonical columns with ``actor1_kind``,
+        ``actor2_kind``, ``location_precision`` and ``precision_basis``, then
+        ``event_type_original``, ``actor1_original``, ``actor2_original``, then the file's other
         columns, then ``in_study_area`` and ``line``), ``rejected`` (DataFrame: ``line``,
         ``reason``, ``detail``, then the raw values) and ``report`` (:class:`ReadReport`).
         Unpacks as ``incidents, rejected, report = read_incidents(...)``.
@@ -105,6 +128,11 @@ def read_incidents(
     """
     if swapped not in ("repair", "reject"):
         raise UsageError(f"swapped={swapped!r}: expected 'repair' or 'reject'.")
+    if precision not in ("rules", "as-coded"):
+        raise UsageError(f"precision={precision!r}: expected 'rules' or 'as-coded'.")
+    if default_precision not in (None, "exact", "near", "commune", "unknown"):
+        raise UsageError(f"default_precision={default_precision!r}: expected 'exact', 'near', 'commune' or None.")
+    table = actor_table.resolve(actors)
     path = Path(path)
     raw = read_table(path)
     overrides = dict(columns or {})
@@ -112,7 +140,10 @@ def read_incidents(
         if value is not None:
             overrides[key] = value
     layout, mapping = _resolve_columns(raw, overrides, path)
-    return _assemble(raw, path, layout, mapping, crs=crs, swapped=swapped, strict=strict, area=area)
+    options = {"rules": precision == "rules",
+               "default": None if default_precision in (None, "unknown") else default_precision, "actors": table}
+    return _assemble(raw, path, layout, mapping, crs=crs, swapped=swapped, strict=strict, area=area,
+                     options=options)
 
 
 def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tuple[str, dict[str, str]]:
@@ -198,7 +229,7 @@ def _coordinates(raw: RawTable, mapping: dict[str, str], crs, path: Path):
 
 
 def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *, crs, swapped: str,
-              strict: bool, area) -> IncidentRead:
+              strict: bool, area, options: dict) -> IncidentRead:
     frame = raw.frame.reset_index(drop=True)
     n = len(frame)
     warnings: list[str] = []
@@ -271,8 +302,9 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
 
     incidents = _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat,
                            inside, raw.lines)
+    notes = _interpret(incidents, has_code="geo_precision" in mapping, options=options)
     rejected = _rejected(frame, code, raw, first_line, ids)
-    report = _report(path, layout, raw, incidents, rejected, repaired, warnings)
+    report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes)
     return IncidentRead(incidents, rejected, report)
 
 
@@ -343,13 +375,45 @@ def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities
     extras = {}
     for column in kept.columns:
         if column not in used:
-            clash = column in CANONICAL or column in ("in_study_area", "line")
+            clash = column in RESERVED
             extras[f"{column}_input" if clash else column] = kept[column]
     out = pd.concat([out, pd.DataFrame(extras)], axis=1)
     out["in_study_area"] = inside[accepted]
     out["line"] = lines[accepted]
     geometry = gpd.GeoSeries(shapely.points(lon[accepted], lat[accepted]), crs=STORAGE_CRS)
     return gpd.GeoDataFrame(out, geometry=geometry, crs=STORAGE_CRS)
+
+
+def _interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> dict:
+    """Add location precision, normalised actors and event types, in place; return what the report says."""
+    coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    decided = location_precision.decide(incidents["location"], coded, incidents["longitude"].to_numpy(),
+                                        incidents["latitude"].to_numpy(), rules=options["rules"],
+                                        default=options["default"])
+    columns = {}
+    for side in ("actor1", "actor2"):
+        found = actor_table.normalise(incidents[side], options["actors"])
+        columns[side] = found
+    originals = {"event_type_original": incidents["event_type"].copy(),
+                 "actor1_original": incidents["actor1"].copy(), "actor2_original": incidents["actor2"].copy()}
+    incidents["event_type"] = actor_table.event_types(incidents["event_type"])
+    for side, found in columns.items():
+        incidents[side] = found.actor
+    derived = {"actor1_kind": columns["actor1"].kind, "actor2_kind": columns["actor2"].kind,
+               "location_precision": decided.precision, "precision_basis": decided.basis}
+    for after, names in DERIVED.items():
+        at = incidents.columns.get_loc(after) + 1
+        for offset, name in enumerate(names):
+            incidents.insert(at + offset, name, derived[name])
+    at = incidents.columns.get_loc("longitude") + 1
+    for offset, name in enumerate(ORIGINALS):
+        incidents.insert(at + offset, name, originals[name])
+    unknown: dict[str, int] = {}
+    for found in columns.values():
+        for name, count in found.unknown.items():
+            unknown[name] = unknown.get(name, 0) + count
+    return {"has_code": has_code, "precision": decided, "unknown_actors": unknown, "rules": options["rules"],
+            "default": options["default"]}
 
 
 def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
@@ -370,16 +434,44 @@ def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _report(path, layout, raw, incidents, rejected, repaired, warnings) -> ReadReport:
+def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -> ReadReport:
     inside = incidents["in_study_area"].to_numpy()
     by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
     dates = incidents["event_date"]
     geo = incidents["geo_precision"].value_counts(dropna=False)
     geo_counts = {("unknown" if pd.isna(k) else str(int(k))): int(v) for k, v in geo.items()}
-    for level, meaning in (("3", "located only to a commune or a wider area"),
-                           ("2", "located near the named place, not at it")):
-        if geo_counts.get(level):
-            warnings.append(f"{plural(geo_counts[level], 'event')} with geo_precision {level}: {meaning}")
+    decided = notes["precision"]
+    levels = pd.Series(decided.precision).value_counts()
+    precision_counts = {level: int(levels.get(level, 0)) for level in location_precision.LEVELS if levels.get(level)}
+    if not notes["has_code"] and len(incidents):
+        unknown = precision_counts.get("unknown", 0)
+        if notes["default"]:
+            warnings.append(f"the file has no geo_precision column; events with no other clue were taken as "
+                            f"{notes['default']} (default_precision)")
+        else:
+            warnings.append(f"the file has no geo_precision column: {plural(unknown, 'event')} have unknown location "
+                            "precision and are kept out of zone counts (set default_precision, CLI "
+                            "--default-precision, if you know how they were located)")
+    else:
+        for level, meaning in (("3", "located only to a commune or a wider area"),
+                               ("2", "located near the named place, not at it")):
+            if geo_counts.get(level):
+                warnings.append(f"{plural(geo_counts[level], 'event')} with geo_precision {level}: {meaning}")
+        if geo_counts.get("unknown") and notes["has_code"]:
+            warnings.append(f"{plural(geo_counts['unknown'], 'event')} have an empty geo_precision: precision unknown")
+    changed = decided.changed
+    if changed.get("admin_name"):
+        top = ", ".join(f"{name} {count:,}" for name, count in list(decided.admin_names.items())[:6])
+        warnings.append(f"{plural(changed['admin_name'], 'event')} have a location that names only a commune or a "
+                        f"wider unit ({top}): located only to the commune, not in zone counts")
+    if changed.get("commune_centre"):
+        warnings.append(f"{plural(changed['commune_centre'], 'more event')} sit on the same "
+                        f"{plural(decided.centres, 'commune-centre point')}: located only to the commune too")
+    if notes["unknown_actors"]:
+        top = "; ".join(f"{name} ({count:,})" for name, count in list(notes["unknown_actors"].items())[:8])
+        more = len(notes["unknown_actors"]) - 8
+        warnings.append(f"{plural(len(notes['unknown_actors']), 'actor name')} not in the actor table, typed "
+                        f"'other': {top}" + (f" and {more} more" if more > 0 else ""))
     if len(incidents):
         stacks = incidents.groupby(["longitude", "latitude"]).size()
         stacked = stacks[stacks >= STACK_MIN]
@@ -397,6 +489,10 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings) -> ReadR
         date_max=str(dates.max().date()) if len(dates) else None,
         event_types={str(k): int(v) for k, v in incidents["event_type"].value_counts().items()},
         geo_precision=geo_counts, repaired_swapped=repaired, warnings=warnings,
+        location_precision=precision_counts,
+        precision_rules={k: v for k, v in changed.items()} if notes["rules"] else {},
+        admin_locations=dict(list(decided.admin_names.items())[:20]),
+        unknown_actors=notes["unknown_actors"],
     )
     if not report.balanced:  # a bug in katye, never the user's data
         raise AssertionError(f"row accounting does not add up for {path}: {report.to_dict()}")

@@ -33,6 +33,14 @@ class ReadReport:
     geo_precision: dict[str, int] = field(default_factory=dict)
     repaired_swapped: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: Events per location precision (exact, near, commune, region, unknown).
+    location_precision: dict[str, int] = field(default_factory=dict)
+    #: Events whose precision each rule changed (admin_name, commune_centre).
+    precision_rules: dict[str, int] = field(default_factory=dict)
+    #: The administrative names found as locations, with their counts (20 most frequent).
+    admin_locations: dict[str, int] = field(default_factory=dict)
+    #: Actor names not in the actor table (typed "other"), with their counts.
+    unknown_actors: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -59,6 +67,11 @@ class ReadReport:
             out.append(f"  dates: {self.date_min} to {self.date_max}")
         if self.event_types:
             out.append("  event types: " + ", ".join(f"{k} {v:,}" for k, v in self.event_types.items()))
+        if self.location_precision:
+            out.append("  location precision: " + ", ".join(f"{k} {v:,}" for k, v in self.location_precision.items()))
+        if self.precision_rules:
+            out.append("  changed by rule: " + ", ".join(f"{k.replace('_', ' ')} {v:,}"
+                                                         for k, v in self.precision_rules.items()))
         out += [f"  warning: {w}" for w in self.warnings]
         return out
 

@@ -7,6 +7,23 @@ CANONICAL = (
     "event_id", "event_date", "date_precision", "event_type", "sub_event_type", "actor1", "actor2",
     "fatalities", "location", "geo_precision", "source", "notes", "latitude", "longitude",
 )
+#: Columns katye derives, inserted after the canonical field they explain (not mappable with ``columns=``).
+DERIVED = {
+    "actor2": ("actor1_kind", "actor2_kind"),
+    "geo_precision": ("location_precision", "precision_basis"),
+}
+#: The file's own text, kept beside the normalised canonical value.
+ORIGINALS = ("event_type_original", "actor1_original", "actor2_original")
+def output_columns() -> tuple[str, ...]:
+    """The leading columns of :func:`katye.read_incidents`' result, in order."""
+    out: list[str] = []
+    for name in CANONICAL:
+        out += [name, *DERIVED.get(name, ())]
+    return (*out, *ORIGINALS)
+
+
+#: Column names katye writes itself; a file's own column of that name is kept as ``<name>_input``.
+RESERVED = (*CANONICAL, *(c for names in DERIVED.values() for c in names), *ORIGINALS, "in_study_area", "line")
 TEXT_COLUMNS = ("event_type", "sub_event_type", "actor1", "actor2", "location", "source", "notes")
 
 #: ACLED's current export (since March 2023): 31 columns.
@@ -27,7 +44,8 @@ ACLED_PRE_2023 = (
     "timestamp", "iso3",
 )
 #: The columns that make a file an ACLED export, whatever its vintage or header case.
-ACLED_SIGNATURE = ("event_id_cnty", "event_date", "latitude", "longitude", "event_type")
+#: Real exports come without event_id_cnty (or geo_precision) when columns were left out at download.
+ACLED_SIGNATURE = ("event_date", "latitude", "longitude", "event_type", "sub_event_type", "actor1")
 
 #: ACLED column → canonical column.
 ACLED_MAP = {

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from katye import geodata
@@ -86,7 +85,7 @@ def acled_credit(incidents, accessed) -> str | None:
 
 
 def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, end=None, lang="en", *,
-            title=None, acled_accessed=None) -> MapData:
+            title=None, acled_accessed=None, risk_per="zone") -> MapData:
     """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
     words = label_set(lang)
     user_zones = zones  # None: the shipped zones, with their cached indexes
@@ -118,10 +117,13 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
         data.caveats.append(words["illustrative"])
     if data.has_incidents:
         data.inferred = infer_control(incidents, user_zones, as_of=as_of, declared=control).set_index("zone_id")
-        data.scored = risk(incidents, user_zones, as_of=as_of)
-        coarse = int(np.sum(incidents["assignment"] == "coarse"))
-        if coarse:
-            data.caveats.append(words["acled_precision"].format(n=f"{coarse:,}"))
+        data.scored = risk(incidents, user_zones, as_of=as_of, per=risk_per)
+        coarse = incidents[(incidents["assignment"] == "coarse").to_numpy()]
+        if len(coarse):
+            levels = coarse["location_precision"].astype(str).value_counts()
+            detail = ", ".join(words["precision_counts"][level].format(n=f"{int(levels[level]):,}")
+                               for level in ("commune", "region", "near", "unknown") if levels.get(level))
+            data.caveats.append(words["acled_precision"].format(n=f"{len(coarse):,}", detail=detail))
         credit = acled_credit(incidents, acled_accessed)
         if credit:
             data.credits.insert(0, credit)

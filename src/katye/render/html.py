@@ -44,6 +44,7 @@ HOTSPOT_COLORS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc
                   "cold 95%": "#67a9cf", "cold 99%": "#2166ac"}
 TYPE_COLORS = ["#e41a1c", "#984ea3", "#ff7f00", "#377eb8", "#4daf4a", "#a65628", "#f781bf", "#999999",
                "#66c2a5", "#e6ab02"]
+PRECISION_ORDER = ("exact", "near", "commune", "region", "unknown")
 TREND_ARROWS = {"large increase": "↑↑", "moderate increase": "↑", "limited change": "→", "large decrease": "↓",
                 "low baseline": "·", "new activity": "new"}
 KEY_SITES = {"airport": (1000, 2000, 5000), "mss-base": (1000, 2000, 5000), "us-embassy": (1000, 2000)}
@@ -174,7 +175,10 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
     fatalities = incidents["fatalities"].to_numpy().astype(int)
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
-    common = {"origin": origin, "types": types, "colors": colors}
+    levels = list(PRECISION_ORDER)
+    precision = incidents["location_precision"].astype(str).map({p: i for i, p in enumerate(levels)}).fillna(
+        levels.index("unknown")).astype(int).to_numpy()
+    common = {"origin": origin, "types": types, "colors": colors, "precisions": levels}
     if len(incidents) <= max_points:
         tables = {}
 
@@ -197,7 +201,8 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
                 "lon": np.round((lon - origin[0]) * 1e5).astype(int).tolist(),
                 "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
                 "type": type_codes.tolist(), "fatalities": fatalities.tolist(), "month": month_of.tolist(),
-                "coarse": coarse.tolist(), "ids": incidents["event_id"].astype(str).tolist(),
+                "coarse": coarse.tolist(), "precision": precision.tolist(),
+                "ids": incidents["event_id"].astype(str).tolist(),
                 "dates": day_text.tolist(),
                 "actor1": actor1, "actor2": actor2, "location": location, "source": source,
                 "notes": incidents["notes"].astype(str).tolist() if "notes" in incidents.columns else None,
@@ -260,7 +265,7 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
 def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None,
              control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None, *,
              title: str | None = None, acled_accessed: str | None = None, max_points: int = 50_000,
-             show=("control", "incidents", "sites")) -> folium.Map:
+             show=("control", "incidents", "sites"), risk_per: str = "zone") -> folium.Map:
     """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries.
 
     Parameters
@@ -290,6 +295,8 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
         Above this many incidents they are drawn as counts on ~110 m squares rather than one by one.
     show
         Layers switched on when the map opens; the others are in the layer control.
+    risk_per
+        How the Risk layer compares zones: ``"zone"`` (default), ``"km2"`` (see :func:`katye.risk`).
 
     Returns
     -------
@@ -300,7 +307,8 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
     if tiles is not None and tiles not in TILES and tiles != "none":
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
-    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed)
+    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
+                   risk_per=risk_per)
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
     months: list[str] = []
@@ -309,6 +317,7 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
         layers.append(_risk_layer(data.scored, words, show))
         months = sorted(incidents["event_date"].dt.strftime("%Y-%m").unique())
         spec = _incidents_payload(incidents, months, max_points)
+        spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
         layers.append({"key": "incidents", "kind": "incidents", "name": words["incidents"],
                        "show": "incidents" in show, "legend_title": words["incidents"], "incidents": spec,
                        "legend": [{"label": t, "color": c}
@@ -349,8 +358,14 @@ def _control_layer(data, show) -> dict:
                     (words["confidence"], row["confidence"]), (words["note"], row["note"])]
         if inferred is not None and zone.zone_id in inferred.index:
             row = inferred.loc[zone.zone_id]
-            out += [(words["inferred"], f"{statuses[row['inferred_status']]} ({row['leading_actor'] or '—'}, "
-                                        f"{row['leading_share']:.0%}, {row['events']} {words['events'].lower()})")]
+            holder = row["holder"] or (words["unidentified"] if row["holder_kind"] == "unidentified" else "")
+            share = row["leading_share"] if row["holder_kind"] != "unidentified" else row["unidentified_share"]
+            detail = f"{holder or row['leading_actor'] or '—'}, {share:.0%} " if (holder or row["leading_actor"]) \
+                else ""
+            out += [(words["inferred"], f"{statuses[row['inferred_status']]} ({detail}"
+                                        f"{words['of']} {row['armed_events']} {words['armed_events']})"),
+                    (words["state_presence"], f"{row['state_events']} {words['events'].lower()} "
+                                              f"({row['state_share']:.0%})")]
             if data.disagrees(zone.zone_id):
                 out.append(("⚠", words["disagrees"]))
         out.append((words["zone"], zone.zone_id))
@@ -370,10 +385,14 @@ def _control_layer(data, show) -> dict:
 
 def _risk_layer(scored, words, show) -> dict:
     classes = words["classes"]
+    per = scored.attrs.get("katye_method", {}).get("per", "zone")
+    unit = words["risk_unit"][per]
+    breaks = scored.attrs.get("katye_breaks", {})
 
     def rows(zone):
         change = "" if pd.isna(zone.change_pct) else f"{zone.change_pct:+.0f} %"
-        return [(words["risk_class"], classes[zone.risk_class]), (words["risk_index"], f"{zone.risk_index:.2f}"),
+        return [(words["risk_class"], classes[zone.risk_class]),
+                (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
                 (words["events"], zone.events), (words["fatalities"], zone.fatalities),
                 (words["trend"], f"{TREND_ARROWS[zone.trend]} {zone.trend} {change}".strip()),
                 (words["zone"], zone.zone_id)]
@@ -381,9 +400,16 @@ def _risk_layer(scored, words, show) -> dict:
     def style(zone):
         return {"fill": RISK_COLORS[zone.risk_class], "fill_opacity": 0.7}
 
-    legend = [{"label": classes[c], "color": RISK_COLORS[c]} for c in RISK_COLORS]
+    legend = [{"label": classes[c] + (f" ({_range(breaks[c])})" if c in breaks else ""), "color": RISK_COLORS[c]}
+              for c in RISK_COLORS if c in breaks or c == "none"]
     return {"key": "risk", "kind": "zones", "name": words["risk"], "show": "risk" in show,
+            "legend_title": f"{words['risk_index']} ({unit})",
             "features": _zone_features(scored, rows, style), "legend": legend}
+
+
+def _range(bounds) -> str:
+    low, high = bounds
+    return f"{low:.3g}" if low == high else f"{low:.3g}–{high:.3g}"
 
 
 def _hotspot_layer(spots, words, show) -> dict:

@@ -14,7 +14,7 @@ LABELS = {
         "aggregated": "Incidents in this square", "period": "Period:", "all_months": "All months",
         "credits": "Sources", "status": "Status", "actor": "Actor", "as_of": "As of", "confidence": "Confidence",
         "inferred": "Inferred from incidents", "disagrees": "Declared and inferred status disagree",
-        "risk_index": "Risk index (per km²)", "risk_class": "Risk class", "trend": "Trend", "change": "Change",
+        "risk_index": "Risk index", "risk_class": "Risk class", "trend": "Trend", "change": "Change",
         "zone": "Zone", "method": "Method", "precision_m": "Precision (m)", "note": "Note", "commune": "Commune",
         "section": "Section", "gi_z": "Gi* z-score", "p_value": "Pseudo p-value", "hotspot": "Class",
         "density_legend": "Incidents per km² (kernel density)", "ring": "{km} km ring",
@@ -23,8 +23,16 @@ LABELS = {
         "illustrative": "ILLUSTRATIVE control data: not an assessment of who controls these zones.",
         "approximate": "Zones are approximate: nearest-centre cells of sourced neighbourhood points; the MSS base "
                        "area is a stand-in.",
-        "acled_precision": "{n} incidents are located only approximately (ACLED geo_precision 2 or 3) and are "
-                           "drawn hollow.",
+        "acled_precision": "{n} incidents are located only approximately and are drawn hollow; they are not in "
+                           "zone counts ({detail}).",
+        "precisions": {"exact": "exact", "near": "near the named place", "commune": "commune only",
+                       "region": "department or wider only", "unknown": "unknown (not given in the file)"},
+        "precision_counts": {"near": "{n} near a place", "commune": "{n} located only to a commune",
+                             "region": "{n} only to a department", "unknown": "{n} of unknown precision"},
+        "holder": "Held by", "of": "of", "unidentified": "unidentified armed group(s)",
+        "armed_events": "armed-group events",
+        "state_presence": "State forces acting",
+        "risk_unit": {"zone": "per zone", "km2": "per km²", "population": "per 100,000 people"},
         "no_zone_data": "no data", "period_all": "{start} to {end}", "none": "no events",
         "statuses": {"state": "State", "contested": "Contested", "gang": "Armed group", "international":
                      "International force", "unknown": "Unknown"},
@@ -40,7 +48,7 @@ LABELS = {
         "aggregated": "Incidents dans ce carré", "period": "Période :", "all_months": "Tous les mois",
         "credits": "Sources", "status": "Statut", "actor": "Acteur", "as_of": "Au", "confidence": "Confiance",
         "inferred": "Déduit des incidents", "disagrees": "Statuts déclaré et déduit en désaccord",
-        "risk_index": "Indice de risque (par km²)", "risk_class": "Classe de risque", "trend": "Tendance",
+        "risk_index": "Indice de risque", "risk_class": "Classe de risque", "trend": "Tendance",
         "change": "Variation", "zone": "Zone", "method": "Méthode", "precision_m": "Précision (m)", "note": "Note",
         "commune": "Commune", "section": "Section", "gi_z": "Score z de Gi*", "p_value": "Pseudo-valeur p",
         "hotspot": "Classe", "density_legend": "Incidents par km² (densité à noyau)", "ring": "Cercle de {km} km",
@@ -49,8 +57,15 @@ LABELS = {
         "illustrative": "Données de contrôle ILLUSTRATIVES : pas une évaluation de qui contrôle ces zones.",
         "approximate": "Les zones sont approximatives : cellules autour de points de quartier sourcés ; la zone de "
                        "la base de la MSS est indicative.",
-        "acled_precision": "{n} incidents ne sont localisés qu'approximativement (geo_precision ACLED 2 ou 3) et "
-                           "sont dessinés vides.",
+        "acled_precision": "{n} incidents ne sont localisés qu'approximativement et sont dessinés vides ; ils ne "
+                           "comptent pas dans les zones ({detail}).",
+        "precisions": {"exact": "exacte", "near": "près du lieu nommé", "commune": "commune seulement",
+                       "region": "département ou plus large seulement", "unknown": "inconnue (absente du fichier)"},
+        "precision_counts": {"near": "{n} près d'un lieu", "commune": "{n} localisés à la commune seulement",
+                             "region": "{n} au département seulement", "unknown": "{n} de précision inconnue"},
+        "holder": "Tenue par", "of": "sur", "unidentified": "groupe(s) armé(s) non identifié(s)",
+        "armed_events": "événements de groupes armés", "state_presence": "Forces de l'État en action",
+        "risk_unit": {"zone": "par zone", "km2": "par km²", "population": "pour 100 000 habitants"},
         "no_zone_data": "pas de données", "period_all": "du {start} au {end}", "none": "aucun événement",
         "statuses": {"state": "État", "contested": "Contesté", "gang": "Groupe armé", "international":
                      "Force internationale", "unknown": "Inconnu"},

@@ -15,7 +15,7 @@ from katye import geodata
 from katye.errors import UsageError
 from katye.output import atomic_path
 from katye.render.data import prepare
-from katye.render.html import RISK_COLORS, STATUS_COLORS, TYPE_COLORS
+from katye.render.html import RISK_COLORS, STATUS_COLORS, TYPE_COLORS, _range
 
 FORMATS = (".png", ".svg", ".pdf")
 # Fixed metadata so that the same map gives the same bytes.
@@ -26,7 +26,7 @@ METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
 def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, control=None,
                   as_of=None, start=None, end=None, lang: str = "en", *, layer: str = "control",
                   title: str | None = None, acled_accessed: str | None = None, path: str | os.PathLike | None = None,
-                  dpi: int = 200) -> Figure:
+                  dpi: int = 200, risk_per: str = "zone") -> Figure:
     """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
 
     Parameters
@@ -39,6 +39,8 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
         When given, the figure is also written there (``.png``, ``.svg`` or ``.pdf``), atomically.
     dpi
         Resolution of PNG output.
+    risk_per
+        As for :func:`katye.make_map`.
 
     Returns
     -------
@@ -50,7 +52,8 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
         raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
-    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed)
+    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
+                   risk_per=risk_per)
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.
@@ -79,9 +82,12 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
             raise UsageError("a risk map needs incidents.")
         scored = data.scored.to_crs(metric)
         scored.plot(ax=ax, color=scored["risk_class"].map(RISK_COLORS), edgecolor="#555555", linewidth=0.5)
-        handles += [Patch(facecolor=RISK_COLORS[c], edgecolor="#555555", label=words["classes"][c])
-                    for c in RISK_COLORS]
-        heading = words["risk"]
+        breaks = data.scored.attrs.get("katye_breaks", {})
+        handles += [Patch(facecolor=RISK_COLORS[c], edgecolor="#555555",
+                          label=words["classes"][c] + (f" ({_range(breaks[c])})" if c in breaks else ""))
+                    for c in RISK_COLORS if c in breaks or c == "none"]
+        per = data.scored.attrs.get("katye_method", {}).get("per", "zone")
+        heading = f"{words['risk']} ({words['risk_unit'][per]})"
     geodata.sections().to_crs(metric).boundary.plot(ax=ax, color="#737373", linewidth=0.3, linestyle=":")
     communes.boundary.plot(ax=ax, color="#252525", linewidth=0.8)
     if data.has_incidents:

@@ -201,7 +201,7 @@
       [labels.actors, t.actors[spec.actor1[i]] + (spec.actor2[i] >= 0 ? " / " + t.actors[spec.actor2[i]] : "")],
       [labels.location, t.locations[spec.location[i]]],
       [labels.fatalities, spec.fatalities[i]],
-      [labels.precision, spec.coarse[i] === 1 ? labels.coarse : labels.exact],
+      [labels.precision, spec.precision_labels[spec.precision[i]]],
       [labels.source, t.sources[spec.source[i]]]
     ];
     if (spec.notes) { rows.push([labels.notes, spec.notes[i]]); }

@@ -1,0 +1,225 @@
+"""Actors and event types as an analyst reads them.
+
+ACLED writes one actor under several names: period suffixes ("Police Forces of Haiti
+(2017-2024)" and "(2024-)"), spellings ("G-Pep", "G-Pèp"), and coalitions beside their
+members. katye maps every name through an actor table (shipped: ``geodata/actors.csv``,
+sourced row by row; or your own, read with :func:`read_actors`) to a normalised ``actor``,
+its ``kind`` and, for gangs, the ``coalition`` public sources put it in.
+
+Matching ignores case, accents, punctuation and a trailing period suffix "(YYYY-)" or
+"(YYYY-YYYY)". A name the table does not hold is typed by ACLED's generic forms
+("Civilians (Haiti)", "Protesters (…)", "Rioters (…)", "Unidentified Armed Group (…)",
+"Police Forces of …", "Military Forces of …", "… Gang") and otherwise passes through as
+``other``; :func:`normalise` lists those names so the report can show them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from katye import geodata
+from katye.errors import InputError, at_rows
+
+KINDS = ("state", "armed_group", "unidentified_armed_group", "self_defence", "civilians", "rioters_protesters",
+         "other")
+#: Kinds that act with force: they may hold or contest ground. Civilians, rioters and protesters do not.
+ARMED_KINDS = ("armed_group", "unidentified_armed_group")
+COLUMNS = ("acled_name", "actor", "kind", "coalition", "coalition_since", "base", "source_url", "source_title",
+           "note")
+REQUIRED = ("acled_name", "actor", "kind")
+_PERIOD = re.compile(r"\s*\(\s*\d{4}\s*-\s*(?:\d{4})?\s*\)\s*$")
+#: ACLED's generic actor forms, tried in order when a name is not in the table.
+PATTERNS = (
+    (re.compile(r"^unidentified .*(armed group|gang|militia)", re.I), "unidentified_armed_group"),
+    (re.compile(r"^civilians\b", re.I), "civilians"),
+    (re.compile(r"^(protesters|rioters)\b", re.I), "rioters_protesters"),
+    (re.compile(r"^(police|military) forces of ", re.I), "state"),
+    (re.compile(r"\b(vigilante|self-defen[cs]e|brigade)", re.I), "self_defence"),
+    (re.compile(r"\bgang\b", re.I), "armed_group"),
+)
+EVENT_TYPES = ("Battles", "Violence against civilians", "Explosions/Remote violence", "Riots", "Protests",
+               "Strategic developments")
+#: Older ACLED event types (before the 2019 taxonomy) and common variants → today's type.
+_LEGACY_TYPES = {
+    "battle": "Battles", "battlenochangeofterritory": "Battles",
+    "battlegovernmentregainsterritory": "Battles", "battlenonstateactorovertakesterritory": "Battles",
+    "remoteviolence": "Explosions/Remote violence", "explosionsremoteviolence": "Explosions/Remote violence",
+    "violenceagainstcivilians": "Violence against civilians", "riot": "Riots", "protest": "Protests",
+    "strategicdevelopment": "Strategic developments", "nonviolenttransferofterritory": "Strategic developments",
+    "headquartersorbaseestablished": "Strategic developments",
+}
+
+
+def actor_key(name: str) -> str:
+    """Matching key of an actor name: no period suffix, case, accents or punctuation."""
+    text = _PERIOD.sub("", str(name).strip())
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
+    """Read and check an actor table (CSV, or a DataFrame with the same columns).
+
+    Columns: ``acled_name`` (as in exports), ``actor`` (the normalised name), ``kind`` (one of
+    :data:`KINDS`), and optionally ``coalition``, ``coalition_since`` (a date or year),
+    ``base``, ``source_url``, ``source_title``, ``note``.
+
+    Raises
+    ------
+    InputError
+        Missing columns, an unknown kind, two rows for the same name (after ignoring case,
+        accents, punctuation and period suffixes), or a ``coalition_since`` that is not a date;
+        the message names the lines.
+
+    """
+    if isinstance(path_or_frame, pd.DataFrame):
+        table, where, first = path_or_frame.astype(str).copy(), "the actor table", 1
+        unit = "row"
+    else:
+        path = Path(path_or_frame)
+        if not path.is_file():
+            raise InputError(f"{path}: no such actor table. Give a CSV with columns {', '.join(COLUMNS)}.")
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise InputError(f"{path}: not a UTF-8 CSV actor table ({exc}). Save it as CSV UTF-8.") from exc
+        where, first, unit = str(path), 2, "line"
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.")
+    for column in COLUMNS:
+        if column not in table.columns:
+            table[column] = ""
+    table = table[list(COLUMNS)].fillna("").apply(lambda c: c.str.strip())
+    lines = np.arange(len(table)) + first
+    problems = []
+    bad_kind = ~table["kind"].isin(KINDS)
+    if bad_kind.any():
+        shown = ", ".join(sorted(set(table.loc[bad_kind, "kind"]))[:5])
+        problems.append(f"kind must be one of {', '.join(KINDS)} (found {shown!s}) at "
+                        f"{at_rows(lines[bad_kind.to_numpy()], unit=unit)}")
+    empty = (table["acled_name"] == "") | (table["actor"] == "")
+    if empty.any():
+        problems.append(f"acled_name and actor must not be empty at {at_rows(lines[empty.to_numpy()], unit=unit)}")
+    keys = table["acled_name"].map(actor_key)
+    # Spellings of one actor ("(2017-2024)" and "(2024-)") may share a key when they say the same
+    # thing; the same name twice, or one key with two meanings, is an error.
+    same_name = table["acled_name"].str.lower().duplicated(keep=False) & ~empty
+    meaning = table["actor"] + "\0" + table["kind"] + "\0" + table["coalition"]
+    conflicting = keys.map(meaning.groupby(keys).nunique()) > 1
+    dupes = same_name | (conflicting & ~empty)
+    if dupes.any():
+        shown = "; ".join(sorted(set(table.loc[dupes, "acled_name"]))[:5])
+        problems.append(f"the same name appears twice, or with two meanings ({shown}; names are matched ignoring "
+                        "case, accents, punctuation and period suffixes), at "
+                        f"{at_rows(lines[dupes.to_numpy()], unit=unit)}")
+    bad_since = ~table.apply(lambda r: _dates_ok(r["coalition"], r["coalition_since"]), axis=1).astype(bool)
+    if bad_since.any():
+        problems.append("coalition_since must be empty or a date (YYYY, YYYY-MM or YYYY-MM-DD) for each coalition, "
+                        f"';'-separated in the same order, at {at_rows(lines[bad_since.to_numpy()], unit=unit)}")
+    if problems:
+        raise InputError(f"{where}: " + "; ".join(problems) + ". Fix those rows.")
+    table["key"] = keys
+    table.attrs["source_file"] = where
+    return table.reset_index(drop=True)
+
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _dates_ok(coalitions: str, since: str) -> bool:
+    if not since:
+        return True
+    dates = [d.strip() for d in since.split(";")]
+    names = [c for c in coalitions.split(";") if c.strip()]
+    if len(dates) != len(names):
+        return False
+    for date in dates:
+        if not _DATE.match(date) or pd.isna(pd.to_datetime(date, format="mixed", errors="coerce")):
+            return False
+    return True
+
+
+@cache
+def shipped() -> pd.DataFrame:
+    """The shipped actor table, checked (read once per process; do not modify it)."""
+    return read_actors(geodata.data_dir() / "actors.csv")
+
+
+def resolve(table) -> pd.DataFrame:
+    """An actor table from None (the shipped one), a path or a DataFrame."""
+    if table is None:
+        return shipped()
+    if isinstance(table, pd.DataFrame) and "key" in table.columns:
+        return table
+    return read_actors(table)
+
+
+@dataclass
+class Actors:
+    """Normalised names, kinds and coalitions of one actor column, and the names katye did not know."""
+
+    actor: np.ndarray
+    kind: np.ndarray
+    coalition: np.ndarray
+    unknown: dict[str, int] = field(default_factory=dict)
+
+
+def _pattern_kind(name: str) -> str:
+    for pattern, kind in PATTERNS:
+        if pattern.search(name):
+            return kind
+    return "other"
+
+
+def normalise(names: pd.Series, table: pd.DataFrame | None = None) -> Actors:
+    """Map actor names to normalised names, kinds and coalitions (empty names stay empty)."""
+    table = resolve(table)
+    by_key = table.drop_duplicates("key").set_index("key")
+    codes, uniques = pd.factorize(pd.Series(names, dtype=object).fillna("").astype(str).str.strip(), sort=False)
+    actor, kind, coalition = [], [], []
+    unknown = {}
+    counts = np.bincount(codes, minlength=len(uniques)) if len(codes) else np.zeros(0, dtype=int)
+    for i, name in enumerate(uniques):
+        key = actor_key(name)
+        if not key:
+            actor.append("")
+            kind.append("")
+            coalition.append("")
+        elif key in by_key.index:
+            row = by_key.loc[key]
+            actor.append(row["actor"])
+            kind.append(row["kind"])
+            coalition.append(row["coalition"])
+        else:
+            actor.append(_PERIOD.sub("", name))
+            guessed = _pattern_kind(name)
+            kind.append(guessed)
+            coalition.append("")
+            if guessed == "other":
+                unknown[name] = int(counts[i])
+    pick = np.asarray(codes)
+    return Actors(np.asarray(actor, dtype=object)[pick], np.asarray(kind, dtype=object)[pick],
+                  np.asarray(coalition, dtype=object)[pick],
+                  dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
+def event_types(values: pd.Series) -> np.ndarray:
+    """ACLED event types in today's spelling (legacy and variant spellings mapped); others unchanged."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str).str.strip(), sort=False)
+    current = {actor_key(t): t for t in EVENT_TYPES}
+    mapped = []
+    for value in uniques:
+        key = actor_key(value)
+        mapped.append(current.get(key) or _LEGACY_TYPES.get(key) or value)
+    return np.asarray(mapped, dtype=object)[np.asarray(codes)] if len(codes) else np.array([], dtype=object)

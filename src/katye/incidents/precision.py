@@ -1,0 +1,185 @@
+"""How precisely each incident is located, and how katye decided it.
+
+ACLED codes ``geo_precision`` 1 (the named place), 2 (near it, or a part of a region) and 3
+(only a wider area: the coordinate is a commune or department centre). Real exports do not
+always carry the code, and carry it wrongly for events known only to a commune. katye
+therefore records, for every event, a ``location_precision``:
+
+``exact``
+    At the named place (``geo_precision`` 1, or declared by the user).
+``near``
+    Near the named place (``geo_precision`` 2).
+``commune``
+    Known only to a commune (or one of its sections): the coordinate is a commune centre.
+``region``
+    Known only to a department or the country.
+``unknown``
+    The file does not say, and no rule applies.
+
+and the ``precision_basis`` that decided it, applying these rules in order:
+
+1. ``geo_precision``: the file's code (1 exact, 2 near, 3 commune); ``missing`` when the file has
+   no code for the row (then ``unknown``, or the user's ``default_precision`` with basis
+   ``declared``).
+2. ``admin_name``: a ``location`` that names an administrative unit of Haiti (department,
+   arrondissement, commune, or a communal section in its full form, "1re Section Turgeau"),
+   in ACLED's spellings, with or without accents, hyphens, "Commune de"; or a
+   "Commune - Unit" pair of such names. It is ``commune``-precise (``region`` for a
+   department or the country) whatever ``geo_precision`` says. A communal section's bare
+   name (Martissant, Turgeau, Thor) is not taken as one: in Port-au-Prince these are the
+   neighbourhoods ACLED names.
+3. ``commune_centre``: a coordinate shared by ``CENTRE_MIN_EVENTS`` or more events whose
+   location is a bare commune (or wider) name is that commune's centre in the export; every
+   other event on it is ``commune``-precise too.
+
+With ``rules=False`` ("as-coded") only rule 1 applies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from katye import geodata
+
+LEVELS = ("exact", "near", "commune", "region", "unknown")
+#: Coarseness used when a rule can only make a precision coarser. Unknown is replaced by any rule.
+_RANK = {"exact": 0, "near": 1, "commune": 2, "region": 3, "unknown": -1}
+_CODED = {1: "exact", 2: "near", 3: "commune"}
+_ADMIN_LEVEL = {"country": "region", "department": "region", "arrondissement": "region", "commune": "commune",
+                "section": "commune"}
+BASES = {
+    "geo_precision": "the file's geo_precision code",
+    "missing": "the file gives no geo_precision for the event",
+    "declared": "no geo_precision in the file; default_precision set by the user",
+    "admin_name": "location names an administrative unit (commune, section, department)",
+    "commune_centre": "on a coordinate that the export uses for events known only to a commune",
+}
+CENTRE_MIN_EVENTS = 3
+_PREFIX = re.compile(r"^(?:commune|ville|arrondissement|departement|department|section communale|city|town|"
+                     r"municipality)(?: of| de la| de l| des| du| de| d)? ")
+_SUFFIX = re.compile(r" (?:commune|department|departement|arrondissement|city|municipality)$")
+_ORDINAL = re.compile(r"\b(\d+)\s*(?:eme|ere|re|er|e|st|nd|rd|th)\b")
+_PARTS = re.compile(r"\s+[-\u2013\u2014/]\s+|\s*,\s*")
+
+
+def name_key(text: str) -> str:
+    """A matching key for a place name: no accents, case, punctuation, spaces or "Commune de".
+
+    ``"Pétion-Ville"``, ``"Petionville"``, ``"Commune de Pétion Ville"`` all give ``"petionville"``;
+    ``"1ère section Turgeau"`` and ``"1re Section Turgeau"`` give ``"1esectionturgeau"``.
+    """
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[\u2019'`]", "", text)
+    text = _ORDINAL.sub(r"\1e", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    text = _SUFFIX.sub("", _PREFIX.sub("", text))
+    return text.replace(" ", "")
+
+
+@cache
+def _admin_index() -> dict[str, str]:
+    """Name key → the coarsest precision that name allows (commune or region)."""
+    table = geodata.admin_names()
+    out: dict[str, str] = {}
+    for name, level in zip(table["name"], table["level"], strict=True):
+        key = name_key(name)
+        precision = _ADMIN_LEVEL[level]
+        if key and _RANK[precision] > _RANK.get(out.get(key, "exact"), 0):
+            out[key] = precision
+        else:
+            out.setdefault(key, precision)
+    return out
+
+
+def admin_level(location: str) -> str | None:
+    """``"commune"`` or ``"region"`` when ``location`` names only administrative units, else None."""
+    parts = [p for p in _PARTS.split(str(location).strip()) if p.strip()]
+    if not parts:
+        return None
+    index = _admin_index()
+    levels = [index.get(name_key(p)) for p in parts]
+    if any(level is None for level in levels):
+        return None
+    return levels[-1]  # the last part is the most specific ("Ouest - Delmas" is Delmas)
+
+
+@dataclass
+class Precision:
+    """Per-event precision and basis, and how many events each rule changed."""
+
+    precision: np.ndarray
+    basis: np.ndarray
+    changed: dict[str, int] = field(default_factory=dict)
+    admin_names: dict[str, int] = field(default_factory=dict)
+    centres: int = 0
+
+
+def decide(location: pd.Series, coded: np.ndarray, lon: np.ndarray, lat: np.ndarray, *, rules: bool = True,
+           default: str | None = None) -> Precision:
+    """Decide the precision of each event (see the module docstring).
+
+    Parameters
+    ----------
+    location
+        The events' ``location`` text.
+    coded
+        ``geo_precision`` as floats (1, 2, 3 or NaN when the file has none for the row).
+    lon, lat
+        Coordinates (for the commune-centre rule).
+    rules
+        False: the file's codes only ("as-coded").
+    default
+        Precision of events with no code (``exact`` or ``near``); None leaves them ``unknown``.
+
+    Returns
+    -------
+    Precision
+        ``precision`` and ``basis`` (object arrays of the words above), the number of events each
+        rule changed, the administrative names found and the number of commune-centre points.
+
+    """
+    n = len(coded)
+    # Work in ranks (-1 unknown, 0 exact … 3 region): a rule may only make a known precision coarser.
+    rank = np.full(n, -1, dtype=np.int8)
+    basis = np.full(n, "missing", dtype=object)
+    for code, level in _CODED.items():
+        hit = coded == code
+        rank[hit] = _RANK[level]
+        basis[hit] = "geo_precision"
+    if default is not None:
+        missing = basis == "missing"
+        rank[missing] = _RANK[default]
+        basis[missing] = "declared"
+    changed: dict[str, int] = {}
+    names: dict[str, int] = {}
+    centres = 0
+    if rules and n:
+        codes, uniques = pd.factorize(pd.Series(location, dtype=object).astype(str).str.strip(), sort=False)
+        unique_rank = np.array([_RANK[level] if (level := admin_level(u)) else -2 for u in uniques], dtype=np.int8)
+        named = unique_rank[codes]
+        is_admin = named >= 0
+        coarser = is_admin & ((rank < 0) | (rank < named))
+        rank[coarser] = named[coarser]
+        basis[coarser] = "admin_name"
+        changed["admin_name"] = int(coarser.sum())
+        counts = np.bincount(codes[is_admin], minlength=len(uniques))
+        names = {str(uniques[i]): int(counts[i]) for i in np.argsort(-counts, kind="stable") if counts[i]}
+        # Commune centres: coordinates that bare commune (or wider) names share.
+        point_code = pd.DataFrame({"x": np.round(lon, 5), "y": np.round(lat, 5)}).groupby(
+            ["x", "y"], sort=False, dropna=False).ngroup().to_numpy()
+        per_point = np.bincount(point_code[is_admin], minlength=int(point_code.max()) + 1)
+        centre = per_point >= CENTRE_MIN_EVENTS
+        on_centre = centre[point_code] & ~is_admin & (rank < _RANK["commune"])
+        rank[on_centre] = _RANK["commune"]
+        basis[on_centre] = "commune_centre"
+        changed["commune_centre"] = int(on_centre.sum())
+        centres = int(centre.sum())
+    words = np.array([*LEVELS[:4], "unknown"], dtype=object)
+    return Precision(words[np.where(rank < 0, 4, rank)], basis, changed, names, centres)
