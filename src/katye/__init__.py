@@ -15,6 +15,7 @@ from katye.density import DensitySurface, density
 from katye.errors import CRSError, InputError, KatyeError, UsageError
 from katye.hotspots import hotspots
 from katye.incidents import IncidentRead, ReadReport, read_incidents
+from katye.incidents.actors import read_actors
 from katye.join import assign, near_sites
 from katye.risk import risk, summarize
 
@@ -51,6 +52,7 @@ __all__ = [
     "infer_control",
     "make_map",
     "near_sites",
+    "read_actors",
     "read_control",
     "read_incidents",
     "risk",

@@ -79,7 +79,7 @@ def _window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
 
 def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
               by=("month", "event_type"), start=None, end=None) -> pd.DataFrame:
-    """Events, fatalities and rates per zone and period.
+    """Events, fatalities and rates per zone and period, with the events no zone can hold apart.
 
     Parameters
     ----------
@@ -96,24 +96,57 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
     Returns
     -------
     pandas.DataFrame
-        ``zone_id``, ``zone_name``, the keys, ``events``, ``fatalities``, ``events_per_km2``,
-        ``civilians_targeted`` (events coded as targeting civilians) and ``share_of_zone_events``
-        (the row's share of the zone's events in the same period). Only ``exact`` incidents count.
+        ``zone_id``, ``zone_name``, ``location_precision``, the keys, ``events``, ``fatalities``,
+        ``events_per_km2``, ``civilians_targeted`` (events coded as targeting civilians) and
+        ``share_of_zone_events`` (the row's share of the zone's events in the same period). Zone
+        rows count ``exact`` incidents. Then, with ``zone_id`` empty, one row per commune and
+        precision for the incidents located only approximately (``near``, ``commune``,
+        ``region``, ``unknown``): counted, but in no zone ("Port-au-Prince (commune only, not in
+        zone counts)").
 
     """
     data = assigned(incidents, zones)
-    data = data[data["assignment"] == "exact"]
     if start is not None:
         data = data[data["event_date"] >= _timestamp(start, what="start")]
     if end is not None:
         data = data[data["event_date"] <= _timestamp(end, what="end")]
-    table = pd.DataFrame({"zone_id": data["zone_id"].to_numpy(), "events": 1,
-                          "fatalities": data["fatalities"].to_numpy()})
+    coarse = (data["assignment"] == "coarse").to_numpy()
+    exact = (data["assignment"] == "exact").to_numpy()
+    zone_rows = _summary_rows(data[exact], by, data["zone_id"][exact].astype(str).to_numpy())
+    zone_table = _zone_table(zones).set_index("zone_id")
+    names = zone_table["name"] if "name" in zone_table.columns else pd.Series(zone_table.index, zone_table.index)
+    zone_rows["zone_name"] = zone_rows["zone_id"].map(names)
+    zone_rows["location_precision"] = "exact"
+    zone_rows["events_per_km2"] = zone_rows["events"] / zone_rows["zone_id"].map(zone_table["area_km2"])
+    apart = data[coarse]
+    communes = geodata.communes().set_index("commune_pcode")["name"]
+    label = (apart["commune_pcode"].astype(str).map(communes).fillna("no commune").astype(str) + " ("
+             + apart["location_precision"].astype(str).map(APART_WORDS).fillna("") + ", not in zone counts)")
+    apart_rows = _summary_rows(apart, by, np.full(len(apart), "", dtype=object), extra={
+        "zone_name": label.to_numpy(), "location_precision": apart["location_precision"].astype(str).to_numpy()})
+    apart_rows["events_per_km2"] = np.nan
+    keys = [k for k in zone_rows.columns if k not in SUMMARY_VALUES and k not in ("zone_id", "zone_name",
+                                                                                   "location_precision")]
+    out = pd.concat([zone_rows, apart_rows], ignore_index=True)
+    return out[["zone_id", "zone_name", "location_precision", *keys, "events", "fatalities", "events_per_km2",
+                "civilians_targeted", "share_of_zone_events"]]
+
+
+SUMMARY_VALUES = ("events", "fatalities", "civilians_targeted", "share_of_zone_events", "events_per_km2")
+APART_WORDS = {"near": "near a place only", "commune": "commune only", "region": "department or wider only",
+               "unknown": "precision unknown"}
+
+
+def _summary_rows(data: pd.DataFrame, by, zone_ids: np.ndarray, extra: dict | None = None) -> pd.DataFrame:
+    """Events, fatalities and civilian targeting grouped by zone (or the ``extra`` labels) and ``by``."""
+    table = pd.DataFrame({"zone_id": zone_ids, "events": 1, "fatalities": data["fatalities"].to_numpy()})
     civilian = data["event_type"].eq("Violence against civilians")
     if "civilian_targeting" in data.columns:
         civilian |= data["civilian_targeting"].astype(str).str.strip().ne("")
     table["civilians_targeted"] = civilian.to_numpy().astype(int)
-    keys = ["zone_id"]
+    keys = ["zone_id", *(extra or {})]
+    for name, values in (extra or {}).items():
+        table[name] = values
     period_key = None
     for key in by:
         if key in PERIODS:
@@ -126,14 +159,9 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
         keys.append(key)
     out = table.groupby(keys, sort=True, observed=True)[["events", "fatalities", "civilians_targeted"]].sum()
     out = out.reset_index()
-    zone_table = _zone_table(zones).set_index("zone_id")
-    names = zone_table["name"] if "name" in zone_table.columns else pd.Series(zone_table.index, zone_table.index)
-    out["zone_name"] = out["zone_id"].map(names)
-    out["events_per_km2"] = out["events"] / out["zone_id"].map(zone_table["area_km2"])
-    per = ["zone_id"] + ([period_key] if period_key else [])
+    per = [k for k in keys if k not in by] + ([period_key] if period_key else [])
     out["share_of_zone_events"] = out["events"] / out.groupby(per)["events"].transform("sum")
-    return out[["zone_id", "zone_name", *keys[1:], "events", "fatalities", "events_per_km2",
-                "civilians_targeted", "share_of_zone_events"]]
+    return out
 
 
 def trend_band(current: int, previous: int, *, low_baseline: int = 5) -> tuple[float, str]:
@@ -170,6 +198,8 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, dict
         with warnings.catch_warnings():
             # Fisher-Jenks says it would be faster with numba; on a few dozen zones it does not matter.
             warnings.filterwarnings("ignore", message="Numba not installed")
+            # Ties leave fewer distinct quantiles than classes; mapclassify then merges them, as intended.
+            warnings.filterwarnings("ignore", message="Not enough unique values")
             classifier = getattr(mapclassify, SCHEMES[scheme.lower()])(values[positive], k=k)
         labels[positive] = np.asarray(names, dtype=object)[np.minimum(classifier.yb, k - 1)]
     breaks = {}

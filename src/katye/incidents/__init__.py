@@ -167,6 +167,9 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
             layout = "ACLED export"
         if any(c != c.lower() for c in lower.values()):
             layout += ", upper-case headers"
+        absent = [c for c in ("event_id_cnty", "geo_precision") if c not in lower]
+        if absent:
+            layout += f", without {', '.join(absent)}"
         mapping = {canonical: acled for acled, canonical in ACLED_MAP.items() if acled in raw.frame.columns}
     else:
         layout = "table" if raw.unit == "line" else "GIS file"

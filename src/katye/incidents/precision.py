@@ -76,7 +76,7 @@ def name_key(text: str) -> str:
     """
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[\u2019'`]", "", text)
+    text = re.sub(r"[\u2019'`]", " ", text)
     text = _ORDINAL.sub(r"\1e", text)
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()
     text = _SUFFIX.sub("", _PREFIX.sub("", text))
