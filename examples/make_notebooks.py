@@ -33,9 +33,15 @@ REPORT = [
         "                             layer='risk', path='pap-2024-11-risk.png')\n"
         "figure"),
     new_code_cell(
+        "# Risk per zone (zones are not equal-area units); class_range gives each class's breaks\n"
         "scored = katye.risk(incidents, as_of='2024-11-30')\n"
         "scored.sort_values('risk_index', ascending=False)[\n"
-        "    ['zone_id', 'name', 'events', 'fatalities', 'risk_index', 'risk_class', 'trend']].head(10)"),
+        "    ['zone_id', 'name', 'events', 'fatalities', 'risk_index', 'risk_class', 'class_range', 'trend']].head(10)"),
+    new_code_cell(
+        "# Who holds each zone, from who acts with force: named armed groups only, state presence apart\n"
+        "control = katye.infer_control(incidents, as_of='2024-11-30')\n"
+        "control[control.armed_events > 0][['zone_id', 'armed_events', 'leading_actor', 'leading_coalition',\n"
+        "                                  'leading_share', 'holder', 'state_share', 'inferred_status']]"),
 ]
 
 ANALYSIS = [
@@ -47,7 +53,12 @@ ANALYSIS = [
         "import katye\n\n"
         "incidents = katye.read_incidents(katye.samples.path('acled')).incidents\n"
         "joined = katye.near_sites(katye.assign(incidents), radii_m=(1000, 2000, 5000))\n"
-        "joined['assignment'].value_counts()"),
+        "# Only exactly located events go into zones; the rest keep their commune and are counted apart\n"
+        "joined.groupby(['assignment', 'location_precision'], observed=True).size()"),
+    new_code_cell(
+        "# Events per zone and month, with the events located only to a commune in rows of their own\n"
+        "table = katye.summarize(joined, by=('month',), start='2024-10-01', end='2024-11-30')\n"
+        "table.sort_values('events', ascending=False).head(12)"),
     new_code_cell(
         "# Events within 2 km of the airport and of the MSS base, by week\n"
         "week = joined['event_date'].dt.to_period('W').astype(str)\n"

@@ -167,7 +167,8 @@ def test_every_actor_in_the_sample_and_the_readme_has_a_kind():
     sample = pd.read_csv(katye.samples.path(), dtype=str, keep_default_na=False)
     names = set(sample["actor1"]) | set(sample["actor2"])
     readme = REPO_README.read_text(encoding="utf-8") if REPO_README.is_file() else ""
-    names |= {m for m in re.findall(r'"([^"]*(?:Gang|Police Forces|Civilians|Unidentified)[^"]*)"', readme)}
+    quoted = re.findall(r'"([^"\n\[\]#]{1,80})"', readme)
+    names |= {q for q in quoted if re.search(r"Gang|Police Forces|Military Forces|Civilians|Unidentified", q)}
     names.discard("")
     found = actor_table.normalise(pd.Series(sorted(names)))
     assert not found.unknown, found.unknown

@@ -386,19 +386,21 @@ def geodata_list(ctx: click.Context) -> None:
 
 
 @geodata_group.command("export")
-@click.argument("name", type=click.Choice(list(gazetteer.LAYERS), case_sensitive=False))
+@click.argument("name", type=click.Choice([*gazetteer.LAYERS, *gazetteer.TABLES], case_sensitive=False))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="Target file: .geojson, .gpkg, .parquet or .csv.")
 @click.pass_context
 def geodata_export(ctx: click.Context, name: str, output: str) -> None:
-    """Export shipped layer NAME to a file, the format chosen by the extension.
+    """Export shipped layer NAME to a file, the format chosen by the extension (tables: .csv only).
 
     \b
     Examples:
       katye geodata export zones -o zones.gpkg
       katye geodata export sites -o sites.csv
+      katye geodata export actors -o actors.csv
     """
-    frame = gazetteer.load(name)
+    name = name.lower()
+    frame = gazetteer.load(name) if name in gazetteer.LAYERS else gazetteer.load_table(name)
     path = write_frame(frame, output, layer=name)
     _console(ctx).print(f"Wrote {len(frame)} {name} to {path}")
 

@@ -195,7 +195,7 @@ TABLES = {
                     "English) and common spellings", "CNIGS / OCHA COD-AB Haiti, 2018-11-29; katye aliases",
                     "CC BY-IGO 3.0; aliases CC0"),
     "actors": ("actors.csv", "ACLED actor names in Haiti exports: normalised name, kind, gang coalition, source",
-               "katye, from the sources named per row", "CC BY 4.0 (katye); facts from the cited sources"),
+               "katye, from the sources named per row", "MIT (as katye); facts from the cited sources"),
 }
 
 
@@ -203,6 +203,15 @@ TABLES = {
 def _read_table(name: str) -> pd.DataFrame:
     file = TABLES[name][0]
     return pd.read_csv(data_dir() / file, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def load_table(name: str) -> pd.DataFrame:
+    """Load shipped table ``name`` (``admin_names`` or ``actors``) as a new DataFrame."""
+    if name not in TABLES:
+        raise InputError(f"There is no shipped table called {name!r}. Tables: {', '.join(TABLES)}.")
+    frame = _read_table(name).copy()
+    frame.attrs["attribution"] = TABLES[name][2]
+    return frame
 
 
 def admin_names() -> pd.DataFrame:
@@ -217,11 +226,11 @@ def admin_names() -> pd.DataFrame:
         "1re Section Turgeau"), plus Haitian Creole names of the metro communes.
 
     """
-    return _read_table("admin_names").copy()
+    return load_table("admin_names")
 
 
 def catalog() -> pd.DataFrame:
-    """Every shipped layer with its file, feature count, geometry type, source and licence.
+    """Every shipped layer and table with its file, row count, geometry type, source and licence.
 
     Returns
     -------
@@ -243,6 +252,9 @@ def catalog() -> pd.DataFrame:
             "licence": layer.licence,
             "attribution": layer.attribution,
         })
+    for name, (file, description, source, licence) in TABLES.items():
+        rows.append({"name": name, "file": file, "features": len(_read_table(name)), "geometry_type": "table",
+                     "description": description, "source": source, "licence": licence, "attribution": source})
     return pd.DataFrame(rows)
 
 
