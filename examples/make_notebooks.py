@@ -35,8 +35,8 @@ REPORT = [
     new_code_cell(
         "# Risk per zone (zones are not equal-area units); class_range gives each class's breaks\n"
         "scored = katye.risk(incidents, as_of='2024-11-30')\n"
-        "scored.sort_values('risk_index', ascending=False)[\n"
-        "    ['zone_id', 'name', 'events', 'fatalities', 'risk_index', 'risk_class', 'class_range', 'trend']].head(10)"),
+        "columns = ['zone_id', 'name', 'events', 'fatalities', 'risk_index', 'risk_class', 'class_range', 'trend']\n"
+        "scored.sort_values('risk_index', ascending=False)[columns].head(10)"),
     new_code_cell(
         "# Who holds each zone, from who acts with force: named armed groups only, state presence apart\n"
         "control = katye.infer_control(incidents, as_of='2024-11-30')\n"
