@@ -332,3 +332,15 @@ def test_cli_bad_actor_table_exits_2_without_traceback(tmp_path):
     result = run("validate", "--actors", str(bad))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "line 2" in result.stderr and "kind must be one of" in result.stderr
+
+
+def test_a_control_table_with_a_zone_twice_on_one_date_names_the_lines(tmp_path):
+    path = tmp_path / "control.csv"
+    path.write_text("zone_id,as_of,status,actor,source,confidence,note\n"
+                    "solino,2024-10-01,gang,Viv Ansanm,me,low,\n"
+                    "solino,2024-10-01,state,,me,low,\n", encoding="utf-8")
+    with pytest.raises(katye.InputError, match="same zone_id and as_of at lines 2, 3"):
+        katye.read_control(path)
+    path.write_bytes(b"zone_id,as_of,status\nsolino,2024-10-01,\xff\xfe gang\n")
+    with pytest.raises(katye.InputError, match="UTF-8"):
+        katye.read_control(path)

@@ -55,7 +55,11 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     if not path.exists():
         raise InputError(f"{path}: no such file.")
     if path.suffix.lower() == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(f"{path}: katye could not read this control table as a UTF-8 CSV ({exc}). "
+                             f"Save it as CSV UTF-8 with the columns {', '.join(COLUMNS)}.") from exc
         first_line = 2
     else:
         table = pd.DataFrame(gpd.read_file(path)).drop(columns="geometry", errors="ignore").astype(str)
@@ -87,6 +91,10 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     dates = pd.to_datetime(table["as_of"].str.strip(), format="ISO8601", errors="coerce")
     if dates.isna().any():
         problems.append(f"as_of must be a date (YYYY-MM-DD) at {at_rows(lines[dates.isna()], unit=unit)}")
+    twice = pd.DataFrame({"zone": table["zone_id"].str.strip(), "day": dates}).duplicated(keep=False).to_numpy()
+    if twice.any() and not dates.isna().any():
+        problems.append(f"two rows for the same zone_id and as_of at {at_rows(lines[twice], unit=unit)}; "
+                        "keep one row per zone and date")
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems) + ".")
     out = table[list(COLUMNS)].copy()
