@@ -41,10 +41,10 @@ def centre(zones, zone_id):
 def test_risk_index_by_hand():
     zones = grid_zones()
     x, y = centre(zones, "z11")
-    rows = [(x, y, "2024-11-30", "Battles", 1, "Gang A", ""),
-            (x, y, "2024-10-31", "Battles", 1, "Gang A", ""),  # 30 days old: half weight
+    rows = [(x, y, "2024-11-30", "Battles", 1, "A Gang", ""),
+            (x, y, "2024-10-31", "Battles", 1, "A Gang", ""),  # 30 days old: half weight
             (x, y, "2024-11-30", "Protests", 0, "Protesters (Haiti)", ""),
-            (x, y, "2024-08-01", "Battles", 5, "Gang A", "")]  # 121 days old: outside a 90-day window
+            (x, y, "2024-08-01", "Battles", 5, "A Gang", "")]  # 121 days old: outside a 90-day window
     result = katye.risk(events(rows), zones, as_of="2024-11-30", window_days=90, half_life_days=30)
     row = result.set_index("zone_id").loc["z11"]
     expected_score = (1 + math.log(2)) * 1.0 + (1 + math.log(2)) * 0.5 + 0.1 * 1.0
@@ -158,16 +158,16 @@ def test_control_snapshot_takes_the_latest_row_on_or_before_the_date():
 def test_inferred_control_and_disagreement():
     zones = grid_zones()
     a, b, c = centre(zones, "z00"), centre(zones, "z01"), centre(zones, "z02")
-    rows = ([(*a, "2024-11-01", "Battles", 0, "Gang A", "Police Forces of Haiti (2017-)")] * 8
-            + [(*a, "2024-11-02", "Violence against civilians", 1, "Gang B", "Civilians (Haiti)")] * 2
-            + [(*b, "2024-11-01", "Battles", 0, "Gang A", "Police Forces of Haiti (2017-)")] * 3
-            + [(*b, "2024-11-01", "Battles", 0, "Gang B", "")] * 3
-            + [(*c, "2024-11-01", "Battles", 0, "Gang C", "")] * 2)
+    rows = ([(*a, "2024-11-01", "Battles", 0, "A Gang", "Police Forces of Haiti (2017-)")] * 8
+            + [(*a, "2024-11-02", "Violence against civilians", 1, "B Gang", "Civilians (Haiti)")] * 2
+            + [(*b, "2024-11-01", "Battles", 0, "A Gang", "Police Forces of Haiti (2017-)")] * 3
+            + [(*b, "2024-11-01", "Battles", 0, "B Gang", "")] * 3
+            + [(*c, "2024-11-01", "Battles", 0, "C Gang", "")] * 2)
     declared = pd.DataFrame({"zone_id": ["z00", "z01"], "as_of": pd.to_datetime(["2024-01-01", "2024-01-01"]),
                              "status": ["state", "contested"], "actor": ["PNH", ""], "source": "me",
                              "confidence": "low", "note": ""})
     result = katye.infer_control(events(rows), zones, as_of="2024-11-30", declared=declared).set_index("zone_id")
-    assert result.loc["z00", "leading_actor"] == "Gang A" and result.loc["z00", "leading_share"] == 0.8
+    assert result.loc["z00", "leading_actor"] == "A Gang" and result.loc["z00", "leading_share"] == 0.8
     assert result.loc["z00", "inferred_status"] == "gang" and result.loc["z00", "disagrees"]
     assert result.loc["z01", "inferred_status"] == "contested" and not result.loc["z01", "disagrees"]
     assert result.loc["z02", "inferred_status"] == "unknown"  # 2 events: fewer than min_events

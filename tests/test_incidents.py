@@ -265,7 +265,7 @@ def test_geo_precision_warning_names_the_count(tmp_path):
     frame = acled_rows(5)
     frame["geo_precision"] = ["3", "3", "1", "2", "1"]
     report = katye.read_incidents(write(tmp_path / "p.csv", frame)).report
-    assert "2 events with geo_precision 3: located only to a commune or a wider area" in report.warnings
+    assert "2 events coded geo_precision 3 in the file: located only to a commune or a wider area" in report.warnings
     assert report.geo_precision == {"1": 2, "3": 2, "2": 1}
 
 

@@ -168,7 +168,9 @@ def test_every_actor_in_the_sample_and_the_readme_has_a_kind():
     names = set(sample["actor1"]) | set(sample["actor2"])
     readme = REPO_README.read_text(encoding="utf-8") if REPO_README.is_file() else ""
     quoted = re.findall(r'"([^"\n\[\]#]{1,80})"', readme)
-    names |= {q for q in quoted if re.search(r"Gang|Police Forces|Military Forces|Civilians|Unidentified", q)}
+    # Actor names, not the README's patterns ("… Gang", "Civilians (…)").
+    names |= {q for q in quoted if re.search(r"Gang|Police Forces|Military Forces|Civilians|Unidentified", q)
+              and "…" not in q}
     names.discard("")
     found = actor_table.normalise(pd.Series(sorted(names)))
     assert not found.unknown, found.unknown
@@ -185,8 +187,9 @@ def test_unknown_actor_names_pass_through_as_other_and_are_reported(tmp_path):
     frame = synthetic_acled(5, seed=3)
     frame["actor1"] = ["Some New Faction", "Some New Faction", "Viv Ansanm Gang", "Unidentified Gang (Haiti)",
                        "Police Forces of Haiti (2024-)"]
+    frame.loc[1, "actor2"] = "Ti Makak Gang"
     incidents, _, report = katye.read_incidents(write_csv(frame, tmp_path / "a.csv"))
-    assert report.unknown_actors == {"Some New Faction": 2}
+    assert report.unknown_actors == {"Some New Faction (other)": 2, "Ti Makak Gang (armed_group)": 1}
     assert list(incidents["actor1_kind"]) == ["other", "other", "armed_group", "unidentified_armed_group", "state"]
     assert list(incidents["actor1_original"]) == list(frame["actor1"])
     assert incidents["actor1"].iloc[2] == "Viv Ansanm"
@@ -344,3 +347,108 @@ def test_a_control_table_with_a_zone_twice_on_one_date_names_the_lines(tmp_path)
     path.write_bytes(b"zone_id,as_of,status\nsolino,2024-10-01,\xff\xfe gang\n")
     with pytest.raises(katye.InputError, match="UTF-8"):
         katye.read_control(path)
+
+
+# --- found by review: each of these failed before its fix -------------------------------------------
+
+def test_risk_per_population_reads_a_column_of_the_zones():
+    zones = _zones().assign(pop=[10_000, 20_000, 40_000])
+    incidents = _events("a", [("Battles", "G-9 Gang", "")] * 5)
+    scored = katye.risk(incidents, zones, as_of="2024-11-30", per="population", population="pop")
+    plain = katye.risk(incidents, zones, as_of="2024-11-30")
+    a = scored.set_index("zone_id").loc["a"]
+    assert a["risk_index"] == pytest.approx(plain.set_index("zone_id").loc["a", "score"] / 0.1)
+    for bad in ({"a": 1, "b": float("inf"), "c": 5}, {"a": "many", "b": 1, "c": 1}, [1, 2, 3]):
+        with pytest.raises(katye.UsageError, match="population"):
+            katye.risk(incidents, zones, per="population", population=bad)
+
+
+def test_a_users_actor_table_reaches_the_coalitions_of_inferred_control(tmp_path):
+    table = pd.read_csv(katye.geodata.data_dir() / "actors.csv", dtype=str, keep_default_na=False)
+    table.loc[table["kind"] == "armed_group", "coalition"] = "MY COALITION"
+    table.loc[table["kind"] == "armed_group", "coalition_since"] = ""
+    path = tmp_path / "mine.csv"
+    table.to_csv(path, index=False)
+    frame = synthetic_acled(400, seed=2)
+    incidents = katye.read_incidents(write_csv(frame, tmp_path / "a.csv"), actors=path).incidents
+    control = katye.infer_control(incidents)
+    named = control[control["leading_actor"] != ""]
+    assert len(named) and set(named["leading_coalition"]) == {"MY COALITION"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty"), ("\n\n", "empty"), ("acled_name,actor,kind\n", "no rows"),
+    ("acled_name,actor,kind\nA Gang,A,armed_group,extra,fields\n", "line 2 do not have the header's 3 fields"),
+    ("acled_name,actor,kind\n---,X,armed_group\n", "no letter or digit"),
+    ("acled_name,actor,kind,coalition\nA Gang,A,armed_group,X\nA Gang alt,A,state,Y\n", "two meanings"),
+    ("acled_name,kind,kind,actor\nA,armed_group,state,A\n", "appear twice in the header"),
+])
+def test_more_bad_actor_tables(tmp_path, text, message):
+    path = tmp_path / "actors.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(katye.InputError, match=message):
+        katye.read_actors(path)
+
+
+def test_actor_kinds_are_read_case_insensitively_and_anti_gang_units_are_not_gangs(tmp_path):
+    path = tmp_path / "actors.csv"
+    path.write_text("acled_name,actor,kind\nA Gang,A,Armed Group\n", encoding="utf-8")
+    assert list(katye.read_actors(path)["kind"]) == ["armed_group"]
+    found = actor_table.normalise(pd.Series(["Police Anti-Gang Unit", "Gang Victims Association", "Zoe Pound Gang"]))
+    assert list(found.kind) == ["state", "other", "armed_group"]
+
+
+def test_scoring_nothing_is_a_clear_error_and_hand_built_frames_get_named_columns(tmp_path):
+    empty = _events("a", []).iloc[:0]
+    with pytest.raises(katye.InputError, match="no incidents with a date"):
+        katye.risk(empty, _zones())
+    frame = _events("a", [("Battles", "G-9 Gang", "")] * 3)
+    with pytest.raises(katye.InputError, match="no event_type column"):
+        katye.risk(frame.drop(columns="event_type"), _zones())
+    with pytest.raises(katye.InputError, match="not dates"):
+        katye.infer_control(frame.assign(event_date="2024-11-01"), _zones())
+    with pytest.raises(katye.InputError, match="location_precision holds 'sort of'"):
+        katye.assign(frame.assign(location_precision="sort of"), _zones())
+    assert katye.assign(frame.assign(location_precision=" EXACT "), _zones())["assignment"].eq("exact").all()
+    for k in (0, 2.5):
+        with pytest.raises(katye.UsageError, match="k="):
+            katye.risk(frame, _zones(), k=k)
+    with pytest.raises(katye.UsageError, match="weights"):
+        katye.risk(frame, _zones(), weights={"Battles": -1})
+
+
+def test_summaries_keep_every_event_and_missing_precision_is_unknown():
+    solino = katye.geodata.sites().set_index("site_id").loc["solino", "geometry"]
+    frame = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2024-10-01"] * 4), "fatalities": 1,
+                              "event_type": "Battles", "location_precision": ["exact", None, np.nan, "exact"]},
+                             geometry=[solino, solino, solino, shapely.Point(-72.9, 18.2)], crs=4326)
+    table = katye.summarize(frame, by=("month",))
+    assert table["events"].sum() == 4
+    assert "outside every zone" in " ".join(table["zone_name"])
+
+
+def test_a_few_bare_names_do_not_turn_a_busy_neighbourhood_centre_into_a_commune_centre():
+    location = pd.Series(["Delmas"] * 3 + ["Delmas - Delmas 33"] * 20)
+    result = decide(location, np.full(23, 1.0), np.full(23, -72.30), np.full(23, 18.55))
+    assert (result.precision[3:] == "exact").all() and result.changed["commune_centre"] == 0
+
+
+def test_map_trend_looks_before_the_first_day_drawn():
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    scored = katye.risk(incidents, as_of="2024-11-30").set_index("zone_id")
+    html = katye.make_map(incidents, start="2024-11-01", end="2024-11-30").render_html()
+    payload = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    risk = next(layer for layer in payload["layers"] if layer["key"] == "risk")
+    solino = next(f for f in risk["features"] if f["title"] == "Solino")
+    trend = dict(solino["rows"])["Trend"]
+    assert scored.loc["solino", "trend"] in trend and "new new" not in trend
+
+
+def test_cli_says_when_events_stay_out_of_zone_counts(tmp_path):
+    path, _ = real_export(tmp_path, n=200)
+    result = run("risk", str(path), "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "not in zone counts" in result.stderr and "--default-precision exact" in result.stderr
+    assert "No event is exactly located" in result.stderr
+    bad = run("risk", str(path), "-o", str(tmp_path / "r.csv"), "--per", "population")
+    assert bad.returncode == 1 and "--population" in bad.stderr and "Traceback" not in bad.stderr

@@ -141,14 +141,39 @@ def _path_or_sample(ctx: click.Context, path: str | None) -> str:
     return str(sample)
 
 
-def _read(ctx: click.Context, path: str, options: dict):
+def _precision_notice(ctx: click.Context, result) -> None:
+    """Say on stderr how many events stay out of zone counts, and why, for commands that count by zone."""
+    counts = result.report.location_precision
+    apart = {level: n for level, n in counts.items() if level != "exact" and n}
+    if not apart:
+        return
+    total = sum(counts.values())
+    detail = ", ".join(f"{n:,} {level}" for level, n in apart.items())
+    hint = ""
+    if apart.get("unknown") and any("no geo_precision column" in w for w in result.report.warnings):
+        hint = " The file has no geo_precision column: add --default-precision exact if its points are exact."
+    if not counts.get("exact"):
+        hint = " No event is exactly located, so no zone has a count." + hint
+    _notices(ctx).print(f"Note: {sum(apart.values()):,} of {total:,} events are located only approximately "
+                        f"({detail}) and are not in zone counts; katye validate {result.report.path} shows the rules "
+                        f"that decided it.{hint}", markup=False)
+
+
+def _read(ctx: click.Context, path: str, options: dict, *, zone_counts: bool = False):
     with _working(ctx, f"Reading {path}"):
-        return read_incidents(
-            path, lat=options["lat"], lon=options["lon"], date=options["date_column"],
-            event_id=options["id_column"], crs=options["crs"], swapped=options["swapped"],
-            strict=options["strict"], precision=options["precision_mode"],
-            default_precision=options["default_precision"], actors=options["actors_path"],
-        )
+        result = _read_file(path, options)
+    if zone_counts:
+        _precision_notice(ctx, result)
+    return result
+
+
+def _read_file(path: str, options: dict):
+    return read_incidents(
+        path, lat=options["lat"], lon=options["lon"], date=options["date_column"],
+        event_id=options["id_column"], crs=options["crs"], swapped=options["swapped"],
+        strict=options["strict"], precision=options["precision_mode"],
+        default_precision=options["default_precision"], actors=options["actors_path"],
+    )
 
 
 @main.command("validate")
@@ -229,7 +254,7 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
       katye join acled_haiti_2024.csv -o joined.csv --zones quartiers.geojson --zone-id code
     """
     path = _path_or_sample(ctx, incidents)
-    result = _read(ctx, path, options)
+    result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     with _working(ctx, "Joining"):
         joined = near_sites(assign(result.incidents, zones))
@@ -240,7 +265,7 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
     _console(ctx).print(
         f"Wrote {len(joined):,} incidents to {output}: {counts.get('exact', 0):,} in a zone, "
         f"{counts.get('coarse', 0):,} not in zone counts (located only approximately: {detail or 'none'}), "
-        f"{counts.get('outside', 0):,} outside "
+        f"{counts.get('outside', 0):,} exact but outside every zone "
         f"({result.report.rejected:,} rows rejected on reading; run katye validate for details)", markup=False)
 
 
@@ -278,8 +303,14 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
       katye risk acled_haiti_2024.csv -o risk.csv --control control.csv
       katye risk acled_haiti_2024.csv -o risk.csv --zones quartiers.gpkg --per population --population pop
     """
+    if (per == "population") != (population_column is not None):
+        raise click.UsageError("--per population and --population COLUMN go together: the column of --zones that "
+                               "holds each zone's population.")
+    if population_column is not None and zones_path is None:
+        raise click.UsageError("--population names a column of your --zones file; the shipped zones carry no "
+                               "population.")
     path = _path_or_sample(ctx, incidents)
-    result = _read(ctx, path, options)
+    result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     declared = read_control(control_path, zones=zones) if control_path else None
     with _working(ctx, "Scoring"):
@@ -339,7 +370,7 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
         _notices(ctx).print(
             "Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
     path = _path_or_sample(ctx, incidents)
-    result = _read(ctx, path, options)
+    result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     control = read_control(control_path, zones=zones) if control_path else None
     common = {"zones": zones, "control": control, "as_of": as_of, "start": since, "end": until, "lang": lang,

@@ -31,7 +31,7 @@ from katye import geodata
 from katye.errors import InputError, UsageError, at_rows
 from katye.incidents import actors as actor_table
 from katye.join import assigned
-from katye.risk import _timestamp, _window_end
+from katye.risk import _timestamp, _window_end, require_columns
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
@@ -161,6 +161,9 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     if min_events < 1 or window_days < 1:
         raise UsageError("min_events and window_days must be at least 1.")
     table = actor_table.resolve(actors) if actors is not None else None
+    require_columns(incidents, ("event_date", "event_type", "actor1"))
+    if "actor2" not in incidents.columns:
+        incidents = incidents.assign(actor2="")
     data = assigned(incidents, zones)
     when = _window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
@@ -199,7 +202,7 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     # Most events first, then the name that sorts first: a deterministic leader per zone.
     per_group = per_group.sort_values(["zone", "n", "name"], ascending=[True, False, True], kind="stable")
     leaders = per_group.drop_duplicates("zone").set_index("zone")
-    coalition = _coalitions(table)
+    coalition = _coalitions(actor_table.of(incidents, table))
     rows = []
     for i, zone_id in enumerate(zone_ids):
         total = int(armed_events[i])

@@ -53,8 +53,10 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     import esda
     from libpysal import weights as lpweights
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # libpysal warns about islands; Gi* with star=True handles them
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # libpysal warns about islands (Gi* with star=True handles them); with every value 0 the
+        # statistic is undefined (NaN z, "not significant"), which esda reports as a division warning.
+        warnings.simplefilter("ignore")
         # Neighbours are zones within a metre of each other: exact Queen contiguity misses zones
         # whose shared edges differ in the last digits, as hand-made layers often do.
         w = lpweights.fuzzy_contiguity(zones.to_crs("EPSG:32618"), buffering=True, buffer=1.0,

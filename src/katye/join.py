@@ -27,6 +27,7 @@ from katye.errors import InputError, UsageError, plural
 log = logging.getLogger("katye")
 
 OUTSIDE = -1
+PRECISIONS = ("exact", "near", "commune", "region", "unknown")
 BOUNDARY = -2
 
 
@@ -188,7 +189,13 @@ def _zones(zones) -> gpd.GeoDataFrame:
 def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
     """Each incident's location precision: its ``location_precision``, else read off ``geo_precision``."""
     if "location_precision" in incidents.columns:
-        return incidents["location_precision"].astype(str).to_numpy(dtype=object)
+        given = incidents["location_precision"].astype("string").str.strip().str.lower().fillna("").replace(
+            "", "unknown")
+        wrong = sorted(set(given) - set(PRECISIONS))
+        if wrong:
+            raise InputError(f"location_precision holds {', '.join(map(repr, wrong[:5]))}: expected one of "
+                             f"{', '.join(PRECISIONS)} (empty means unknown).")
+        return given.to_numpy(dtype=object)
     out = np.full(len(incidents), "unknown", dtype=object)
     if "geo_precision" in incidents.columns:
         coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)

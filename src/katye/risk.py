@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from katye import geodata
-from katye.errors import UsageError
+from katye.errors import InputError, UsageError
 from katye.join import assigned
 
 DEFAULT_WEIGHTS = {
@@ -74,7 +74,23 @@ def _window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
     """``as_of`` as a day, or the latest incident's day when it is not given."""
     if as_of is not None:
         return _timestamp(as_of, what="as_of")
-    return pd.Timestamp(data["event_date"].max()).normalize()
+    latest = data["event_date"].max() if len(data) else pd.NaT
+    if pd.isna(latest):
+        raise InputError("there are no incidents with a date to score (every row was rejected, or the table is "
+                         "empty). Check the file with katye validate, or pass as_of= (CLI --as-of) for an empty "
+                         "window.")
+    return pd.Timestamp(latest).normalize()
+
+
+def require_columns(frame: pd.DataFrame, columns, *, what: str = "the incidents") -> None:
+    """Raise a clear error when a hand-built table lacks a column or has dates that are not dates."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{what}: no {', '.join(missing)} column. Read incident files with katye.read_incidents(), "
+                         "which makes every canonical column.")
+    if "event_date" in columns and not pd.api.types.is_datetime64_any_dtype(frame["event_date"]):
+        raise InputError(f"{what}: event_date holds {frame['event_date'].dtype}, not dates. Convert it with "
+                         "pandas.to_datetime(), or read the file with katye.read_incidents().")
 
 
 def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
@@ -105,13 +121,14 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
         zone counts)").
 
     """
+    require_columns(incidents, ("event_date", "fatalities"))
     data = assigned(incidents, zones)
     if start is not None:
         data = data[data["event_date"] >= _timestamp(start, what="start")]
     if end is not None:
         data = data[data["event_date"] <= _timestamp(end, what="end")]
-    coarse = (data["assignment"] == "coarse").to_numpy()
-    exact = (data["assignment"] == "exact").to_numpy()
+    coarse = (data["assignment"] != "exact").to_numpy()
+    exact = ~coarse
     zone_rows = _summary_rows(data[exact], by, data["zone_id"][exact].astype(str).to_numpy())
     zone_table = _zone_table(zones).set_index("zone_id")
     names = zone_table["name"] if "name" in zone_table.columns else pd.Series(zone_table.index, zone_table.index)
@@ -120,11 +137,15 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
     zone_rows["events_per_km2"] = zone_rows["events"] / zone_rows["zone_id"].map(zone_table["area_km2"])
     apart = data[coarse]
     communes = geodata.communes().set_index("commune_pcode")["name"]
-    label = (apart["commune_pcode"].astype(str).map(communes).fillna("no commune").astype(str) + " ("
-             + apart["location_precision"].astype(str).map(APART_WORDS).fillna("") + ", not in zone counts)")
+    # Exact events in no zone are counted too, as "outside every zone".
+    reason = np.where(apart["assignment"].astype(str).to_numpy() == "outside", "outside",
+                      apart["location_precision"].astype(str).to_numpy())
+    label = (apart["commune_pcode"].astype(str).map(communes).fillna("outside the metro communes").astype(str)
+             + " (" + pd.Series(reason, index=apart.index).map(APART_WORDS) + ", not in zone counts)")
     apart_rows = _summary_rows(apart, by, np.full(len(apart), "", dtype=object), extra={
         "zone_name": label.to_numpy(), "location_precision": apart["location_precision"].astype(str).to_numpy()})
     apart_rows["events_per_km2"] = np.nan
+    apart_rows["share_of_zone_events"] = np.nan  # not a zone: no share to give
     keys = [k for k in zone_rows.columns if k not in SUMMARY_VALUES and k not in ("zone_id", "zone_name",
                                                                                    "location_precision")]
     out = pd.concat([zone_rows, apart_rows], ignore_index=True)
@@ -134,13 +155,14 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
 
 SUMMARY_VALUES = ("events", "fatalities", "civilians_targeted", "share_of_zone_events", "events_per_km2")
 APART_WORDS = {"near": "near a place only", "commune": "commune only", "region": "department or wider only",
-               "unknown": "precision unknown"}
+               "unknown": "precision unknown", "outside": "exact, outside every zone"}
 
 
 def _summary_rows(data: pd.DataFrame, by, zone_ids: np.ndarray, extra: dict | None = None) -> pd.DataFrame:
     """Events, fatalities and civilian targeting grouped by zone (or the ``extra`` labels) and ``by``."""
     table = pd.DataFrame({"zone_id": zone_ids, "events": 1, "fatalities": data["fatalities"].to_numpy()})
-    civilian = data["event_type"].eq("Violence against civilians")
+    civilian = (data["event_type"].astype(str).eq("Violence against civilians") if "event_type" in data.columns
+                else pd.Series(False, index=data.index))
     if "civilian_targeting" in data.columns:
         civilian |= data["civilian_targeting"].astype(str).str.strip().ne("")
     table["civilians_targeted"] = civilian.to_numpy().astype(int)
@@ -226,16 +248,23 @@ def _divisor(zones: gpd.GeoDataFrame, per: str, population) -> np.ndarray:
         population = "population"
     if isinstance(population, str):
         if population not in zones.columns:
-            raise UsageError(f"population={population!r}: the zones have no such column.")
+            raise UsageError(f"population={population!r}: the zones have no such column. Columns: "
+                             f"{', '.join(c for c in zones.columns if c != 'geometry')}.")
         people = pd.to_numeric(zones[population], errors="coerce")
+    elif isinstance(population, (dict, pd.Series)):
+        table = pd.Series(population)
+        if table.index.duplicated().any():
+            raise UsageError("population: a zone_id appears twice; give one count per zone.")
+        people = pd.to_numeric(zones["zone_id"].map(table), errors="coerce")
     else:
-        people = zones["zone_id"].map(pd.Series(population))
-    people = people.to_numpy(dtype=float) / 100_000
-    bad = zones["zone_id"].to_numpy()[~(people > 0)]
+        raise UsageError(f"population: expected a column name, a dict or a Series keyed by zone_id, got "
+                         f"{type(population).__name__}.")
+    people = people.to_numpy(dtype=float)
+    bad = zones["zone_id"].to_numpy()[~((people > 0) & np.isfinite(people))]
     if bad.size:
-        raise UsageError(f"population: no positive count for zone(s) {', '.join(map(str, bad[:10]))}"
+        raise UsageError(f"population: no positive, finite count for zone(s) {', '.join(map(str, bad[:10]))}"
                          + (f" and {bad.size - 10} more" if bad.size > 10 else "") + ".")
-    return people
+    return people / 100_000
 
 
 def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, as_of=None,
@@ -282,6 +311,12 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
         raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.")
     if per not in PER:
         raise UsageError(f"per={per!r}: use one of {', '.join(PER)}.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise UsageError(f"k={k!r}: the number of classes must be a whole number from 1 to {len(CLASS_LABELS)}.")
+    for name, weight in (weights or {}).items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise UsageError(f"weights[{name!r}]={weight!r}: a weight must be a finite number ≥ 0.")
+    require_columns(incidents, ("event_date", "event_type", "fatalities"))
     data = assigned(incidents, zones)
     as_of = _window_end(data, as_of)
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -298,12 +333,13 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     grouped = frame.groupby("zone_id").agg(events=("current", "sum"), events_previous=("previous", "sum"),
                                            score=("weighted", "sum"), fatalities=("fatalities", "sum"))
     out = _zone_table(zones)
+    divisor = _divisor(out, per, population)
     keep = [c for c in ("zone_id", "name", "area_km2", "confidence") if c in out.columns]
     out = out[[*keep, "geometry"]].copy()
     for column in ("events", "events_previous", "fatalities"):
         out[column] = out["zone_id"].map(grouped[column]).fillna(0).astype(int)
     out["score"] = out["zone_id"].map(grouped["score"]).fillna(0.0)
-    out["risk_index"] = out["score"] / _divisor(out, per, population)
+    out["risk_index"] = out["score"] / divisor
     out["risk_class"], breaks = _classify(out["risk_index"].to_numpy(), scheme, k)
     out["class_range"] = out["risk_class"].map(lambda c: _range_text(breaks.get(c)))
     bands = [trend_band(c, p, low_baseline=low_baseline) for c, p in zip(out.events, out.events_previous,

@@ -415,6 +415,9 @@ def _interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) ->
     for found in columns.values():
         for name, count in found.unknown.items():
             unknown[name] = unknown.get(name, 0) + count
+    if options["actors"] is not actor_table.shipped():
+        # Small and comparable (unlike a DataFrame): later steps read coalitions from the same table.
+        incidents.attrs[actor_table.ATTR] = actor_table.as_records(options["actors"])
     return {"has_code": has_code, "precision": decided, "unknown_actors": unknown, "rules": options["rules"],
             "default": options["default"]}
 
@@ -459,12 +462,14 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
         for level, meaning in (("3", "located only to a commune or a wider area"),
                                ("2", "located near the named place, not at it")):
             if geo_counts.get(level):
-                warnings.append(f"{plural(geo_counts[level], 'event')} with geo_precision {level}: {meaning}")
+                warnings.append(f"{plural(geo_counts[level], 'event')} coded geo_precision {level} in the file: "
+                                f"{meaning}")
         if geo_counts.get("unknown") and notes["has_code"]:
             warnings.append(f"{plural(geo_counts['unknown'], 'event')} have an empty geo_precision: precision unknown")
     changed = decided.changed
     if changed.get("admin_name"):
         top = ", ".join(f"{name} {count:,}" for name, count in list(decided.admin_names.items())[:6])
+        top += ", …" if len(decided.admin_names) > 6 else ""
         warnings.append(f"{plural(changed['admin_name'], 'event')} have a location that names only a commune or a "
                         f"wider unit ({top}): located only to the commune, not in zone counts")
     if changed.get("commune_centre"):
@@ -473,8 +478,8 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
     if notes["unknown_actors"]:
         top = "; ".join(f"{name} ({count:,})" for name, count in list(notes["unknown_actors"].items())[:8])
         more = len(notes["unknown_actors"]) - 8
-        warnings.append(f"{plural(len(notes['unknown_actors']), 'actor name')} not in the actor table, typed "
-                        f"'other': {top}" + (f" and {more} more" if more > 0 else ""))
+        warnings.append(f"{plural(len(notes['unknown_actors']), 'actor name')} not in the actor table, typed from "
+                        f"ACLED's name forms or 'other': {top}" + (f" and {more} more" if more > 0 else ""))
     if len(incidents):
         stacks = incidents.groupby(["longitude", "latitude"]).size()
         stacked = stacks[stacks >= STACK_MIN]

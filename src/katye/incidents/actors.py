@@ -10,11 +10,14 @@ Matching ignores case, accents, punctuation and a trailing period suffix "(YYYY-
 "(YYYY-YYYY)". A name the table does not hold is typed by ACLED's generic forms
 ("Civilians (Haiti)", "Protesters (…)", "Rioters (…)", "Unidentified Armed Group (…)",
 "Police Forces of …", "Military Forces of …", "… Gang") and otherwise passes through as
-``other``; :func:`normalise` lists those names so the report can show them.
+``other``; :func:`normalise` lists every name not in the table, with the kind it was given, so
+the report can show them.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import unicodedata
@@ -41,9 +44,10 @@ PATTERNS = (
     (re.compile(r"^unidentified .*(armed group|gang|militia)", re.I), "unidentified_armed_group"),
     (re.compile(r"^civilians\b", re.I), "civilians"),
     (re.compile(r"^(protesters|rioters)\b", re.I), "rioters_protesters"),
-    (re.compile(r"^(police|military) forces of ", re.I), "state"),
+    (re.compile(r"^(police|military|government)\b", re.I), "state"),
     (re.compile(r"\b(vigilante|self-defen[cs]e|brigade)", re.I), "self_defence"),
-    (re.compile(r"\bgang\b", re.I), "armed_group"),
+    # ACLED names gangs "<Name> Gang"; "Anti-Gang Unit" or "Gang Victims …" are not gangs.
+    (re.compile(r"\bgang$", re.I), "armed_group"),
 )
 EVENT_TYPES = ("Battles", "Violence against civilians", "Explosions/Remote violence", "Riots", "Protests",
                "Strategic developments")
@@ -88,20 +92,24 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
         path = Path(path_or_frame)
         if not path.is_file():
             raise InputError(f"{path}: no such actor table. Give a CSV with columns {', '.join(COLUMNS)}.")
-        try:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise InputError(f"{path}: not a UTF-8 CSV actor table ({exc}). Save it as CSV UTF-8.") from exc
+        table = _read_csv(path)
         where, first, unit = str(path), 2, "line"
     table.columns = [str(c).strip().lower() for c in table.columns]
+    if table.columns.duplicated().any():
+        twice = sorted(set(table.columns[table.columns.duplicated()]))
+        raise InputError(f"{where}: column(s) {', '.join(twice)} appear twice in the header. Keep one of each.")
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise InputError(f"{where}: missing column(s) {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.")
     for column in COLUMNS:
         if column not in table.columns:
             table[column] = ""
-    table = table[list(COLUMNS)].fillna("").apply(lambda c: c.str.strip())
-    lines = np.arange(len(table)) + first
+    table = table[list(COLUMNS)].fillna("").astype(str).apply(lambda c: c.str.strip())
+    if table.empty:
+        raise InputError(f"{where}: the actor table has no rows. Add one row per actor name "
+                         f"({', '.join(COLUMNS)}).")
+    table["kind"] = table["kind"].str.lower().str.replace(r"[\s/-]+", "_", regex=True)
+    lines = (table.index.to_numpy(dtype=np.int64) if first == 2 and len(table) else np.arange(len(table)) + first)
     problems = []
     bad_kind = ~table["kind"].isin(KINDS)
     if bad_kind.any():
@@ -112,12 +120,18 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
     if empty.any():
         problems.append(f"acled_name and actor must not be empty at {at_rows(lines[empty.to_numpy()], unit=unit)}")
     keys = table["acled_name"].map(actor_key)
+    blank_key = (keys == "") & ~empty
+    if blank_key.any():
+        problems.append(f"acled_name has no letter or digit once its period suffix is set aside at "
+                        f"{at_rows(lines[blank_key.to_numpy()], unit=unit)}")
     # Spellings of one actor ("(2017-2024)" and "(2024-)") may share a key when they say the same
     # thing; the same name twice, or one key with two meanings, is an error.
     same_name = table["acled_name"].str.lower().duplicated(keep=False) & ~empty
     meaning = table["actor"] + "\0" + table["kind"] + "\0" + table["coalition"]
     conflicting = keys.map(meaning.groupby(keys).nunique()) > 1
-    dupes = same_name | (conflicting & ~empty)
+    # One normalised actor with two kinds or coalitions under different spellings is ambiguous too.
+    kinds_of_actor = table["actor"].map((table["kind"] + "\0" + table["coalition"]).groupby(table["actor"]).nunique())
+    dupes = same_name | (conflicting & ~empty & ~blank_key) | ((kinds_of_actor > 1) & ~empty)
     if dupes.any():
         shown = "; ".join(sorted(set(table.loc[dupes, "acled_name"]))[:5])
         problems.append(f"the same name appears twice, or with two meanings ({shown}; names are matched ignoring "
@@ -131,7 +145,29 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
         raise InputError(f"{where}: " + "; ".join(problems) + ". Fix those rows.")
     table["key"] = keys
     table.attrs["source_file"] = where
+    table.attrs["katye_checked"] = True
     return table.reset_index(drop=True)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """The CSV's rows as text, or an InputError naming the lines whose field count is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a UTF-8 text file ({exc}). Save the actor table as CSV UTF-8.") from exc
+    rows = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+            if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError(f"{path}: the actor table is empty. Expected a header ({', '.join(COLUMNS)}) and rows.")
+    (_, header), body = rows[0], rows[1:]
+    ragged = [number for number, row in body if len(row) != len(header)]
+    if ragged:
+        raise InputError(f"{path}: {at_rows(ragged, unit='line')} do not have the header's {len(header)} fields. "
+                         "Quote values that contain commas.")
+    frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
+    # Blank lines were skipped: keep each row's own line number for messages.
+    frame.index = [number for number, _ in body] if body else []
+    return frame
 
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -156,11 +192,29 @@ def shipped() -> pd.DataFrame:
     return read_actors(geodata.data_dir() / "actors.csv")
 
 
+ATTR = "katye_actors"
+
+
+def as_records(table: pd.DataFrame) -> tuple:
+    """The table as a tuple of rows, to travel in ``DataFrame.attrs``."""
+    return tuple(tuple(row) for row in table[list(COLUMNS)].itertuples(index=False))
+
+
+def of(frame: pd.DataFrame, table=None) -> pd.DataFrame:
+    """The actor table to use for ``frame``: ``table`` if given, else the one it was read with."""
+    if table is not None:
+        return resolve(table)
+    records = frame.attrs.get(ATTR)
+    if records:
+        return read_actors(pd.DataFrame(list(records), columns=list(COLUMNS)))
+    return shipped()
+
+
 def resolve(table) -> pd.DataFrame:
     """An actor table from None (the shipped one), a path or a DataFrame."""
     if table is None:
         return shipped()
-    if isinstance(table, pd.DataFrame) and "key" in table.columns:
+    if isinstance(table, pd.DataFrame) and table.attrs.get("katye_checked"):
         return table
     return read_actors(table)
 
@@ -172,6 +226,7 @@ class Actors:
     actor: np.ndarray
     kind: np.ndarray
     coalition: np.ndarray
+    #: Names the table does not hold, as "name (kind typed from ACLED's name form)" → events.
     unknown: dict[str, int] = field(default_factory=dict)
 
 
@@ -206,8 +261,7 @@ def normalise(names: pd.Series, table: pd.DataFrame | None = None) -> Actors:
             guessed = _pattern_kind(name)
             kind.append(guessed)
             coalition.append("")
-            if guessed == "other":
-                unknown[name] = int(counts[i])
+            unknown[f"{name} ({guessed})"] = int(counts[i])
     pick = np.asarray(codes)
     return Actors(np.asarray(actor, dtype=object)[pick], np.asarray(kind, dtype=object)[pick],
                   np.asarray(coalition, dtype=object)[pick],

@@ -28,9 +28,10 @@ and the ``precision_basis`` that decided it, applying these rules in order:
    department or the country) whatever ``geo_precision`` says. A communal section's bare
    name (Martissant, Turgeau, Thor) is not taken as one: in Port-au-Prince these are the
    neighbourhoods ACLED names.
-3. ``commune_centre``: a coordinate shared by ``CENTRE_MIN_EVENTS`` or more events whose
-   location is a bare commune (or wider) name is that commune's centre in the export; every
-   other event on it is ``commune``-precise too.
+3. ``commune_centre``: a coordinate shared by ``CENTRE_MIN_EVENTS`` (3) or more events whose
+   location is a bare commune (or wider) name, making at least ``CENTRE_MIN_SHARE`` (a quarter)
+   of the events there, is that commune's centre in the export; every other event on it is
+   ``commune``-precise too.
 
 With ``rules=False`` ("as-coded") only rule 1 applies.
 """
@@ -61,6 +62,7 @@ BASES = {
     "commune_centre": "on a coordinate that the export uses for events known only to a commune",
 }
 CENTRE_MIN_EVENTS = 3
+CENTRE_MIN_SHARE = 0.25
 _PREFIX = re.compile(r"^(?:commune|ville|arrondissement|departement|department|section communale|city|town|"
                      r"municipality)(?: of| de la| de l| des| du| de| d)? ")
 _SUFFIX = re.compile(r" (?:commune|department|departement|arrondissement|city|municipality)$")
@@ -161,7 +163,8 @@ def decide(location: pd.Series, coded: np.ndarray, lon: np.ndarray, lat: np.ndar
     names: dict[str, int] = {}
     centres = 0
     if rules and n:
-        codes, uniques = pd.factorize(pd.Series(location, dtype=object).astype(str).str.strip(), sort=False)
+        codes, uniques = pd.factorize(pd.Series(location, dtype=object).fillna("").astype(str).str.strip(),
+                                      sort=False)
         unique_rank = np.array([_RANK[level] if (level := admin_level(u)) else -2 for u in uniques], dtype=np.int8)
         named = unique_rank[codes]
         is_admin = named >= 0
@@ -169,13 +172,21 @@ def decide(location: pd.Series, coded: np.ndarray, lon: np.ndarray, lat: np.ndar
         rank[coarser] = named[coarser]
         basis[coarser] = "admin_name"
         changed["admin_name"] = int(coarser.sum())
-        counts = np.bincount(codes[is_admin], minlength=len(uniques))
-        names = {str(uniques[i]): int(counts[i]) for i in np.argsort(-counts, kind="stable") if counts[i]}
+        # The names that changed something, spellings of one name counted together under the first seen.
+        counts = np.bincount(codes[coarser], minlength=len(uniques))
+        grouped: dict[str, list] = {}
+        for i in np.flatnonzero(counts):
+            entry = grouped.setdefault(name_key(uniques[i]), [str(uniques[i]), 0])
+            entry[1] += int(counts[i])
+        names = dict(sorted((tuple(v) for v in grouped.values()), key=lambda kv: (-kv[1], kv[0])))
         # Commune centres: coordinates that bare commune (or wider) names share.
         point_code = pd.DataFrame({"x": np.round(lon, 5), "y": np.round(lat, 5)}).groupby(
             ["x", "y"], sort=False, dropna=False).ngroup().to_numpy()
         per_point = np.bincount(point_code[is_admin], minlength=int(point_code.max()) + 1)
-        centre = per_point >= CENTRE_MIN_EVENTS
+        all_point = np.bincount(point_code, minlength=int(point_code.max()) + 1)
+        # Many bare names, and a fair share of the point's events: a neighbourhood centre with a
+        # few mislabelled events is not turned into a commune centre.
+        centre = (per_point >= CENTRE_MIN_EVENTS) & (per_point >= CENTRE_MIN_SHARE * all_point)
         on_centre = centre[point_code] & ~is_admin & (rank < _RANK["commune"])
         rank[on_centre] = _RANK["commune"]
         basis[on_centre] = "commune_centre"

@@ -100,8 +100,13 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
         start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
         end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()
         keep = ((incidents["event_date"] >= start) & (incidents["event_date"] <= end)).to_numpy()
+        # Risk and control look back from as_of over their own windows (and the trend over the one
+        # before): they take every incident up to the end, not only the ones the map draws.
+        history = incidents[(incidents["event_date"] <= end).to_numpy()]
         if not keep.all():
             incidents = incidents[keep]
+    else:
+        history = incidents
     as_of = _timestamp(as_of, what="as_of") if as_of is not None else end
     if isinstance(control, (str, os.PathLike)):
         control = read_control(control, zones=zones)
@@ -116,8 +121,8 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
         data.caveats.append(words["illustrative"])
     if data.has_incidents:
-        data.inferred = infer_control(incidents, user_zones, as_of=as_of, declared=control).set_index("zone_id")
-        data.scored = risk(incidents, user_zones, as_of=as_of, per=risk_per)
+        data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
+        data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
         coarse = incidents[(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):
             levels = coarse["location_precision"].astype(str).value_counts()

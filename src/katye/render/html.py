@@ -45,8 +45,9 @@ HOTSPOT_COLORS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc
 TYPE_COLORS = ["#e41a1c", "#984ea3", "#ff7f00", "#377eb8", "#4daf4a", "#a65628", "#f781bf", "#999999",
                "#66c2a5", "#e6ab02"]
 PRECISION_ORDER = ("exact", "near", "commune", "region", "unknown")
+BASIS_ORDER = ("geo_precision", "missing", "declared", "admin_name", "commune_centre")
 TREND_ARROWS = {"large increase": "↑↑", "moderate increase": "↑", "limited change": "→", "large decrease": "↓",
-                "low baseline": "·", "new activity": "new"}
+                "low baseline": "·", "new activity": "↑"}
 KEY_SITES = {"airport": (1000, 2000, 5000), "mss-base": (1000, 2000, 5000), "us-embassy": (1000, 2000)}
 SHOWN_SITE_KINDS = {"airport", "security_base", "site", "neighbourhood", "town_centre", "village"}
 TILES = {
@@ -176,9 +177,12 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     fatalities = incidents["fatalities"].to_numpy().astype(int)
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
     levels = list(PRECISION_ORDER)
+    bases = list(BASIS_ORDER)
+    basis = (incidents["precision_basis"].astype(str).map({b: i for i, b in enumerate(bases)}).fillna(-1).astype(int)
+             .to_numpy() if "precision_basis" in incidents.columns else np.full(len(incidents), -1))
     precision = incidents["location_precision"].astype(str).map({p: i for i, p in enumerate(levels)}).fillna(
         levels.index("unknown")).astype(int).to_numpy()
-    common = {"origin": origin, "types": types, "colors": colors, "precisions": levels}
+    common = {"origin": origin, "types": types, "colors": colors, "precisions": levels, "bases": bases}
     if len(incidents) <= max_points:
         tables = {}
 
@@ -201,7 +205,7 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
                 "lon": np.round((lon - origin[0]) * 1e5).astype(int).tolist(),
                 "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
                 "type": type_codes.tolist(), "fatalities": fatalities.tolist(), "month": month_of.tolist(),
-                "coarse": coarse.tolist(), "precision": precision.tolist(),
+                "coarse": coarse.tolist(), "precision": precision.tolist(), "basis": basis.tolist(),
                 "ids": incidents["event_id"].astype(str).tolist(),
                 "dates": day_text.tolist(),
                 "actor1": actor1, "actor2": actor2, "location": location, "source": source,
@@ -318,10 +322,12 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
         months = sorted(incidents["event_date"].dt.strftime("%Y-%m").unique())
         spec = _incidents_payload(incidents, months, max_points)
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
+        spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
         layers.append({"key": "incidents", "kind": "incidents", "name": words["incidents"],
                        "show": "incidents" in show, "legend_title": words["incidents"], "incidents": spec,
                        "legend": [{"label": t, "color": c}
-                                  for t, c in zip(spec["types"], spec["colors"], strict=True)]})
+                                  for t, c in zip(spec["types"], spec["colors"], strict=True)]
+                       + [{"label": words["coarse"], "color": "#555555", "shape": "ring"}]})
         image = _density_image(kde(incidents, bandwidth_m=500, cell_m=100))
         layers.append({"key": "density", "kind": "image", "name": words["density"], "show": "density" in show,
                        "image": image["image"], "bounds": image["bounds"], "legend_title": words["density_legend"],
@@ -360,8 +366,10 @@ def _control_layer(data, show) -> dict:
             row = inferred.loc[zone.zone_id]
             holder = row["holder"] or (words["unidentified"] if row["holder_kind"] == "unidentified" else "")
             share = row["leading_share"] if row["holder_kind"] != "unidentified" else row["unidentified_share"]
-            detail = f"{holder or row['leading_actor'] or '—'}, {share:.0%} " if (holder or row["leading_actor"]) \
-                else ""
+            name = holder or row["leading_actor"]
+            if name and row["leading_coalition"] and row["holder_kind"] != "unidentified":
+                name = f"{name} [{row['leading_coalition'].replace(';', ', ')}]"
+            detail = f"{name}, {share:.0%} " if name else ""
             out += [(words["inferred"], f"{statuses[row['inferred_status']]} ({detail}"
                                         f"{words['of']} {row['armed_events']} {words['armed_events']})"),
                     (words["state_presence"], f"{row['state_events']} {words['events'].lower()} "

@@ -201,7 +201,8 @@
       [labels.actors, t.actors[spec.actor1[i]] + (spec.actor2[i] >= 0 ? " / " + t.actors[spec.actor2[i]] : "")],
       [labels.location, t.locations[spec.location[i]]],
       [labels.fatalities, spec.fatalities[i]],
-      [labels.precision, spec.precision_labels[spec.precision[i]]],
+      [labels.precision, spec.precision_labels[spec.precision[i]] +
+        (spec.basis && spec.basis[i] >= 0 ? " (" + spec.basis_labels[spec.basis[i]] + ")" : "")],
       [labels.source, t.sources[spec.source[i]]]
     ];
     if (spec.notes) { rows.push([labels.notes, spec.notes[i]]); }
