@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import katye
 from katye.incidents import actors as actor_table
-from katye.incidents.precision import LEVELS, admin_level, decide, name_key
+from katye.incidents.precision import LEVELS, admin_level, admin_levels, decide, name_key, name_keys
 from katye.samples import real_layout, synthetic_acled, write_csv
 
 REPO_README = katye.geodata.data_dir().parent / "README.md"
@@ -452,3 +452,13 @@ def test_cli_says_when_events_stay_out_of_zone_counts(tmp_path):
     assert "No event is exactly located" in result.stderr
     bad = run("risk", str(path), "-o", str(tmp_path / "r.csv"), "--per", "population")
     assert bad.returncode == 1 and "--population" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["Delmas", "Pétion-Ville", "Commune de Delmas", "1ère section Turgeau", "Ouest - Delmas",
+                     "Port-au-Prince – Solino", "Delmas, Tabarre", " - ", "Grand'Anse", "Département de l'Ouest"]),
+    st.text(alphabet="aeDélmsP- ,'’1èr–/\u0301ÉTt\u00a0\t", max_size=24)), min_size=1, max_size=30))
+def test_the_fast_name_matching_agrees_with_the_reference(texts):
+    assert list(name_keys(texts)) == [name_key(t) for t in texts]
+    assert list(admin_levels(texts)) == [admin_level(t) for t in texts]

@@ -240,7 +240,8 @@ def _pattern_kind(name: str) -> str:
 def normalise(names: pd.Series, table: pd.DataFrame | None = None) -> Actors:
     """Map actor names to normalised names, kinds and coalitions (empty names stay empty)."""
     table = resolve(table)
-    by_key = table.drop_duplicates("key").set_index("key")
+    rows = table.drop_duplicates("key")
+    by_key = dict(zip(rows["key"], zip(rows["actor"], rows["kind"], rows["coalition"], strict=True), strict=True))
     codes, uniques = pd.factorize(pd.Series(names, dtype=object).fillna("").astype(str).str.strip(), sort=False)
     actor, kind, coalition = [], [], []
     unknown = {}
@@ -251,11 +252,11 @@ def normalise(names: pd.Series, table: pd.DataFrame | None = None) -> Actors:
             actor.append("")
             kind.append("")
             coalition.append("")
-        elif key in by_key.index:
-            row = by_key.loc[key]
-            actor.append(row["actor"])
-            kind.append(row["kind"])
-            coalition.append(row["coalition"])
+        elif key in by_key:
+            found = by_key[key]
+            actor.append(found[0])
+            kind.append(found[1])
+            coalition.append(found[2])
         else:
             actor.append(_PERIOD.sub("", name))
             guessed = _pattern_kind(name)
