@@ -167,7 +167,10 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     data = assigned(incidents, zones)
     when = _window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
-    window = data[(data["assignment"] == "exact") & (age >= 0) & (age < window_days)]
+    # Only the columns counted here: filtering a wide frame of a million rows copies every column.
+    needed = [c for c in ("zone_id", "event_type", "actor1", "actor2", "actor1_kind", "actor2_kind",
+                          "actor1_original", "actor2_original") if c in data.columns]
+    window = data[needed][((data["assignment"] == "exact") & (age >= 0) & (age < window_days)).to_numpy()]
     zone_ids = sorted((geodata.zones() if zones is None else zones)["zone_id"].astype(str))
     zone_index = {zone_id: i for i, zone_id in enumerate(zone_ids)}
     zone_code = window["zone_id"].astype(str).map(zone_index).fillna(-1).astype(int).to_numpy()

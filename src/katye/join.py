@@ -189,13 +189,14 @@ def _zones(zones) -> gpd.GeoDataFrame:
 def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
     """Each incident's location precision: its ``location_precision``, else read off ``geo_precision``."""
     if "location_precision" in incidents.columns:
-        given = incidents["location_precision"].astype("string").str.strip().str.lower().fillna("").replace(
-            "", "unknown")
-        wrong = sorted(set(given) - set(PRECISIONS))
+        # Check and tidy the few distinct values, not a million cells.
+        codes, uniques = pd.factorize(incidents["location_precision"], use_na_sentinel=True)
+        tidy = np.array([str(u).strip().lower() or "unknown" for u in uniques] + ["unknown"], dtype=object)
+        wrong = sorted(set(tidy) - set(PRECISIONS))
         if wrong:
             raise InputError(f"location_precision holds {', '.join(map(repr, wrong[:5]))}: expected one of "
                              f"{', '.join(PRECISIONS)} (empty means unknown).")
-        return given.to_numpy(dtype=object)
+        return tidy[codes]
     out = np.full(len(incidents), "unknown", dtype=object)
     if "geo_precision" in incidents.columns:
         coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)

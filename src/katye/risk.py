@@ -320,7 +320,7 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     data = assigned(incidents, zones)
     as_of = _window_end(data, as_of)
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-    exact = data[data["assignment"] == "exact"]
+    exact = data[["zone_id", "event_date", "event_type", "fatalities"]][(data["assignment"] == "exact").to_numpy()]
     age = (as_of - exact["event_date"]).dt.days.to_numpy()
     current = (age >= 0) & (age < window_days)
     previous = (age >= window_days) & (age < 2 * window_days)

@@ -401,8 +401,8 @@ def _interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) ->
                  "actor1_original": incidents["actor1"].copy(), "actor2_original": incidents["actor2"].copy()}
     incidents["event_type"] = actor_table.event_types(incidents["event_type"])
     for side, found in columns.items():
-        incidents[side] = found.actor
-    derived = {"actor1_kind": columns["actor1"].kind, "actor2_kind": columns["actor2"].kind,
+        incidents[side] = found.column("actor")
+    derived = {"actor1_kind": columns["actor1"].column("kind"), "actor2_kind": columns["actor2"].column("kind"),
                "location_precision": decided.precision, "precision_basis": decided.basis}
     for after, names in DERIVED.items():
         at = incidents.columns.get_loc(after) + 1

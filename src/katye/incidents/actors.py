@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from katye import geodata
 from katye.errors import InputError, at_rows
@@ -228,6 +229,21 @@ class Actors:
     coalition: np.ndarray
     #: Names the table does not hold, as "name (kind typed from ACLED's name form)" → events.
     unknown: dict[str, int] = field(default_factory=dict)
+    #: Per distinct input name: its code per row, and its normalised name and kind.
+    codes: np.ndarray | None = None
+    per_name: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def column(self, what: str):
+        """``actor`` or ``kind`` as a text column, built without a million Python strings."""
+        return text_column(self.per_name[what], self.codes)
+
+
+def text_column(values: np.ndarray, codes: np.ndarray):
+    """A pandas text array whose row i is ``values[codes[i]]``, decoded by arrow from a dictionary."""
+    dictionary = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                                pa.array(np.asarray(values, dtype=object).astype(str),
+                                                         type=pa.string()))
+    return pd.array(dictionary.dictionary_decode(), dtype=pd.Series([""]).dtype)
 
 
 def _pattern_kind(name: str) -> str:
@@ -264,12 +280,13 @@ def normalise(names: pd.Series, table: pd.DataFrame | None = None) -> Actors:
             coalition.append("")
             unknown[f"{name} ({guessed})"] = int(counts[i])
     pick = np.asarray(codes)
-    return Actors(np.asarray(actor, dtype=object)[pick], np.asarray(kind, dtype=object)[pick],
-                  np.asarray(coalition, dtype=object)[pick],
-                  dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))))
+    actor, kind = np.asarray(actor, dtype=object), np.asarray(kind, dtype=object)
+    return Actors(actor[pick], kind[pick], np.asarray(coalition, dtype=object)[pick],
+                  dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))), codes=pick,
+                  per_name={"actor": actor, "kind": kind})
 
 
-def event_types(values: pd.Series) -> np.ndarray:
+def event_types(values: pd.Series):
     """ACLED event types in today's spelling (legacy and variant spellings mapped); others unchanged."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str).str.strip(), sort=False)
     current = {actor_key(t): t for t in EVENT_TYPES}
@@ -277,4 +294,4 @@ def event_types(values: pd.Series) -> np.ndarray:
     for value in uniques:
         key = actor_key(value)
         mapped.append(current.get(key) or _LEGACY_TYPES.get(key) or value)
-    return np.asarray(mapped, dtype=object)[np.asarray(codes)] if len(codes) else np.array([], dtype=object)
+    return text_column(np.asarray(mapped, dtype=object), np.asarray(codes))

@@ -102,7 +102,8 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
         keep = ((incidents["event_date"] >= start) & (incidents["event_date"] <= end)).to_numpy()
         # Risk and control look back from as_of over their own windows (and the trend over the one
         # before): they take every incident up to the end, not only the ones the map draws.
-        history = incidents[(incidents["event_date"] <= end).to_numpy()]
+        until_end = (incidents["event_date"] <= end).to_numpy()
+        history = incidents if until_end.all() else incidents[until_end]
         if not keep.all():
             incidents = incidents[keep]
     else:
@@ -123,9 +124,9 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
     if data.has_incidents:
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
-        coarse = incidents[(incidents["assignment"] == "coarse").to_numpy()]
+        coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):
-            levels = coarse["location_precision"].astype(str).value_counts()
+            levels = coarse.astype(str).value_counts()
             detail = ", ".join(words["precision_counts"][level].format(n=f"{int(levels[level]):,}")
                                for level in ("commune", "region", "near", "unknown") if levels.get(level))
             data.caveats.append(words["acled_precision"].format(n=f"{len(coarse):,}", detail=detail))
