@@ -22,15 +22,14 @@ from katye.errors import InputError, UsageError, at_rows, plural
 from katye.incidents import actors as actor_table
 from katye.incidents import parse
 from katye.incidents import precision as location_precision
+from katye.incidents.interpret import interpret
 from katye.incidents.readers import RawTable, read_table
 from katye.incidents.report import IncidentRead, ReadReport
 from katye.incidents.schema import (
     ACLED_MAP,
     ACLED_SIGNATURE,
     CANONICAL,
-    DERIVED,
     GENERIC_NAMES,
-    ORIGINALS,
     REASONS,
     RESERVED,
     TEXT_COLUMNS,
@@ -305,7 +304,7 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
 
     incidents = _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat,
                            inside, raw.lines)
-    notes = _interpret(incidents, has_code="geo_precision" in mapping, options=options)
+    notes = interpret(incidents, has_code="geo_precision" in mapping, options=options)
     rejected = _rejected(frame, code, raw, first_line, ids)
     report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes)
     return IncidentRead(incidents, rejected, report)
@@ -385,41 +384,6 @@ def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities
     out["line"] = lines[accepted]
     geometry = gpd.GeoSeries(shapely.points(lon[accepted], lat[accepted]), crs=STORAGE_CRS)
     return gpd.GeoDataFrame(out, geometry=geometry, crs=STORAGE_CRS)
-
-
-def _interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> dict:
-    """Add location precision, normalised actors and event types, in place; return what the report says."""
-    coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    decided = location_precision.decide(incidents["location"], coded, incidents["longitude"].to_numpy(),
-                                        incidents["latitude"].to_numpy(), rules=options["rules"],
-                                        default=options["default"])
-    columns = {}
-    for side in ("actor1", "actor2"):
-        found = actor_table.normalise(incidents[side], options["actors"])
-        columns[side] = found
-    originals = {"event_type_original": incidents["event_type"].copy(),
-                 "actor1_original": incidents["actor1"].copy(), "actor2_original": incidents["actor2"].copy()}
-    incidents["event_type"] = actor_table.event_types(incidents["event_type"])
-    for side, found in columns.items():
-        incidents[side] = found.column("actor")
-    derived = {"actor1_kind": columns["actor1"].column("kind"), "actor2_kind": columns["actor2"].column("kind"),
-               "location_precision": decided.precision, "precision_basis": decided.basis}
-    for after, names in DERIVED.items():
-        at = incidents.columns.get_loc(after) + 1
-        for offset, name in enumerate(names):
-            incidents.insert(at + offset, name, derived[name])
-    at = incidents.columns.get_loc("longitude") + 1
-    for offset, name in enumerate(ORIGINALS):
-        incidents.insert(at + offset, name, originals[name])
-    unknown: dict[str, int] = {}
-    for found in columns.values():
-        for name, count in found.unknown.items():
-            unknown[name] = unknown.get(name, 0) + count
-    if options["actors"] is not actor_table.shipped():
-        # Small and comparable (unlike a DataFrame): later steps read coalitions from the same table.
-        incidents.attrs[actor_table.ATTR] = actor_table.as_records(options["actors"])
-    return {"has_code": has_code, "precision": decided, "unknown_actors": unknown, "rules": options["rules"],
-            "default": options["default"]}
 
 
 def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
