@@ -5,7 +5,8 @@ Run from the repository root::
     python geodata/build.py --sources ../shared/geodata-sources
 
 It writes ``communes.geojson``, ``sections.geojson``, ``urban_extent.geojson``,
-``sites.geojson`` and ``zones.geojson`` next to this file. The same sources and the
+``land.geojson``, ``sites.geojson``, ``zones.geojson`` and ``admin_names.csv`` next to this
+file (``places.csv``, the hand-kept list of sourced place points, is read, not written). The same sources and the
 same library versions give the same bytes; ``tests/test_gazetteer_build.py``
 rebuilds into a temporary folder and compares.
 
@@ -15,13 +16,17 @@ Method in short (``geodata/SOURCES.md`` has the long form):
   metro area and their 48 sections, snapped to a 1e-6 degree grid.
 * Urban extent: the Who's On First Port-au-Prince locality polygon clipped to those
   sections; section pieces under ``SLIVER_KM2`` are digitising slivers and dropped.
+* Land: the communes' union (COD-AB's coastline) and, as a basemap backdrop, Haiti's land
+  within half a degree, simplified to about 100 m.
 * Airport zone: the convex hull of the OurAirports runway centreline, the Natural
   Earth terminal point and the airport's two navaids, each buffered in metres.
 * MSS base zone: no open coordinates exist, so a low-confidence stand-in: land
   within ``MSS_RADIUS_M`` of a point south of the terminal, outside the airport zone.
-* Neighbourhood zones: inside each section, Voronoi cells (in EPSG:32618) of the
-  sourced neighbourhood centres in that section; a section with no centre is one
-  zone of its own. No zone crosses a section line.
+* Place zones: inside each section, the nearest-place cells (EPSG:32618) of the sourced
+  place points in it (quartiers, localities, towns: ``seeds``), each cut to ``CAP_DENSE_M``
+  around its point in the dense communes and ``CAP_M`` elsewhere. What is left of a section
+  is a zone named after it, so the zones tile the land of the 10 communes. No zone crosses
+  a section line.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ import csv
 import json
 import math
 import os
+import re
 import sys
-from dataclasses import dataclass
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +56,20 @@ AIRPORT_POINT_BUFFER_M = 150.0
 # outside the aerodrome outline.
 MSS_OFFSET_M = (400.0, -400.0)
 MSS_RADIUS_M = 600.0
+# A place's zone is its nearest-place cell inside its section, cut to this radius: at most
+# pi * 950^2 = 2.8 km2 in the dense communes, so no zone there passes 3 km2.
+CAP_DENSE_M = 950.0
+CAP_M = 2000.0
+DENSE_COMMUNES = ("HT0111", "HT0112", "HT0114", "HT0117")
+# Two places closer than this seed one zone: the better-located one (then the first by id).
+SEED_MERGE_M = 200.0
+PLACES_FILE = HERE / "places.csv"
+PLACE_COLUMNS = ("site_id", "name", "name_ht", "kind", "lat", "lon", "precision_m", "confidence", "source",
+                 "source_ref", "licence", "note")
+#: Who's On First records whose point is not a quartier centre (a city or commune label point, or
+#: a duplicate of a place katye has from a better source).
+WOF_NOT_SEEDS = {"421176527", "421168265", "890435207", "421192067", "421200861", "1226330439",
+                 "1293368353", "421181047", "1226323837", "421169767"}
 METRO_COMMUNES = (
     "HT0111", "HT0112", "HT0113", "HT0114", "HT0115",
     "HT0116", "HT0117", "HT0118", "HT0131", "HT0142",
@@ -69,36 +89,17 @@ OURAIRPORTS = "OurAirports davidmegginson/ourairports-data@1fb3eea05228ec98d700f
 NATURAL_EARTH = "Natural Earth ne_10m_airports (feature iata_code=PAP)"
 
 
-@dataclass(frozen=True)
-class Centre:
-    """A sourced neighbourhood point that seeds one zone."""
+#: Who's On First points whose name alone would clash with a commune's label point.
+WOF_SITE_IDS = {"890445107": "carrefour-centre"}
+#: Display names of zones where the source's spelling is not the usual one.
+ZONE_NAMES = {"petion-ville": "Pétion-Ville", "croix-des-bouquets": "Croix-des-Bouquets",
+              "carrefour-centre": "Carrefour (centre)"}
 
-    zone_id: str
-    name: str
-    site_id: str  # the row in sites.geojson the point comes from
+#: Site ids that are label points of a whole commune or city, not of a quartier: never seeds.
+#: (Delmas's and Tabarre's points are arc-minute label points 2-3 km from the quartiers people call so.)
+NOT_SEEDS = frozenset({"port-au-prince", "delmas", "carrefour", "tabarre", "gressier"})
+SEED_KINDS = frozenset({"neighbourhood", "locality", "town_centre", "village"})
 
-
-# Neighbourhood centres inside the urban extent. Commune centroids, city label points
-# and airport points are not neighbourhood centres; places outside the extent
-# (Canaan, Santo, Bon Repos, Drouillard offshore) are kept as sites only.
-CENTRES = (
-    Centre("solino", "Solino", "solino"),
-    Centre("petion-ville", "Pétion-Ville", "petion-ville"),
-    Centre("bel-air", "Bel Air", "bel-air"),
-    Centre("la-saline", "La Saline", "la-saline"),
-    Centre("champ-de-mars", "Champ de Mars / Centre-ville", "champ-de-mars"),
-    Centre("martissant", "Martissant", "martissant"),
-    Centre("cite-soleil", "Cité Soleil", "cite-soleil"),
-    Centre("delmas", "Delmas", "delmas"),
-    Centre("delmas-73", "Delmas 73", "delmas-73"),
-    Centre("carrefour", "Carrefour", "carrefour"),
-    Centre("thor", "Thor", "thor"),
-    Centre("la-boule", "La Boule", "la-boule"),
-    Centre("tabarre", "Tabarre", "tabarre"),
-    Centre("croix-des-missions", "Croix-des-Missions", "croix-des-missions"),
-    Centre("cazeau", "Cazeau", "cazeau"),
-    Centre("torcelle", "Torcelle", "torcelle"),
-)
 
 # site_id for each source row, keyed by the row's ``name``, with the precision in
 # metres and a confidence read from that row's own precision note.
@@ -280,6 +281,55 @@ def _site(site_id, name, name_ht, kind, lon, lat, precision_m, confidence, sourc
     }
 
 
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def _arc_minute(value: float) -> bool:
+    minutes = abs(value) * 60
+    return abs(minutes - round(minutes)) < 1e-3
+
+
+def wof_places(sources: Path, sections: list[dict], taken: set[str]) -> list[dict]:
+    """Who's On First points in the urban extent that can stand for a quartier.
+
+    Points on whole arc-minutes on both axes are GeoNames localities rounded to about 1.8 km: they
+    are left out (listed in SOURCES.md), as are city labels and places katye has from a better source.
+    """
+    out = []
+    for row in _read_csv(sources / "wof-haiti-admin" / "wof_points_in_pap_urban_extent.csv"):
+        lat, lon = float(row["lat"]), float(row["lon"])
+        if row["wof_id"] in WOF_NOT_SEEDS or (_arc_minute(lat) and _arc_minute(lon)):
+            continue
+        site_id = WOF_SITE_IDS.get(row["wof_id"], slug(row["name"]))
+        if site_id in taken:
+            site_id = f"{site_id}-{row['codab_section_pcode'][:6].lower()}"
+        taken.add(site_id)
+        geonames = row["src_geom"] == "geonames"
+        out.append(_site(site_id, row["name"], "", "locality", lon, lat, 1000, "low", WOF,
+                         f"wof:id {row['wof_id']}" + (" (geometry from GeoNames)" if geonames else ""),
+                         "GeoNames CC BY 4.0; WOF CC0" if geonames else "WOF CC0 (Quattroshapes CC BY)",
+                         "Who's On First locality point (a label point, not a quartier centre)", sections))
+    return out
+
+
+def curated_places(sections: list[dict], taken: set[str]) -> list[dict]:
+    """The sourced places katye keeps in ``places.csv`` (one source, licence and precision per row)."""
+    if not PLACES_FILE.is_file():
+        return []
+    out = []
+    for row in _read_csv(PLACES_FILE):
+        if row["site_id"] in taken:
+            raise SystemExit(f"places.csv: site_id {row['site_id']!r} is already a site")
+        taken.add(row["site_id"])
+        out.append(_site(row["site_id"], row["name"], row["name_ht"], row["kind"], row["lon"], row["lat"],
+                         int(row["precision_m"]), row["confidence"], row["source"], row["source_ref"],
+                         row["licence"], row["note"], sections))
+    return out
+
+
 def mss_base_point(terminal):
     """The stand-in MSS base position: the terminal point moved by ``MSS_OFFSET_M``."""
     x, y = TO_UTM.transform(terminal.x, terminal.y)
@@ -309,6 +359,8 @@ def build_sites(sources: Path, sections: list[dict]) -> list[dict]:
                            precision, confidence, WOF, f"wof:id {wof_id}", licence,
                            "Who's On First locality point; label point, not a polygon centre",
                            sections))
+    sites += wof_places(sources, sections, {s["properties"]["site_id"] for s in sites})
+    sites += curated_places(sections, {s["properties"]["site_id"] for s in sites})
     terminal = next(s["geometry"] for s in sites if s["properties"]["site_id"] == "airport-terminal")
     sites.append(_site(
         "mss-base", "MSS base (approximate)", "", "security_base",
@@ -363,72 +415,94 @@ def _nearest(point, candidates: list[tuple[str, shapely.Point]]) -> str:
     return min(candidates, key=lambda c: (_to_utm(c[1]).distance(here), c[0]))[0]
 
 
-def partition(sections: list[dict], wof, sites: list[dict]) -> tuple[dict, dict]:
-    """Split the urban extent into zone faces.
+def seeds(sites: list[dict], airport, mss_area) -> list[dict]:
+    """The sites that seed a zone: sourced places of quartiers, villages and towns on the metro's land.
 
-    Returns ``{zone_key: [faces]}`` and ``{section_pcode: area_km2}`` of each section's
-    urban piece. A zone key is a centre's zone_id, ``airport``, ``mss-base`` or
-    ``section:<pcode>``.
+    Commune and city label points, key sites and centroids are not seeds; of two places closer
+    than ``SEED_MERGE_M`` only the better-located one seeds a zone (ties: the first by id).
+    """
+    candidates = [site for site in sites
+                  if site["properties"]["kind"] in SEED_KINDS and site["properties"]["site_id"] not in NOT_SEEDS
+                  and site["properties"]["section_pcode"]
+                  and not airport.covers(site["geometry"]) and not mss_area.covers(site["geometry"])]
+    candidates.sort(key=lambda s: (s["properties"]["precision_m"], s["properties"]["site_id"]))
+    kept: list[dict] = []
+    for site in candidates:
+        here = _to_utm(site["geometry"])
+        if all(here.distance(_to_utm(k["geometry"])) >= SEED_MERGE_M for k in kept):
+            kept.append(site)
+    return sorted(kept, key=lambda s: s["properties"]["site_id"])
+
+
+def cap_m(section_pcode: str) -> float:
+    """The largest distance from its place that a zone reaches, in metres."""
+    return CAP_DENSE_M if section_pcode[:6] in DENSE_COMMUNES else CAP_M
+
+
+def partition(sections: list[dict], sites: list[dict]) -> dict:
+    """Split the land of the metro communes into zone faces.
+
+    Returns ``{zone_key: [(section_pcode, face)]}``. A zone key is a seed's site_id, ``airport``,
+    ``mss-base`` or ``section:<pcode>`` (the rest of a section). Every line (section edges,
+    nearest-place edges inside each section, the radius around each place, the airport and MSS
+    outlines) is noded once and the faces it encloses are handed out: neighbouring zones share
+    their edges exactly, with no overlap and no gap.
     """
     by_id = _sites_by_id(sites)
     airport = airport_outline(by_id)
     mss_area = _to_lonlat(_to_utm(by_id["mss-base"]["geometry"]).buffer(MSS_RADIUS_M, quad_segs=16))
-    centres_by_section: dict[str, list[tuple[str, shapely.Point]]] = {}
-    for centre in CENTRES:
-        site = by_id[centre.site_id]
-        centres_by_section.setdefault(site["properties"]["section_pcode"], []).append(
-            (centre.zone_id, site["geometry"]))
-    lines = [wof.boundary, airport.boundary, mss_area.boundary]
-    lines += [s["geometry"].boundary for s in sections if s["geometry"].intersects(wof)]
-    for pcode, centres in centres_by_section.items():
-        if len(centres) > 1:
-            section = next(s["geometry"] for s in sections
-                           if s["properties"]["section_pcode"] == pcode)
-            lines += [shapely.intersection(e, section.buffer(0.001))
-                      for e in _voronoi_edges([p for _, p in centres], section)]
+    section_geom = {s["properties"]["section_pcode"]: s["geometry"] for s in sections}
+    by_section: dict[str, list[tuple[str, shapely.Point]]] = {}
+    for site in seeds(sites, airport, mss_area):
+        props = site["properties"]
+        by_section.setdefault(props["section_pcode"], []).append((props["site_id"], site["geometry"]))
+    lines = [airport.boundary, mss_area.boundary] + [g.boundary for g in section_geom.values()]
+    for pcode, places in by_section.items():
+        section = section_geom[pcode]
+        near = section.buffer(0.001)
+        if len(places) > 1:
+            lines += [shapely.intersection(e, near) for e in _voronoi_edges([p for _, p in places], section)]
+        for _, point in places:
+            circle = _to_lonlat(_to_utm(point).buffer(cap_m(pcode), quad_segs=16))
+            lines.append(shapely.intersection(circle.boundary, near))
     zones: dict[str, list] = {}
-    section_km2: dict[str, float] = {}
+    tree_order = sorted(section_geom)
     for face in _faces(lines):
         inner = face.point_on_surface()
-        if not wof.covers(inner):
-            continue
-        section = next((s["properties"] for s in sections if s["geometry"].covers(inner)), None)
-        if section is None:
-            continue
-        pcode = section["section_pcode"]
-        section_km2[pcode] = section_km2.get(pcode, 0.0) + _to_utm(face).area / 1e6
+        pcode = next((p for p in tree_order if section_geom[p].covers(inner)), None)
+        if pcode is None:
+            continue  # the sea, or beyond the metro communes
         if pcode == "HT0118-03" and airport.covers(inner):
             key = "airport"
         elif pcode == "HT0118-03" and mss_area.covers(inner):
             key = "mss-base"
-        elif pcode in centres_by_section:
-            key = _nearest(inner, centres_by_section[pcode])
         else:
             key = f"section:{pcode}"
+            places = by_section.get(pcode, [])
+            if places:
+                nearest = _nearest(inner, places)
+                if _to_utm(dict(places)[nearest]).distance(_to_utm(inner)) <= cap_m(pcode):
+                    key = nearest
         zones.setdefault(key, []).append((pcode, face))
-    return zones, section_km2
+    return zones
 
 
-def build_zones_and_urban(sections: list[dict], sources: Path, sites: list[dict]):
-    """Return the zone features and the urban-extent feature, from one partition."""
+def build_urban(sections: list[dict], sources: Path) -> dict:
+    """The built-up extent: the Who's On First locality polygon cut to the sections, slivers dropped."""
     record = json.loads((sources / "wof-haiti-admin" / "records" / f"{URBAN_WOF_ID}.geojson")
                         .read_text(encoding="utf-8"))
     wof = _grid(shape(record["geometry"]))
-    faces, section_km2 = partition(sections, wof, sites)
-    slivers = {pcode for pcode, km2 in section_km2.items() if km2 < SLIVER_KM2}
-    by_id = _sites_by_id(sites)
-    sections_by_pcode = {s["properties"]["section_pcode"]: s["properties"] for s in sections}
-    zones, kept = [], []
-    for key, parts in faces.items():
-        parts = [(pcode, face) for pcode, face in parts if pcode not in slivers]
-        if not parts:
+    pieces, slivers = [], []
+    for section in sections:
+        piece = _polygonal(shapely.intersection(section["geometry"], wof, grid_size=GRID))
+        if piece.is_empty:
             continue
-        geom = _polygonal(shapely.union_all([face for _, face in parts], grid_size=GRID))
-        kept.append(geom)
-        section = sections_by_pcode[parts[0][0]]
-        zones.append(_zone_feature(key, geom, section, by_id))
-    urban = _polygonal(shapely.union_all(kept, grid_size=GRID))
-    urban_feature = {
+        if _km2(piece) < SLIVER_KM2:
+            slivers.append(section["properties"]["section_pcode"])
+            continue
+        pieces.append(piece)
+    urban = _polygonal(shapely.union_all(pieces, grid_size=GRID))
+    return {
         "properties": {
             "name": "Port-au-Prince urban extent",
             "wof_id": int(URBAN_WOF_ID),
@@ -443,7 +517,40 @@ def build_zones_and_urban(sections: list[dict], sources: Path, sites: list[dict]
         },
         "geometry": urban,
     }
-    return sorted(zones, key=lambda z: z["properties"]["zone_id"]), urban_feature
+
+
+def build_zones(sections: list[dict], sites: list[dict]) -> list[dict]:
+    """Zones that tile the land of the 10 metro communes (see :func:`partition`)."""
+    faces = partition(sections, sites)
+    by_id = _sites_by_id(sites)
+    sections_by_pcode = {s["properties"]["section_pcode"]: s["properties"] for s in sections}
+    zones = []
+    for key, parts in faces.items():
+        geom = _polygonal(shapely.union_all([face for _, face in parts], grid_size=GRID))
+        zones.append(_zone_feature(key, geom, sections_by_pcode[parts[0][0]], by_id))
+    return sorted(zones, key=lambda z: z["properties"]["zone_id"])
+
+
+def build_land(communes: list[dict], sources: Path) -> list[dict]:
+    """Land: the metro communes' union (COD-AB coastline) and Haiti's, simplified, for the basemap."""
+    metro = _polygonal(shapely.union_all([c["geometry"] for c in communes], grid_size=GRID))
+    adm1 = pyogrio.read_dataframe(sources / "cod-ab-hti-2018" / "original" / "hti_admbnda_adm1_cnigs_20181129.shp")
+    haiti = shapely.union_all([_grid(g) for g in adm1.geometry], grid_size=GRID)
+    # A backdrop around the metro, drawn under it, not for analysis: about 100 m of detail, within
+    # half a degree of the metro (what a map of Port-au-Prince can show).
+    minx, miny, maxx, maxy = metro.bounds
+    around = shapely.box(minx - 0.5, miny - 0.5, maxx + 0.5, maxy + 0.5)
+    haiti = _polygonal(_grid(shapely.simplify(shapely.intersection(haiti, around), 0.001, preserve_topology=True)))
+    common = {"source": COD_AB["source"], "licence": COD_AB["licence"]}
+    return [
+        {"properties": {"land_id": "metro", "name": "Land of the 10 metro communes", "area_km2": _km2(metro),
+                        "method": "union of the COD-AB communes (the COD-AB coastline, about 40-300 m between "
+                        "vertices)", **common, "confidence": "high"}, "geometry": metro},
+        {"properties": {"land_id": "haiti", "name": "Haiti around the metro (backdrop)", "area_km2": _km2(haiti),
+                        "method": "union of the COD-AB departments within 0.5 degree of the metro, simplified "
+                        "to about 100 m", **common,
+                        "confidence": "medium"}, "geometry": haiti},
+    ]
 
 
 def _zone_feature(key: str, geom, section: dict, by_id: dict) -> dict:
@@ -475,27 +582,27 @@ def _zone_feature(key: str, geom, section: dict, by_id: dict) -> dict:
         centre = None
         props = {
             "zone_id": f"section-{section['section_pcode'].lower()}",
-            "name": f"{section['name']} ({section['commune']})", "name_ht": section["name_ht"],
+            "name": f"{section['commune']} — {section['name']}", "name_ht": section["name_ht"],
             "kind": "section",
-            "method": "COD-AB section clipped to the urban extent (no sourced neighbourhood "
-            "centre lies in it)",
-            "sources": f"{COD_AB['source']}; {WOF}",
-            "licence": "CC BY-IGO 3.0; WOF CC0 / Quattroshapes CC BY", "confidence": "medium",
-            "note": "Official section boundary; the urban edge is approximate.",
+            "method": "the rest of the COD-AB section: its land farther from every sourced place "
+            "than the zone radius, or in no place's cell (EPSG:32618)",
+            "sources": COD_AB["source"], "licence": "CC BY-IGO 3.0", "confidence": "medium",
+            "note": "Official section boundary; what is left of it once the places' zones are cut out.",
         }
     else:
-        centre_def = next(c for c in CENTRES if c.zone_id == key)
-        site = by_id[centre_def.site_id]
+        site = by_id[key]
+        place = site["properties"]
         centre = site["geometry"]
         props = {
-            "zone_id": key, "name": centre_def.name, "name_ht": site["properties"]["name_ht"],
+            "zone_id": key, "name": ZONE_NAMES.get(key, place["name"]), "name_ht": place["name_ht"],
             "kind": "neighbourhood",
-            "method": "Voronoi cell (EPSG:32618) of the sourced neighbourhood centres in this "
-            "section, clipped to the section and the urban extent",
-            "sources": f"{site['properties']['source']}; {COD_AB['source']}",
-            "licence": f"{site['properties']['licence']}; CC BY-IGO 3.0", "confidence": "low",
-            "note": "Nearest-centre cell, not a surveyed neighbourhood boundary; the centre is a "
-            f"label point good to about {site['properties']['precision_m']} m.",
+            "method": "nearest-place cell (EPSG:32618) of the sourced places in this COD-AB section, "
+            f"cut to {cap_m(section['section_pcode']):.0f} m around the place and to the section's land",
+            "sources": f"{place['source']} ({place['source_ref']}); {COD_AB['source']}",
+            "licence": f"{place['licence']}; CC BY-IGO 3.0",
+            "confidence": "medium" if place["precision_m"] <= 500 else "low",
+            "note": "A cell around a sourced label point, not a surveyed quartier boundary; the point is "
+            f"good to about {place['precision_m']} m" + (" (APPROXIMATE)" if place["approximate"] else "") + ".",
         }
     ordered = {k: props[k] for k in ("zone_id", "name", "name_ht", "kind")}
     ordered.update(common)
@@ -613,9 +720,10 @@ def build(sources: Path, out: Path) -> dict[str, int]:
     communes = build_communes(read_admin(sources, 2))
     sections = build_sections(read_admin(sources, 3))
     sites = build_sites(sources, sections)
-    zones, urban = build_zones_and_urban(sections, sources, sites)
+    zones = build_zones(sections, sites)
+    urban = build_urban(sections, sources)
     layers = {
-        "communes": communes, "sections": sections, "urban_extent": [urban],
+        "communes": communes, "sections": sections, "urban_extent": [urban], "land": build_land(communes, sources),
         "sites": sites, "zones": zones,
     }
     for name, features in layers.items():

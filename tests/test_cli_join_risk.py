@@ -8,7 +8,7 @@ import sys
 import geopandas as gpd
 import pandas as pd
 
-from katye import samples
+from katye import geodata, samples
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -42,7 +42,7 @@ def test_risk_with_declared_control(tmp_path):
     result = run("risk", "-o", str(out), "--as-of", "2024-11-30", "--control", str(samples.path("control")))
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out)
-    assert len(table) == 28
+    assert len(table) == len(geodata.zones())
     assert {"risk_index", "risk_class", "trend", "inferred_status", "declared_status", "disagrees"} <= set(table)
     assert table.set_index("zone_id").loc["airport", "declared_status"] == "international"
 

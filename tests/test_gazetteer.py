@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from katye import geodata
+from katye.incidents.precision import name_key
 
 # Where each source puts each zone centre (COD-AB columns of the reference-point CSVs).
 SOURCE_SECTIONS = {
@@ -23,9 +24,6 @@ SOURCE_SECTIONS = {
     "champ-de-mars": "HT0111-01",
     "martissant": "HT0111-03",
     "cite-soleil": "HT0117-01",
-    "delmas": "HT0112-01",
-    "carrefour": "HT0113-10",
-    "tabarre": "HT0118-03",
     "croix-des-missions": "HT0118-03",
     "cazeau": "HT0118-03",
     "torcelle": "HT0118-04",
@@ -139,9 +137,9 @@ def test_required_sites_exist_with_provenance(sites):
     assert (sites.precision_m > 0).all()
 
 
-def test_zones_are_valid_disjoint_and_tile_the_urban_extent(zones):
+def test_zones_are_valid_disjoint_and_tile_the_land_of_the_metro(zones):
     metric = zones.to_crs(32618)
-    urban = geodata.urban_extent().to_crs(32618).geometry.iloc[0]
+    land = geodata.land().set_index("land_id").to_crs(32618).loc["metro", "geometry"]
     assert metric.is_valid.all()
     tree = shapely.STRtree(metric.geometry.values)
     for i, j in zip(*tree.query(metric.geometry.values, predicate="intersects"), strict=True):
@@ -149,9 +147,53 @@ def test_zones_are_valid_disjoint_and_tile_the_urban_extent(zones):
             shared = metric.geometry.iloc[i].intersection(metric.geometry.iloc[j]).area
             assert shared < 0.01, (metric.zone_id.iloc[i], metric.zone_id.iloc[j], shared)
     union = shapely.union_all(metric.geometry.values)
-    assert urban.difference(union).area < 0.01
-    assert union.difference(urban).area < 0.01
-    assert abs(metric.area.sum() - urban.area) < 1.0
+    # Noded on a 1e-6 degree grid: a few hundred square metres of rounding over 1,000 km2 of land.
+    assert land.difference(union).area < 1000
+    assert union.difference(land).area < 1000
+
+
+def test_every_section_has_a_zone_named_after_it_or_is_shared_out_among_places(zones, sections):
+    remainders = zones[zones.kind == "section"].set_index("section_pcode")
+    communes = geodata.communes().set_index("commune_pcode")["name"]
+    for section in sections.itertuples():
+        if section.section_pcode in remainders.index:
+            name = remainders.loc[section.section_pcode, "name"]
+            assert name == f"{communes[section.commune_pcode]} — {section.name}"
+        else:  # every bit of it went to places' zones (or the airport)
+            assert (zones.section_pcode == section.section_pcode).any()
+
+
+def test_every_place_zone_is_named_after_a_sourced_point_it_contains(zones, sites):
+    places = zones[zones.kind == "neighbourhood"]
+    assert len(places) >= 50
+    for zone in places.itertuples():
+        site = sites.loc[zone.zone_id]
+        zone_key, site_key = name_key(zone.name.split(" (")[0]), name_key(site["name"].split(" (")[0])
+        assert zone_key in site_key or site_key in zone_key, zone.zone_id
+        assert zone.geometry.covers(site["geometry"]), zone.zone_id
+        assert site["source"] and site["source_ref"] and site["licence"] and site["precision_m"] > 0
+        expected = "medium" if site["precision_m"] <= 500 else "low"
+        assert zone.confidence == expected, zone.zone_id
+
+
+def test_no_place_zone_passes_3_km2_in_the_dense_communes(zones):
+    dense = zones[(zones.kind == "neighbourhood") & zones.commune_pcode.isin(["HT0111", "HT0112", "HT0114", "HT0117"])]
+    assert len(dense) >= 30 and dense.area_km2.max() <= 3.0
+
+
+def test_commune_labels_and_rounded_points_seed_no_zone(zones):
+    # Delmas's and Tabarre's label points are arc-minute points kilometres from those quartiers.
+    assert not {"delmas", "tabarre", "carrefour", "port-au-prince", "gressier"} & set(zones.zone_id)
+
+
+def test_land_layer_has_the_metro_and_a_backdrop():
+    land = geodata.land().set_index("land_id")
+    assert list(land.index) == ["metro", "haiti"]
+    communes = shapely.union_all(geodata.communes().to_crs(32618).geometry.values)
+    metro = land.to_crs(32618).loc["metro", "geometry"]
+    assert abs(metro.area - communes.area) < 1000
+    assert land.loc["haiti", "geometry"].covers(shapely.Point(-72.34, 18.54))
+    assert not land.loc["haiti", "geometry"].covers(shapely.Point(-72.45, 18.62))  # the bay
 
 
 def test_zone_areas_match_their_geometry(zones):
@@ -176,7 +218,7 @@ def test_shipped_coordinates_have_at_most_six_decimals(name):
 
 
 def test_every_feature_carries_its_provenance():
-    for name in ("communes", "sections", "urban_extent", "zones"):
+    for name in ("communes", "sections", "urban_extent", "zones", "land"):
         frame = geodata.load(name)
         source_column = "sources" if name == "zones" else "source"
         for column in (source_column, "licence", "method", "confidence"):
@@ -215,15 +257,15 @@ def test_unknown_layer_name_is_a_clear_error():
 
 @settings(max_examples=200, deadline=None)
 @given(st.floats(0, 1), st.floats(0, 1))
-def test_every_point_of_the_urban_extent_is_in_exactly_one_zone(fx, fy):
+def test_every_point_on_the_metros_land_is_in_exactly_one_zone(fx, fy):
     zones = geodata.zones()
-    urban = geodata.urban_extent().geometry.iloc[0]
-    minx, miny, maxx, maxy = urban.bounds
+    land = geodata.land().set_index("land_id").loc["metro", "geometry"]
+    minx, miny, maxx, maxy = land.bounds
     point = shapely.Point(minx + fx * (maxx - minx), miny + fy * (maxy - miny))
     inside_zones = int(zones.geometry.contains(point).sum())
-    if urban.contains(point):
+    if land.buffer(-1e-5).contains(point):
         assert inside_zones == 1
-    elif not urban.touches(point):
+    elif not land.buffer(1e-5).contains(point):
         assert inside_zones == 0
 
 

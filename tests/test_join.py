@@ -179,3 +179,21 @@ def test_points_far_away_or_nan_are_outside():
     x = np.array([np.nan, -200.0, 500.0, -72.325, np.inf])
     y = np.array([18.545, 18.545, 95.0, np.nan, 18.545])
     assert index.lookup(x, y).tolist() == [-1, -1, -1, -1, -1]
+
+
+def test_an_incident_at_sea_is_outside_with_its_distance_to_the_coast():
+    bay = shapely.Point(-72.40, 18.60)
+    frame = gpd.GeoDataFrame({"location_precision": ["exact"]}, geometry=[bay], crs=4326)
+    result = katye.assign(frame)
+    land = katye.geodata.land().set_index("land_id").to_crs(32618).loc["metro", "geometry"]
+    coast = land.distance(gpd.GeoSeries([bay], crs=4326).to_crs(32618).iloc[0])
+    assert result["assignment"].iloc[0] == "outside" and coast > 1000
+    assert result["distance_m"].iloc[0] == pytest.approx(coast, abs=1.0)
+
+
+def test_canaan_and_kenscoff_events_are_counted_in_zones():
+    sites = katye.geodata.sites().set_index("site_id")
+    frame = gpd.GeoDataFrame({"location_precision": ["exact", "exact"]},
+                             geometry=[sites.loc["canaan", "geometry"], sites.loc["kenscoff", "geometry"]], crs=4326)
+    result = katye.assign(frame)
+    assert list(result["zone_id"].astype(str)) == ["canaan", "kenscoff"]

@@ -92,6 +92,14 @@ def test_map_without_incidents_draws_the_gazetteer(tmp_path):
     assert data["basemap"]
 
 
+def test_the_sea_is_drawn_as_sea_and_the_rest_of_haiti_as_land(tmp_path):
+    data = payload(build(tmp_path))
+    assert data["sea"] and len(data["basemap"]) == 2
+    haiti, metro = data["basemap"]
+    assert haiti["fill"] != data["sea"] and metro["fill"] != haiti["fill"]
+    assert "OpenStreetMap contributors (ODbL)" in " ".join(data["credits"])  # one place point is from OSM
+
+
 def test_online_tiles_are_an_option(tmp_path):
     html = build(tmp_path, tiles="osm")
     assert "tile.openstreetmap.org" in html

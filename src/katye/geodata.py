@@ -29,6 +29,7 @@ WOF_CREDIT = "Data from Who's On First (https://whosonfirst.org), incl. GeoNames
 OURAIRPORTS_CREDIT = "Airport: OurAirports (public domain), Natural Earth (public domain)"
 WIKIPEDIA_CREDIT = "Some place coordinates: Wikipedia contributors (CC BY-SA)"
 WPI_CREDIT = "Port: NGA World Port Index (public domain)"
+OSM_CREDIT = "One place point: © OpenStreetMap contributors (ODbL)"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ LAYERS: dict[str, Layer] = {
             f"{WOF_CREDIT}; {COD_AB_CREDIT}",
         ),
         Layer(
+            "land", "land.geojson", "land_id",
+            "Land: the 10 metro communes' union (COD-AB coastline) and Haiti's, simplified, as a backdrop",
+            "CNIGS / OCHA COD-AB Haiti, 2018-11-29", "CC BY-IGO 3.0", COD_AB_CREDIT,
+        ),
+        Layer(
             "sites", "sites.geojson", "site_id",
             "Key sites and sourced place points (airport, MSS base (approximate), US Embassy, "
             "neighbourhood label points)",
@@ -73,11 +79,13 @@ LAYERS: dict[str, Layer] = {
         ),
         Layer(
             "zones", "zones.geojson", "zone_id",
-            "Named zones tiling the urban extent: nearest-centre cells of sourced neighbourhood "
-            "points inside COD-AB sections, the airport, the MSS base area (approximate)",
-            "katye build from COD-AB, Who's On First / GeoNames, Wikipedia, OurAirports",
-            "Derived; inherits CC BY-IGO 3.0, CC BY 4.0, CC BY-SA, public domain (per row)",
-            f"Zones: katye, from {COD_AB_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {OURAIRPORTS_CREDIT}",
+            "Named zones tiling the land of the 10 metro communes: cells around sourced place points "
+            "inside COD-AB sections (at most 950 m from the point in the dense communes, 2 km elsewhere), "
+            "the rest of each section, the airport, the MSS base area (approximate)",
+            "katye build from COD-AB, Who's On First / GeoNames, Wikipedia, OpenStreetMap, OurAirports",
+            "Derived; inherits CC BY-IGO 3.0, CC BY 4.0, CC BY-SA, ODbL, public domain (per row)",
+            f"Zones: katye, from {COD_AB_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {OSM_CREDIT}; "
+            f"{OURAIRPORTS_CREDIT}",
         ),
     )
 }
@@ -126,7 +134,13 @@ def load(name: str) -> gpd.GeoDataFrame:
 
 
 def zones() -> gpd.GeoDataFrame:
-    """Named zones that tile the urban extent.
+    """Named zones that tile the land of the 10 metro communes.
+
+    A sourced place (quartier, locality or town point) gets the part of its COD-AB section nearer
+    to it than to any other place, at most 950 m from it in the dense communes (Port-au-Prince,
+    Delmas, Pétion-Ville, Cité Soleil) and 2 km elsewhere; what is left of each section is a zone
+    named after the section ("Croix-Des-Bouquets — 1re Section Varreux"). These are not surveyed
+    quartier limits (none exist openly); each zone says how it was made and how sure it is.
 
     Returns
     -------
@@ -182,6 +196,18 @@ def communes() -> gpd.GeoDataFrame:
 
     """
     return load("communes")
+
+
+def land() -> gpd.GeoDataFrame:
+    """Land polygons: ``metro`` (the 10 communes, COD-AB's coastline) and ``haiti`` (simplified backdrop).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``land_id``, ``name``, ``area_km2``, ``method``, ``source``, ``licence``, ``confidence``.
+
+    """
+    return load("land")
 
 
 def urban_extent() -> gpd.GeoDataFrame:

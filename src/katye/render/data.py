@@ -15,6 +15,7 @@ from katye.render.labels import labels as label_set
 from katye.risk import _timestamp, risk
 
 BASE_CREDITS = (geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
+                geodata.OSM_CREDIT,
                 "Zones, risk and map: katye")
 
 

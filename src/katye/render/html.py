@@ -342,7 +342,7 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
                "subtitle": data.subtitle, "caveats": data.caveats, "credits": credits, "months": months,
                "layers": layers,
                "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
-               "basemap": None if tiles else _basemap()}
+               "basemap": None if tiles else _basemap(), "sea": None if tiles else SEA}
     centre = [round(float((bounds[1] + bounds[3]) / 2), 5), round(float((bounds[0] + bounds[2]) / 2), 5)]
     m = KatyeMap(location=centre, zoom_start=12, tiles=None, prefer_canvas=False, control_scale=False)
     if tiles:
@@ -466,10 +466,15 @@ def _boundaries_layer(words, show) -> dict:
                                              {"label": words["section"], "color": "#737373", "shape": "ring"}]}
 
 
+SEA = "#c6dbea"
+LAND = {"haiti": ("#e3e1dc", "#b5b2ab"), "metro": ("#f4f1ea", "#9a9a9a")}
+
+
 def _basemap() -> list[dict]:
-    land = [{"geometry": _geometry(shapely.union_all(geodata.communes().geometry.values), 4), "weight": 1,
-             "fill": True}]
-    return land
+    """Haiti's land as a backdrop and the metro's land over it; the sea is the page behind both."""
+    land = geodata.land().set_index("land_id")
+    return [{"geometry": _geometry(land.loc[key, "geometry"], 4), "weight": 1, "fill": fill, "stroke": stroke}
+            for key, (fill, stroke) in LAND.items()]
 
 
 def save_map(m: folium.Map, path: str | os.PathLike) -> Path:

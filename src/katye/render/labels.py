@@ -21,8 +21,8 @@ LABELS = {
         "approximate_site": "Approximate position (circle: uncertainty)", "site": "Site",
         "synthetic": "SYNTHETIC DATA: these incidents are made up for testing; they are not real events.",
         "illustrative": "ILLUSTRATIVE control data: not an assessment of who controls these zones.",
-        "approximate": "Zones are approximate: nearest-centre cells of sourced neighbourhood points; the MSS base "
-                       "area is a stand-in.",
+        "approximate": "Zones are approximate: cells around sourced place points (at most 950 m in the dense "
+                       "communes), the rest of each section named after it; the MSS base area is a stand-in.",
         "acled_precision": "{n} incidents are located only approximately and are drawn hollow; they are not in "
                            "zone counts ({detail}).",
         "precisions": {"exact": "exact", "near": "near the named place", "commune": "commune only",
@@ -58,8 +58,9 @@ LABELS = {
         "approximate_site": "Position approximative (cercle : incertitude)", "site": "Site",
         "synthetic": "DONNÉES SYNTHÉTIQUES : incidents inventés pour les tests ; ce ne sont pas des faits réels.",
         "illustrative": "Données de contrôle ILLUSTRATIVES : pas une évaluation de qui contrôle ces zones.",
-        "approximate": "Les zones sont approximatives : cellules autour de points de quartier sourcés ; la zone de "
-                       "la base de la MSS est indicative.",
+        "approximate": "Les zones sont approximatives : cellules autour de lieux sourcés (950 m au plus dans les "
+                       "communes denses), le reste de chaque section porte son nom ; la zone de la base de la MSS "
+                       "est indicative.",
         "acled_precision": "{n} incidents ne sont localisés qu'approximativement et sont dessinés vides ; ils ne "
                            "comptent pas dans les zones ({detail}).",
         "precisions": {"exact": "exacte", "near": "près du lieu nommé", "commune": "commune seulement",

@@ -15,7 +15,7 @@ from katye import geodata
 from katye.errors import UsageError
 from katye.output import atomic_path
 from katye.render.data import prepare
-from katye.render.html import RISK_COLORS, STATUS_COLORS, TYPE_COLORS, _range
+from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, TYPE_COLORS, _range
 
 FORMATS = (".png", ".svg", ".pdf")
 # Fixed metadata so that the same map gives the same bytes.
@@ -61,6 +61,9 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
     ax = fig.subplots()
     fig.subplots_adjust(left=0.02, right=0.72, top=0.88, bottom=0.2)
     communes = geodata.communes().to_crs(metric)
+    ax.set_facecolor(SEA)
+    land = geodata.land().set_index("land_id").to_crs(metric)
+    land.loc[["haiti"]].plot(ax=ax, color=LAND["haiti"][0], edgecolor=LAND["haiti"][1], linewidth=0.4)
     communes.plot(ax=ax, color="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.6)
     zones_m = data.zones.to_crs(metric)
     handles: list = []

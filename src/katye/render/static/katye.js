@@ -241,9 +241,10 @@
     legends.addTo(map);
 
     if (data.basemap) {
+      if (data.sea) { map.getContainer().style.background = data.sea; }
       var base = L.featureGroup();
       data.basemap.forEach(function (f) {
-        L.geoJSON(f.geometry, { style: function () { return { color: "#9a9a9a", weight: f.weight, fillColor: "#f4f1ea", fillOpacity: f.fill ? 1 : 0 }; } })
+        L.geoJSON(f.geometry, { interactive: false, style: function () { return { color: f.stroke, weight: f.weight, fillColor: f.fill, fillOpacity: 1 }; } })
           .eachLayer(function (s) { base.addLayer(s); });
       });
       base.addTo(map);
