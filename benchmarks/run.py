@@ -10,6 +10,7 @@ import argparse
 
 import bench_density
 import bench_e2e
+import bench_fuzz
 import bench_hotspots
 import bench_join
 import bench_map
@@ -39,6 +40,9 @@ def main() -> None:
                 ["case", "measure", "katye", "explore", "ratio"]))
     print("\n== End to end ==")
     print(table(bench_e2e.run(rows), ["case", "seconds", "output_mb", "target"]))
+    print("\n== Hostile files (must show 0 other exceptions and 0 unbalanced) ==")
+    rows_ = bench_fuzz.run(500 if args.small else 10_000)
+    print(table(rows_, list(rows_[0])))
 
 
 if __name__ == "__main__":

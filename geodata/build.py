@@ -97,7 +97,11 @@ ZONE_NAMES = {"petion-ville": "Pétion-Ville", "croix-des-bouquets": "Croix-des-
 
 #: Site ids that are label points of a whole commune or city, not of a quartier: never seeds.
 #: (Delmas's and Tabarre's points are arc-minute label points 2-3 km from the quartiers people call so.)
-NOT_SEEDS = frozenset({"port-au-prince", "delmas", "carrefour", "tabarre", "gressier"})
+NOT_SEEDS = frozenset({"port-au-prince", "delmas", "carrefour", "tabarre", "gressier",
+                       # Points whose sources doubt them: Delmas 73's is GeoNames' label point for the city of
+                       # Delmas; Cazeau's lies north of the runway, 2.3 km from the other Cazeau point; Santo is
+                       # one of four GeoNames places of that name; Martissant's is its section's centroid.
+                       "delmas-73", "cazeau", "santo", "martissant"})
 SEED_KINDS = frozenset({"neighbourhood", "locality", "town_centre", "village"})
 
 

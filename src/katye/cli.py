@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextlib import contextmanager
 
@@ -23,7 +24,7 @@ from katye.control import infer_control, read_control
 from katye.errors import KatyeError
 from katye.incidents import read_incidents
 from katye.join import assign, near_sites
-from katye.output import write_frame
+from katye.output import refuse_overwriting_inputs, write_frame
 from katye.risk import risk as risk_index
 
 log = logging.getLogger("katye")
@@ -49,7 +50,7 @@ class KatyeGroup(click.Group):
             click.echo("katye: aborted", err=True)
             sys.exit(1)
         except KatyeError as exc:
-            click.echo(f"katye: error: {exc}", err=True)
+            click.echo(f"katye: error: {safe_text(exc)}", err=True)
             sys.exit(exc.exit_code)
         sys.exit(0)
 
@@ -79,6 +80,10 @@ def main(quiet: bool, verbose: bool) -> None:
       katye geodata list
       katye geodata export zones -o zones.gpkg
     """
+    _configure_logging(quiet=quiet, verbose=verbose)
+
+
+def _configure_logging(*, quiet: bool, verbose: bool) -> None:
     level = logging.WARNING if not verbose else logging.INFO
     if quiet:
         level = logging.ERROR
@@ -86,6 +91,30 @@ def main(quiet: bool, verbose: bool) -> None:
     handler.setFormatter(logging.Formatter("katye: %(levelname)s: %(message)s"))
     log.handlers = [h for h in log.handlers if isinstance(h, logging.NullHandler)] + [handler]
     log.setLevel(level)
+
+
+def _late_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """-q/-v after a command name: the same as before it."""
+    if value:
+        root = ctx.find_root()
+        root.params[param.name] = True
+        _configure_logging(quiet=root.params.get("quiet", False), verbose=root.params.get("verbose", False))
+
+
+def global_flags(command):
+    """Accept -q/--quiet and -v/--verbose after the command name too."""
+    command = click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_late_flag,
+                           help="Log what katye does, to stderr.")(command)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_late_flag,
+                        help="Print only errors.")(command)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str) -> str:
+    """Text from a file with its control characters shown as escapes: nothing in data drives the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 @contextmanager
@@ -177,7 +206,8 @@ def _read_file(path: str, options: dict):
 
 
 @main.command("validate")
-@click.argument("path", type=click.Path(dir_okay=False), required=False)
+@global_flags
+@click.argument("path", type=click.Path(), required=False)
 @click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False),
               help="Write the rejected rows, with line and reason, to this .csv file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -199,6 +229,7 @@ def validate(ctx: click.Context, path: str | None, rejected_path: str | None, as
       katye validate my_incidents.csv --lat y --lon x --crs EPSG:32618 --date day --json
     """
     path = _path_or_sample(ctx, path)
+    refuse_overwriting_inputs([rejected_path], [path, options["actors_path"]])
     result = _read(ctx, path, options)
     if rejected_path:
         write_frame(result.rejected, rejected_path)
@@ -207,7 +238,7 @@ def validate(ctx: click.Context, path: str | None, rejected_path: str | None, as
     else:
         console = _console(ctx, status=False)
         for line in result.report.lines():
-            console.print(line, markup=False)
+            console.print(safe_text(line), markup=False)
     if rejected_path:
         _console(ctx).print(f"Wrote {len(result.rejected):,} rejected rows to {rejected_path}", markup=False)
 
@@ -235,7 +266,8 @@ def with_zone_options(command):
 
 
 @main.command("join")
-@click.argument("incidents", type=click.Path(dir_okay=False), required=False)
+@global_flags
+@click.argument("incidents", type=click.Path(), required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Target: .csv, .geojson, .gpkg or .parquet.")
 @with_zone_options
@@ -254,6 +286,7 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
       katye join acled_haiti_2024.csv -o joined.csv --zones quartiers.geojson --zone-id code
     """
     path = _path_or_sample(ctx, incidents)
+    refuse_overwriting_inputs([output], [path, zones_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     with _working(ctx, "Joining"):
@@ -270,7 +303,8 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
 
 
 @main.command("risk")
-@click.argument("incidents", type=click.Path(dir_okay=False), required=False)
+@global_flags
+@click.argument("incidents", type=click.Path(), required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Target: .csv, .geojson, .gpkg or .parquet.")
 @click.option("--as-of", "as_of", help="Date of the index (YYYY-MM-DD); default the latest incident.")
@@ -310,6 +344,7 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
         raise click.UsageError("--population names a column of your --zones file; the shipped zones carry no "
                                "population.")
     path = _path_or_sample(ctx, incidents)
+    refuse_overwriting_inputs([output], [path, zones_path, control_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     declared = read_control(control_path, zones=zones) if control_path else None
@@ -328,7 +363,8 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
 
 
 @main.command("map")
-@click.argument("incidents", type=click.Path(dir_okay=False), required=False)
+@global_flags
+@click.argument("incidents", type=click.Path(), required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML map to write.")
 @click.option("--since", help="First day of incidents to show (YYYY-MM-DD).")
 @click.option("--until", help="Last day of incidents to show (YYYY-MM-DD).")
@@ -370,6 +406,7 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
         _notices(ctx).print(
             "Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
     path = _path_or_sample(ctx, incidents)
+    refuse_overwriting_inputs([output, png, pdf, svg], [path, zones_path, control_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     control = read_control(control_path, zones=zones) if control_path else None
@@ -400,6 +437,7 @@ def geodata_group() -> None:
 
 
 @geodata_group.command("list")
+@global_flags
 @click.pass_context
 def geodata_list(ctx: click.Context) -> None:
     """List the shipped layers with feature counts, sources and licences.
@@ -417,6 +455,7 @@ def geodata_list(ctx: click.Context) -> None:
 
 
 @geodata_group.command("export")
+@global_flags
 @click.argument("name", type=click.Choice([*gazetteer.LAYERS, *gazetteer.TABLES], case_sensitive=False))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="Target file: .geojson, .gpkg, .parquet or .csv.")

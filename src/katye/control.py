@@ -52,8 +52,8 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
 
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file.")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (or not a regular file). Give the control table's CSV or GeoJSON.")
     if path.suffix.lower() == ".csv":
         try:
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -287,6 +287,8 @@ def catalog() -> pd.DataFrame:
 def _read_any(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
     if not path.exists():
         raise InputError(f"{path}: no such file. Check the path and try again.")
+    if not path.is_file() and path.suffix.lower() != ".gdb":
+        raise InputError(f"{path}: is not a regular file (a folder, a pipe or a device). Give the area layer's file.")
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".geoparquet"):

@@ -49,6 +49,10 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     else:
         raise UsageError("values: pass a GeoDataFrame with zone_id (e.g. from katye.risk) or a Series.")
     y = zones["zone_id"].map(series).fillna(0.0).to_numpy(dtype=float)
+    if len(zones) < 3:
+        # Gi* compares a zone's neighbourhood with the rest: with fewer than three zones there is none.
+        return _frame(zones, y, np.full(len(zones), np.nan), np.full(len(zones), np.nan),
+                      np.full(len(zones), "not significant", dtype=object), permutations, seed)
     # Imported on use: esda and libpysal pull in scipy.stats and cost over a second at start-up.
     import esda
     from libpysal import weights as lpweights
@@ -71,6 +75,10 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
         significant = p <= threshold
         label[significant & (z > 0)] = f"hot {name}"
         label[significant & (z < 0)] = f"cold {name}"
+    return _frame(zones, y, z, p, label, permutations, seed)
+
+
+def _frame(zones, y, z, p, label, permutations, seed) -> gpd.GeoDataFrame:
     out = zones[["zone_id", *(["name"] if "name" in zones.columns else []), "geometry"]].copy()
     out["value"] = y
     out["gi_z"] = z

@@ -27,6 +27,9 @@ from katye.errors import InputError, UsageError, plural
 log = logging.getLogger("katye")
 
 OUTSIDE = -1
+#: Up to this many polygons, boundary cells list their candidate polygons as bits (memory: a few
+#: 64-bit words per grid cell); beyond it, points in boundary cells ask the spatial tree.
+MAX_BITSET = 256
 PRECISIONS = ("exact", "near", "commune", "region", "unknown")
 BOUNDARY = -2
 
@@ -75,10 +78,13 @@ class PolygonIndex:
         # Neighbours too: a boundary may clip a cell's corner between two samples.
         marked = ndimage.binary_dilation(marked, structure=np.ones((3, 3), dtype=bool))
         self.bits = None
-        if len(self.polygons) <= 63 and not self._overlapping():
-            # For each marked cell, the polygons whose boundary passes within one cell of it.
-            bits = np.zeros(self.shape, dtype=np.uint64)
-            np.bitwise_or.at(bits, (row, col), np.left_shift(np.uint64(1), owner.astype(np.uint64)))
+        if len(self.polygons) <= MAX_BITSET and not self._overlapping():
+            # For each marked cell, the polygons whose boundary passes within one cell of it: one bit
+            # per polygon, in as many 64-bit words as the polygons need.
+            words = (len(self.polygons) + 63) // 64
+            bits = np.zeros((*self.shape, words), dtype=np.uint64)
+            owner = owner.astype(np.int64)
+            np.bitwise_or.at(bits, (row, col, owner // 64), np.left_shift(np.uint64(1), (owner % 64).astype(np.uint64)))
             self.bits = _dilate_bits(bits)
         regions, count = ndimage.label(~marked)
         grid = np.full(self.shape, BOUNDARY, dtype=np.int32)
@@ -125,7 +131,7 @@ class PolygonIndex:
         best = np.full(x.size, np.iinfo(np.int64).max, dtype=np.int64)
         bits = self.bits[rows, cols]
         for index in range(len(self.polygons)):
-            mine = np.flatnonzero(bits & np.uint64(1 << index))
+            mine = np.flatnonzero(bits[:, index // 64] & np.uint64(1 << (index % 64)))
             if mine.size:
                 hit = mine[shapely.intersects_xy(self.polygons[index], x[mine], y[mine])]
                 best[hit] = np.minimum(best[hit], index)
@@ -148,8 +154,8 @@ class PolygonIndex:
 def _dilate_bits(bits: np.ndarray) -> np.ndarray:
     """OR each cell's bits with its eight neighbours'."""
     out = bits.copy()
-    padded = np.pad(bits, 1)
-    rows, cols = bits.shape
+    padded = np.pad(bits, ((1, 1), (1, 1), (0, 0)))
+    rows, cols = bits.shape[:2]
     for dr in (0, 1, 2):
         for dc in (0, 1, 2):
             out |= padded[dr:dr + rows, dc:dc + cols]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from katye.errors import UsageError
 
@@ -26,7 +28,6 @@ FORMATS = {
     ".csv": "CSV",
 }
 #: Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def format_for(path: str | os.PathLike, *, allowed=tuple(FORMATS)) -> str:
@@ -43,33 +44,82 @@ def format_for(path: str | os.PathLike, *, allowed=tuple(FORMATS)) -> str:
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    An existing target keeps its permissions, and a symlink is written through to the file it points
+    to (the link stays a link). A path katye cannot write is a :class:`UsageError` naming it.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    mode = None
+    try:
+        if target.is_symlink():
+            target = target.resolve()
+        if target.exists():
+            if not target.is_file():
+                raise UsageError(f"{path}: exists and is not a regular file (a folder or a device); choose a file "
+                                 "name.")
+            mode = stat.S_IMODE(target.stat().st_mode)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A short temporary name: the target's own may already be near the 255-byte limit.
+        fd, tmp = tempfile.mkstemp(prefix=".katye-", suffix=target.suffix[:16], dir=target.parent)
+    except OSError as exc:
+        raise UsageError(f"{path}: katye cannot write there ({exc.strerror or exc}). Choose a folder you can write "
+                         "to, with a shorter name.") from exc
     os.close(fd)
     os.unlink(tmp)  # writers such as GDAL refuse to open an existing empty file
     try:
         yield Path(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
 
 
+def refuse_overwriting_inputs(outputs, inputs) -> None:
+    """A :class:`UsageError` when an output path is one of the input files (it would replace it)."""
+    sources = {_same_file_key(p) for p in inputs if p}
+    for output in outputs:
+        if output and _same_file_key(output) in sources:
+            raise UsageError(f"{output}: is also an input file; writing it would replace your data. Choose another "
+                             "output name.")
+
+
+def _same_file_key(path) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+def _risky(text: pd.Series) -> pd.Series:
+    """True where a spreadsheet could run the text, or one of its lines, as a formula.
+
+    Leading white space and control characters are skipped first (``" =1+1"``, ``"\\t=1+1"``), and
+    every line of a multi-line cell counts. A plain number such as -72.3 is data, not a formula.
+    """
+    lines = text.str.split(r"[\r\n]", regex=True).explode()
+    stripped = lines.str.replace(r"^[\s\x00-\x1f]+", "", regex=True)
+    number = stripped.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?").fillna(False)
+    formula = stripped.str.startswith(tuple("=+-@")).fillna(False) & ~number
+    return formula.groupby(level=0).any().reindex(text.index, fill_value=False)
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy where text cells that a spreadsheet would run as a formula start with ``'``."""
+    """A copy where text cells and headers that a spreadsheet would run as a formula start with ``'``."""
     out = frame.copy()
     for column in out.columns:
         series = out[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype("string")
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        text = series.astype("string")
-        # A plain number such as -72.3 is data, not a formula: leave it readable as a number.
-        number = text.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?").fillna(False)
-        risky = text.str.startswith(FORMULA_STARTS).fillna(False) & ~number
+        text = series.astype("string").reset_index(drop=True)
+        risky = _risky(text).to_numpy(dtype=bool)
         if risky.any():
-            out[column] = series.where(~risky, "'" + text)
+            out[column] = series.where(~risky, "'" + series.astype("string"))
+    names = pd.Series([str(c) for c in out.columns], dtype="string")
+    risky_names = _risky(names).to_numpy(dtype=bool)
+    if risky_names.any():
+        out.columns = ["'" + n if r else n for n, r in zip(names, risky_names, strict=True)]
     return out
 
 
@@ -101,10 +151,14 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, layer: str | No
             table = pd.DataFrame(frame)
             if is_geo:
                 table[frame.geometry.name] = frame.geometry.to_wkt()
-            neutralise_formulas(table).to_csv(tmp, index=False, encoding="utf-8")
+            # CRLF rows (RFC 4180): a cell holding a bare carriage return or a line break is then
+            # quoted, so no spreadsheet reads a new row out of it.
+            neutralise_formulas(table).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
         elif fmt == "GeoParquet":
             frame.to_parquet(tmp, index=False)
         else:
             driver = {"GeoJSON": "GeoJSON", "GeoPackage": "GPKG"}[fmt]
+            # GeoPackages record when they were written; a fixed date keeps same inputs, same bytes.
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
             frame.to_file(tmp, driver=driver, layer=layer or target.stem, engine="pyogrio")
     return target

@@ -8,6 +8,8 @@ in the sample, the tests and the benchmarks.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -247,3 +249,69 @@ def path(name: str = "acled") -> Path:
     """
     files = {"acled": SAMPLE_FILE, "reported": REPORTED_FILE, "control": CONTROL_FILE}
     return geodata.data_dir() / "samples" / files[name]
+
+
+#: What :func:`hostile_csv` may do to a file, each drawn with its own chance.
+MUTATIONS = ("encoding", "line_endings", "delimiter", "quote_all", "ragged", "duplicate_header", "case_header",
+             "line_header", "blank_lines", "huge_field", "nul", "bad_dates", "bad_numbers", "swapped", "cut",
+             "cp1252_undefined")
+
+
+def hostile_csv(seed: int, *, rows: int = 12) -> bytes:
+    """A small incident file in ACLED's layout, damaged the ways real files are, for robustness checks.
+
+    Seeded: the same ``seed`` gives the same bytes. Encodings (UTF-8 with and without BOM, cp1252,
+    UTF-16 LE/BE with and without BOM), line endings (LF, CRLF, CR), delimiters, quoting, ragged
+    rows, duplicate and case-duplicate headers, a header called ``line``, blank lines, a 200 KiB
+    field, NUL bytes, dates of every kind (offsets, partial, nonsense), numbers (inf, NaN, huge,
+    decimal commas), swapped axes, a file cut mid-character, bytes cp1252 leaves undefined.
+    """
+    rng = np.random.default_rng(seed)
+    on = {name: bool(rng.random() < 0.25) for name in MUTATIONS}
+    frame = synthetic_acled(rows, seed=seed % 1000).iloc[:, :31].copy()
+    if on["bad_dates"]:
+        choices = ["2024-10-01T22:00:00-05:00", "2024-10-02T01:00:00+01:00", "2024", "2024-10", "10/2024",
+                   "31/02/2024", "yesterday", "", "2024-13-45", "24 October 2024", "2024-10-03Z"]
+        frame["event_date"] = rng.choice(choices, size=rows)
+    if on["bad_numbers"]:
+        fatalities = ["inf", "-inf", "NaN", "1e20", "12345678901234567890", "2,5", "-1", "3"]
+        for column, choices in (("fatalities", fatalities), ("latitude", ["18,54", "inf", "", "91", "18.54"]),
+                                ("longitude", ["-72,33", "nan", "-181", "-72.33"])):
+            frame[column] = rng.choice(choices, size=rows)
+    if on["swapped"]:
+        frame[["latitude", "longitude"]] = frame[["longitude", "latitude"]].to_numpy()
+    header = list(frame.columns)
+    if on["duplicate_header"]:
+        header[int(rng.integers(0, len(header)))] = header[0]
+    if on["case_header"]:
+        header[-3] = header[-4].upper()
+    if on["line_header"]:
+        header[-1] = "line"
+    delimiter = str(rng.choice([",", ";", "\t", "|"])) if on["delimiter"] else ","
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n",
+                        quoting=csv.QUOTE_ALL if on["quote_all"] else csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    for record in frame.astype(str).to_numpy().tolist():
+        if on["ragged"] and rng.random() < 0.3:
+            record = record[:-2] if rng.random() < 0.5 else [*record, "extra"]
+        if on["huge_field"] and rng.random() < 0.1:
+            record[-4] = "x" * 200_000
+        writer.writerow(record)
+        if on["blank_lines"] and rng.random() < 0.2:
+            buffer.write("\n")
+    text = buffer.getvalue()
+    if on["line_endings"]:
+        text = text.replace("\n", str(rng.choice(["\r\n", "\r"])))
+    encoding = str(rng.choice(["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le", "utf-16-be"])) \
+        if on["encoding"] else "utf-8"
+    data = text.encode(encoding, errors="replace")
+    if on["nul"]:
+        at = int(rng.integers(0, len(data)))
+        data = data[:at] + b"\x00" + data[at:]
+    if on["cp1252_undefined"]:
+        at = int(rng.integers(0, len(data)))
+        data = data[:at] + b"\x81" + data[at:]
+    if on["cut"]:
+        data = data[: int(rng.integers(len(data) // 2, len(data)))]
+    return data

@@ -40,6 +40,11 @@ log = logging.getLogger("katye")
 __all__ = ["CANONICAL", "IncidentRead", "ReadReport", "read_incidents", "study_area"]
 
 MALFORMED = "wrong number of fields"
+REJECTED_COLUMNS = ("line", "reason", "detail", "raw_text")
+#: date_precision of a date known only to its year (ACLED's codes stop at 3, a month).
+YEAR_PRECISION = 4
+#: The most fatalities katye accepts for one event (ACLED's own largest are far below).
+MAX_FATALITIES = 100_000
 #: Reason codes: 0 is "no problem"; the rest follow REASONS' order, which is the check order.
 _CODES = {key: i + 1 for i, key in enumerate(REASONS)}
 STACK_MIN = 10
@@ -157,7 +162,14 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
                 f"{', '.join(map(str, raw.frame.columns))}."
             )
     if set(ACLED_SIGNATURE) <= set(lower):
-        raw.frame = raw.frame.rename(columns={c: c.strip().lower() for c in raw.frame.columns})
+        # Lower-case ACLED's headers; a second column that differs only in case ("notes", "NOTES")
+        # keeps its own name, so no two columns end up with one.
+        renamed, taken = {}, set()
+        for column in raw.frame.columns:
+            low = column.strip().lower()
+            renamed[column] = low if low not in taken else column
+            taken.add(renamed[column])
+        raw.frame = raw.frame.rename(columns=renamed)
         if "data_id" in lower or "iso3" in lower:
             layout = "ACLED export (before March 2023)"
         elif "disorder_type" in lower:
@@ -212,6 +224,9 @@ def _coordinates(raw: RawTable, mapping: dict[str, str], crs, path: Path):
         source_crs = parse_crs(crs, what=f"{path}: crs=") if crs is not None else None
     else:
         geometry = raw.geometry
+        if geometry.crs is None and crs is not None:
+            # A GIS file without a CRS (a Shapefile without .prj): the user says which.
+            geometry = geometry.set_crs(parse_crs(crs, what=f"{path}: crs="))
         require_crs(gpd.GeoDataFrame(geometry=geometry), what=str(path))
         geometry = geometry.to_crs(STORAGE_CRS)
         empty = (geometry.isna() | geometry.is_empty).to_numpy()
@@ -265,9 +280,11 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
         fat_blank[unread] = parse.blank(fat_raw.iloc[unread])
         fatalities[fat_blank] = 0
         with np.errstate(invalid="ignore"):
-            bad = np.isnan(fatalities) | (fatalities != np.floor(fatalities))
+            bad = ~np.isfinite(fatalities) | (fatalities != np.floor(fatalities))
             code[(code == 0) & bad] = _CODES["bad_fatalities"]
             code[(code == 0) & (fatalities < 0)] = _CODES["negative_fatalities"]
+            code[(code == 0) & (fatalities > MAX_FATALITIES)] = _CODES["too_many_fatalities"]
+            code[np.isposinf(fatalities) & (code == _CODES["bad_fatalities"])] = _CODES["too_many_fatalities"]
         if fat_blank.any():
             warnings.append(f"{plural(int(fat_blank.sum()), 'row')} had no fatalities value; counted as 0")
     else:
@@ -282,6 +299,16 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
             precision[field] = values
         else:
             precision[field] = np.full(n, np.nan)
+    month_only, year_only = parse.partial(frame[mapping["event_date"]])
+    unset = np.isnan(precision["date_precision"])
+    # A date given only to a month or a year sits on the period's first day; say so in its precision.
+    precision["date_precision"][unset & month_only] = 3
+    precision["date_precision"][unset & year_only] = YEAR_PRECISION
+    for mask, what, code_ in ((month_only, "a month", 3), (year_only, "a year", YEAR_PRECISION)):
+        hit = int((mask & (code == 0)).sum())
+        if hit:
+            warnings.append(f"{plural(hit, 'event')} dated only to {what}: placed on its first day, with "
+                            f"date_precision {code_}")
 
     ids, id_note = _event_ids(frame, mapping, raw, path)
     if id_note:
@@ -396,6 +423,8 @@ def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
         detail[dup] = [f"event id {i} first seen at {raw.unit} {first_line[i]}" for i in dup_ids]
     out = pd.DataFrame({"line": raw.lines[bad], "reason": labels[code[bad]], "detail": detail})
     values = frame.iloc[np.flatnonzero(bad)].reset_index(drop=True).astype("string")
+    # The file's own "line" or "reason" column must not pose as katye's.
+    values = values.rename(columns={c: f"{c}_input" for c in values.columns if c in REJECTED_COLUMNS})
     out = pd.concat([out, values], axis=1)
     if len(raw.malformed):
         malformed = pd.DataFrame({"line": raw.malformed["line"], "reason": MALFORMED,

@@ -11,6 +11,8 @@ import pyarrow.compute as pc
 HAITI_BBOX = (-74.6, 17.9, -71.5, 20.2)
 
 DATE_FORMATS = (
+    "%B %Y",  # October 2024 (a month only)
+    "%m/%Y",  # 10/2024 (a month only)
     "%d %B %Y",  # 24 October 2024 (ACLED export tool)
     "%d-%B-%Y",  # 24-October-2024
     "%d %b %Y",  # 24 Oct 2024
@@ -57,6 +59,9 @@ def dates(series: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         return pd.to_datetime(series).dt.tz_localize(None).dt.normalize()
     text = series.astype("string").str.strip()
+    # An event happens on a local day: drop a time zone offset (mixed offsets in one column would
+    # not parse together, and converting to UTC would move evening events to the next day).
+    text = text.str.replace(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", r"\1", regex=True)
     out = pd.to_datetime(text, format="ISO8601", errors="coerce")
     for fmt in DATE_FORMATS:
         todo = out.isna() & text.notna()
@@ -74,6 +79,14 @@ def dates(series: pd.Series) -> pd.Series:
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     return out.dt.normalize()
+
+
+def partial(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of dates given only to a month (``2024-10``, ``10/2024``, ``October 2024``) or a year (``2024``)."""
+    text = series.astype("string").str.strip()
+    month = text.str.fullmatch(r"\d{4}-\d{1,2}|\d{1,2}/\d{4}|[A-Za-z]+\.? \d{4}").fillna(False)
+    year = text.str.fullmatch(r"\d{4}").fillna(False)
+    return month.to_numpy(dtype=bool), year.to_numpy(dtype=bool)
 
 
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox=HAITI_BBOX) -> np.ndarray:

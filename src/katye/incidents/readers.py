@@ -8,8 +8,11 @@ fields) are read again by Python's csv module, which knows each row's line.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +50,9 @@ def read_table(path: Path) -> RawTable:
         raise InputError(f"{path}: no such file. Check the path and try again.")
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give the incident file inside it.")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a regular file (a pipe, a device or a socket); katye reads files. Save "
+                         "the data to a file first.")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls", ".ods"):
         raise InputError(
@@ -65,10 +71,31 @@ def _sniff(text: str) -> str:
     return best if counts[best] else ","
 
 
+#: Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor cp1252 text.
+CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+
+
 def _guess_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the start of the file decodes as UTF-8, else cp1252 (Excel)."""
+    """Guess a text file's encoding from its first 64 KiB.
+
+    UTF-16 when it says so (a BOM, or every other byte NUL), UTF-8 when the start decodes as
+    UTF-8 (with or without BOM), else cp1252 (Excel). NUL bytes in any other pattern mean binary.
+    """
     with path.open("rb") as handle:
         sample = handle.read(1 << 16)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        even, odd = sample[0::2], sample[1::2]
+        if odd and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le"  # Excel's "Unicode Text" without its BOM
+        if even and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be"
+        at = sample.index(b"\x00")
+        line = sample[:at].count(b"\n") + 1
+        raise InputError(f"{path}: holds NUL bytes (the first at line {line}, byte {at}): "
+                         "it is not a text CSV (a spreadsheet, a database or a damaged file?). Save it as "
+                         "'CSV UTF-8 (Comma delimited)' and try again.")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
@@ -76,13 +103,25 @@ def _guess_encoding(path: Path) -> str:
     return "utf-8"
 
 
+def _not_text(path: Path, tried: str) -> InputError:
+    """The error for a file that does not decode: where the first byte that no encoding takes is."""
+    with path.open("rb") as handle:
+        data = handle.read()
+    at = min((i for i in (data.find(bytes([b])) for b in CP1252_UNDEFINED) if i >= 0), default=-1)
+    line = data[:at].count(b"\n") + 1
+    where = f" (byte 0x{data[at]:02X} at line {line}, byte offset {at})" if at >= 0 else ""
+    return InputError(f"{path}: is not text in UTF-8 or Windows-1252 ({tried}){where}. The file is damaged, cut "
+                      "short, or not a CSV; open it in a spreadsheet and save it as 'CSV UTF-8 (Comma delimited)'.")
+
+
 def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
         sample = handle.read(1 << 16)
     if not sample.strip():
         raise InputError(f"{path}: the file is empty. Expected a header row and incident rows.")
-    delimiter = _sniff(sample)
-    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    delimiter = _sniff(sample.replace("\r\n", "\n").replace("\r", "\n"))
+    # newline="": a bare carriage return (old Mac files) ends a line too.
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     header = next(reader)
     header_lines = reader.line_num
     return [h.strip() for h in header], delimiter, header_lines
@@ -104,13 +143,33 @@ def _dedupe(names: list[str]) -> list[str]:
 
 def _read_csv(path: Path) -> RawTable:
     encoding = _guess_encoding(path)
+    if encoding.startswith("utf-16"):
+        return _read_utf16(path, encoding)
     try:
-        return _read_csv_fast(path, encoding)
-    except pa.ArrowInvalid as exc:
-        if encoding == "utf-8" and "UTF8" in str(exc):
-            # Valid UTF-8 at the start, not further on: a file saved by Excel in cp1252.
-            return _read_csv_fast(path, "cp1252")
-        raise
+        try:
+            return _read_csv_fast(path, encoding)
+        except pa.ArrowInvalid as exc:
+            if encoding == "utf-8" and "UTF8" in str(exc):
+                # Valid UTF-8 at the start, not further on: a file saved by Excel in cp1252.
+                return _read_csv_fast(path, "cp1252")
+            raise
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, "cp1252") from exc
+
+
+def _read_utf16(path: Path, encoding: str) -> RawTable:
+    """A UTF-16 file (Excel's "Unicode Text"), read through a UTF-8 copy; lines stay where they were."""
+    try:
+        text = path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: looks like UTF-16 but does not decode as {encoding} at byte {exc.start}: the "
+                         "file is damaged or cut short. Save it again as 'CSV UTF-8 (Comma delimited)'.") from exc
+    with tempfile.TemporaryDirectory(prefix="katye-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(text.lstrip("\ufeff").encode("utf-8"))
+        raw = _read_csv_fast(copy, "utf-8")
+    raw.encoding = encoding
+    return raw
 
 
 def _read_csv_fast(path: Path, encoding: str) -> RawTable:
@@ -123,18 +182,19 @@ def _read_csv_fast(path: Path, encoding: str) -> RawTable:
         return "skip"
 
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                skip_rows=header_lines, column_names=names, encoding=encoding, block_size=1 << 24,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-            ),
-        )
+        with _quiet_row_handler():
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    skip_rows=header_lines, column_names=names, encoding=encoding, block_size=1 << 24,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                ),
+            )
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             table = pa.table({n: pa.array([], pa.string()) for n in names})
@@ -146,14 +206,34 @@ def _read_csv_fast(path: Path, encoding: str) -> RawTable:
         # pyarrow does not say where a skipped row was; the csv module does.
         return _read_csv_slowly(path, encoding, delimiter, names)
     starts = header_lines + 1 + np.arange(table.num_rows, dtype=np.int64)
-    if _newlines(path) > header_lines + table.num_rows:
-        # Some values hold line breaks (or there are blank lines): shift each row by the breaks before it.
+    breaks = _newlines(path)
+    if breaks > header_lines + table.num_rows:
+        # Some values hold line breaks: shift each row by the breaks before it.
         embedded = np.zeros(table.num_rows, dtype=np.int64)
         for column in table.columns:
             embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+        if header_lines + table.num_rows + int(embedded.sum()) != breaks:
+            # Blank lines (which the fast reader skips without a trace): the csv module counts them.
+            return _read_csv_slowly(path, encoding, delimiter, names)
         starts += np.concatenate(([0], np.cumsum(embedded)[:-1]))
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     return _drop_hxl(RawTable(frame, starts.astype(np.int64), "line", encoding, delimiter))
+
+
+@contextlib.contextmanager
+def _quiet_row_handler():
+    """Silence the "Exception ignored" noise pyarrow prints when a bad row's text is not UTF-8.
+
+    pyarrow decodes a malformed row before handing it to the handler; when that fails it reports
+    the error as unraisable and then fails the read, which katye answers by reading the file again
+    (as cp1252, or line by line). The message would only confuse the user.
+    """
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def _newlines(path: Path) -> int:
@@ -166,24 +246,40 @@ def _newlines(path: Path) -> int:
     return count + (last != b"\n")
 
 
+#: The longest field katye reads; a longer one is an error, not gigabytes of memory.
+MAX_FIELD = 1 << 20
+
+
 def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:
     rows, lines, bad = [], [], []
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
-        next(reader, None)  # the header
-        start = reader.line_num + 1
-        for record in reader:
-            if len(record) == len(names):
-                rows.append(record)
-                lines.append(start)
-            elif any(cell.strip() for cell in record):
-                bad.append({"line": start, "text": delimiter.join(record),
-                            "detail": f"expected {len(names)} fields, found {len(record)}"})
-            start = reader.line_num + 1
+        previous = csv.field_size_limit(MAX_FIELD)
+        try:
+            _slow_rows(reader, names, delimiter, rows, lines, bad)
+        except csv.Error as exc:
+            raise InputError(f"{path}: line {reader.line_num + 1} cannot be read as CSV ({exc}; katye reads fields "
+                             f"up to {MAX_FIELD // (1 << 20)} MiB). Check the quoting on that line, or split the "
+                             "field.") from exc
+        finally:
+            csv.field_size_limit(previous)
     frame = pd.DataFrame(rows, columns=names, dtype=pd.StringDtype("pyarrow"))
     raw = RawTable(frame, np.asarray(lines, dtype=np.int64), "line", encoding, delimiter)
     raw.malformed = pd.DataFrame(bad, columns=["line", "text", "detail"])
     return _drop_hxl(raw)
+
+
+def _slow_rows(reader, names, delimiter, rows, lines, bad) -> None:
+    next(reader, None)  # the header
+    start = reader.line_num + 1
+    for record in reader:
+        if len(record) == len(names):
+            rows.append(record)
+            lines.append(start)
+        elif any(cell.strip() for cell in record):
+            bad.append({"line": start, "text": delimiter.join(record),
+                        "detail": f"expected {len(names)} fields, found {len(record)}"})
+        start = reader.line_num + 1
 
 
 def _drop_hxl(raw: RawTable) -> RawTable:

@@ -94,6 +94,7 @@ REASONS = {
     "bad_date": "date could not be read",
     "bad_fatalities": "fatalities is not a whole number",
     "negative_fatalities": "negative fatalities",
+    "too_many_fatalities": "fatalities above 100,000",
     "bad_precision": "precision code is not 1, 2 or 3",
     "duplicate_id": "duplicate event id",
 }

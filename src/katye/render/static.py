@@ -77,8 +77,8 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
         if len(disagree):
             disagree.boundary.plot(ax=ax, color="#000000", linewidth=1.8, linestyle="--")
         handles += [Patch(facecolor=STATUS_COLORS[s], edgecolor="#555555", hatch="///" if s == "contested" else None,
-                          label=words["statuses"][s]) for s in STATUS_COLORS]
-        handles.append(Line2D([], [], color="#000000", linestyle="--", label=words["disagrees"]))
+                          label=_plain(words["statuses"][s])) for s in STATUS_COLORS]
+        handles.append(Line2D([], [], color="#000000", linestyle="--", label=_plain(words["disagrees"])))
         heading = words["control"]
     else:
         if data.scored is None:
@@ -87,7 +87,7 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
         scored.plot(ax=ax, color=scored["risk_class"].map(RISK_COLORS), edgecolor="#555555", linewidth=0.5)
         breaks = data.scored.attrs.get("katye_breaks", {})
         handles += [Patch(facecolor=RISK_COLORS[c], edgecolor="#555555",
-                          label=words["classes"][c] + (f" ({_range(breaks[c])})" if c in breaks else ""))
+                          label=_plain(words["classes"][c] + (f" ({_range(breaks[c])})" if c in breaks else "")))
                     for c in RISK_COLORS if c in breaks or c == "none"]
         per = data.scored.attrs.get("katye_method", {}).get("per", "zone")
         heading = f"{words['risk']} ({words['risk_unit'][per]})"
@@ -105,9 +105,9 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
                        color=color, alpha=0.6, linewidths=0)
             ax.scatter(coarse.geometry.x, coarse.geometry.y, s=10, facecolors="none", edgecolors=color,
                        linewidths=0.5, alpha=0.6)
-            handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=kind))
+            handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=_plain(kind)))
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", color="#555555",
-                              label=words["coarse"]))
+                              label=_plain(words["coarse"])))
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(["airport", "mss-base", "us-embassy", "palais-national", "port"])].to_crs(metric)
     for site in key.itertuples(index=False):
@@ -116,9 +116,9 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
         if site.approximate:
             ax.add_patch(Circle((site.geometry.x, site.geometry.y), site.precision_m, fill=False,
                                     linestyle="--", color="#54278f", linewidth=0.6))
-        ax.annotate(site.name, (site.geometry.x, site.geometry.y), xytext=(4, 4), textcoords="offset points",
+        ax.annotate(_plain(site.name), (site.geometry.x, site.geometry.y), xytext=(4, 4), textcoords="offset points",
                     fontsize=6, color="#3f007d")
-    handles.append(Line2D([], [], marker="D", linestyle="", color="#9e9ac8", label=words["approximate_site"]))
+    handles.append(Line2D([], [], marker="D", linestyle="", color="#9e9ac8", label=_plain(words["approximate_site"])))
     urban = geodata.urban_extent().to_crs(metric).total_bounds
     pad = 1500
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
@@ -130,15 +130,20 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
     ax.set_ylabel("")
     _scale_bar(ax)
     _north_arrow(ax)
-    fig.suptitle(data.title, x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
-    fig.text(0.02, 0.915, f"{heading} · {data.subtitle}", fontsize=10, color="#444444")
+    fig.suptitle(_plain(data.title), x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
+    fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color="#444444")
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.88), fontsize=7, frameon=False)
-    fig.text(0.02, 0.12, "\n".join(data.caveats), fontsize=7, color="#8c2d04", va="top", wrap=True)
-    fig.text(0.02, 0.045, words["credits"] + ": " + " · ".join(data.credits), fontsize=5.5, color="#333333",
+    fig.text(0.02, 0.12, _plain("\n".join(data.caveats)), fontsize=7, color="#8c2d04", va="top", wrap=True)
+    fig.text(0.02, 0.045, _plain(words["credits"] + ": " + " · ".join(data.credits)), fontsize=5.5, color="#333333",
              va="top", wrap=True)
     if path is not None:
         save_static(fig, path, dpi=dpi)
     return fig
+
+
+def _plain(text) -> str:
+    """Text for matplotlib, shown as written: a ``$`` would otherwise start maths ("$5 and $10")."""
+    return str(text).replace("$", r"\$")
 
 
 def _scale_bar(ax, length_m: float = 5000) -> None:
