@@ -234,3 +234,35 @@ def test_a_gis_file_without_crs_takes_the_crs_option(tmp_path):
         katye.read_incidents(tmp_path / "pts.shp")
     incidents = katye.read_incidents(tmp_path / "pts.shp", crs="EPSG:32618").incidents
     assert 18.4 < incidents.geometry.y.iloc[0] < 18.7 and -72.5 < incidents.geometry.x.iloc[0] < -72.2
+
+
+# --- zones that cannot be right --------------------------------------------------------------------
+
+def _square(x: float, y: float, size: float):
+    return gpd.GeoSeries.from_xy([x], [y]).buffer(size, cap_style="square").iloc[0]
+
+
+def test_zones_with_swapped_axes_a_wrong_crs_or_overlaps_are_warned(tmp_path):
+    swapped = gpd.GeoDataFrame({"id": ["a"]}, geometry=[_square(18.54, -72.33, 0.01)], crs=4326)
+    swapped.to_file(tmp_path / "swapped.geojson")
+    with pytest.warns(UserWarning, match="axes swapped"):
+        katye.geodata.read_areas(tmp_path / "swapped.geojson", id_column="id")
+    degrees = gpd.GeoDataFrame({"id": ["a"]}, geometry=[_square(-72.33, 18.54, 0.01)], crs=32618)
+    degrees.to_file(tmp_path / "degrees.gpkg")
+    with pytest.warns(UserWarning) as record:
+        katye.geodata.read_areas(tmp_path / "degrees.gpkg", id_column="id")
+    messages = " ".join(str(w.message) for w in record)
+    assert "look like degrees" in messages and "not in Haiti" in messages
+    overlapping = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[_square(-72.33, 18.54, 0.01),
+                                                                  _square(-72.325, 18.54, 0.01)], crs=4326)
+    overlapping.to_file(tmp_path / "overlap.geojson")
+    with pytest.warns(UserWarning, match="a and b share"):
+        katye.geodata.read_areas(tmp_path / "overlap.geojson", id_column="id")
+
+
+def test_assigning_to_zones_that_hold_no_incident_says_so(caplog):
+    far = gpd.GeoDataFrame({"zone_id": ["far"]}, geometry=[_square(-70.0, 19.5, 0.01)], crs=4326)
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    with caplog.at_level("WARNING", logger="katye"):
+        katye.assign(incidents, far)
+    assert "falls in any of the 1 zones" in caplog.text

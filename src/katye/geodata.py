@@ -357,7 +357,9 @@ def read_areas(
             )
     _check_ids(frame, id_column, path)
     frame = _check_geometries(frame, id_column, path)
+    _check_coordinates(frame, path)
     frame = to_storage(frame, what=str(path))
+    _check_placement(frame, id_column, path)
     ids = frame[id_column].astype(str)
     names = (frame[name_column] if name_column else frame[id_column]).astype("string")
     out = frame.drop(columns=[c for c in (id_column, name_column) if c])
@@ -419,6 +421,53 @@ def _check_geometries(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> gp
     warnings.warn(message, UserWarning, stacklevel=3)
     log.warning(message)
     return out
+
+
+#: Haiti with a margin, in degrees: where a layer of Port-au-Prince must lie.
+HAITI_BOUNDS = (-74.6, 17.9, -71.5, 20.2)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=4)
+    log.warning(message)
+
+
+def _check_coordinates(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Warn when a projected CRS holds numbers that look like degrees (a CRS declared wrongly)."""
+    if frame.crs is None or frame.crs.is_geographic:
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+        _warn(f"{path}: the layer says {frame.crs.to_string()} (metres) but its coordinates look like degrees "
+              f"({minx:.3f} … {maxx:.3f}, {miny:.3f} … {maxy:.3f}); it was probably saved without its true CRS. "
+              "Fix the .prj, or read it with crs='EPSG:4326'.")
+
+
+def _check_placement(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> None:
+    """Warn when the areas are not in Haiti (swapped axes, a wrong CRS) or overlap one another."""
+    minx, miny, maxx, maxy = frame.total_bounds
+    hx0, hy0, hx1, hy1 = HAITI_BOUNDS
+    if not (maxx >= hx0 and minx <= hx1 and maxy >= hy0 and miny <= hy1):
+        if maxy >= hx0 and miny <= hx1 and maxx >= hy0 and minx <= hy1:
+            _warn(f"{path}: the areas lie at longitude {minx:.2f} … {maxx:.2f}, latitude {miny:.2f} … {maxy:.2f}: "
+                  "with the axes swapped they would be in Haiti. Save the layer with longitude as x.")
+        else:
+            _warn(f"{path}: the areas lie at longitude {minx:.2f} … {maxx:.2f}, latitude {miny:.2f} … {maxy:.2f}, "
+                  "not in Haiti: no incident of Port-au-Prince will fall in them. Check the layer's CRS.")
+        return
+    metric = frame.to_crs("EPSG:32618")
+    tree = shapely.STRtree(metric.geometry.values)
+    left, right = tree.query(metric.geometry.values, predicate="intersects")
+    pairs = left < right
+    overlaps = []
+    for i, j in zip(left[pairs], right[pairs], strict=True):
+        area = metric.geometry.iloc[i].intersection(metric.geometry.iloc[j]).area
+        if area > 1.0:
+            overlaps.append((str(frame[id_column].iloc[i]), str(frame[id_column].iloc[j]), area))
+    if overlaps:
+        shown = "; ".join(f"{a} and {b} share {area:,.0f} m²" for a, b, area in overlaps[:8])
+        _warn(f"{path}: {len(overlaps)} pair(s) of areas overlap ({shown}{' …' if len(overlaps) > 8 else ''}). "
+              "An incident in an overlap goes to the area whose id sorts first; fix the layer if they should not.")
 
 
 def _polygon_parts(geom):

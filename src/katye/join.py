@@ -283,6 +283,15 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
     distance[coarse] = np.nan
     out["distance_m"] = distance
     out.attrs[ZONES_KEY] = key
+    exact = ~coarse
+    if not shipped and exact.any() and not (zone_index[exact] >= 0).any():
+        # Every exact incident is outside the user's zones: usually a layer in the wrong place or CRS.
+        in_metro = _shipped_index("communes").lookup(x[exact], y[exact]) >= 0
+        if in_metro.mean() >= 0.5:
+            log.warning("none of the %s exactly located incidents falls in any of the %s zones, although %.0f %% "
+                        "lie in the 10 metro communes: check the zones' position and CRS (katye.geodata.read_areas "
+                        "warns about swapped axes and wrong CRSs).", f"{int(exact.sum()):,}", len(zones),
+                        100 * in_metro.mean())
     return out
 
 
