@@ -153,3 +153,32 @@ def test_cli_map_writes_html_and_png(tmp_path):
     assert "SYNTHETIC" in result.stderr and "ILLUSTRATIVE" in result.stderr
     assert payload(html.read_text(encoding="utf-8"))["months"] == ["2024-11"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_one_map_command_analyses_once(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import katye.mapdata as mapdata
+    from katye.cli import main
+
+    calls = {name: 0 for name in ("assign", "risk", "infer_control", "density", "hotspots")}
+    for name in calls:
+        original = getattr(mapdata, name) if name != "assign" else mapdata.assigned
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(mapdata, name if name != "assign" else "assigned", counted)
+    result = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"),
+                                       "--pdf", str(tmp_path / "m.pdf")], standalone_mode=False)
+    assert result.exception is None, result.output
+    assert calls == {"assign": 1, "risk": 1, "infer_control": 1, "density": 1, "hotspots": 1}
+
+
+def test_prepared_map_data_draws_the_same_map(tmp_path, sample):
+    kwargs = {"start": "2024-11-01", "end": "2024-11-30"}
+    direct = katye.make_map(sample, **kwargs).render_html()
+    data = katye.prepare(sample, **kwargs)
+    assert isinstance(data, katye.MapData) and data.density is not None and data.hotspots is not None
+    assert katye.make_map(data).render_html() == direct

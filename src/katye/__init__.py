@@ -17,6 +17,7 @@ from katye.hotspots import hotspots
 from katye.incidents import IncidentRead, ReadReport, read_incidents
 from katye.incidents.actors import read_actors
 from katye.join import assign, near_sites
+from katye.mapdata import MapData, prepare
 from katye.risk import risk, summarize
 
 
@@ -41,6 +42,7 @@ __all__ = [
     "IncidentRead",
     "InputError",
     "KatyeError",
+    "MapData",
     "ReadReport",
     "UsageError",
     "__version__",
@@ -52,10 +54,13 @@ __all__ = [
     "infer_control",
     "make_map",
     "near_sites",
+    "prepare",
     "read_actors",
     "read_control",
     "read_incidents",
+    "render_static",
     "risk",
     "samples",
+    "save_map",
     "summarize",
 ]

@@ -399,6 +399,7 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
       katye map acled_haiti_2024.csv -o pap-nov.html --since 2024-11-01 --until 2024-11-30 --png pap-nov.png
       katye map acled_haiti_2024.csv -o carte.html --lang fr --control control.csv --pdf carte.pdf
     """
+    from katye.mapdata import prepare
     from katye.render import make_map, render_static, save_map
 
     if incidents is None and control_path is None:
@@ -412,14 +413,16 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
     control = read_control(control_path, zones=zones) if control_path else None
     common = {"zones": zones, "control": control, "as_of": as_of, "start": since, "end": until, "lang": lang,
               "title": title, "risk_per": per}
+    with _working(ctx, "Analysing"):
+        # Once for every output: the HTML map and each static figure draw the same prepared data.
+        data = prepare(result.incidents, **common)
     with _working(ctx, "Building the map"):
-        m = make_map(result.incidents, tiles=None if tiles == "none" else tiles, **common)
-        save_map(m, output)
+        save_map(make_map(data, tiles=None if tiles == "none" else tiles), output)
     written = [output]
     for target in (png, pdf, svg):
         if target:
             with _working(ctx, f"Drawing {target}"):
-                render_static(result.incidents, layer=static_layer, path=target, **common)
+                render_static(data, layer=static_layer, path=target)
             written.append(target)
     _console(ctx).print(f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, "
                         f"{result.report.rejected:,} rejected)", markup=False)

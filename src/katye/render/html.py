@@ -29,12 +29,10 @@ from pyproj import Transformer
 from scipy import ndimage
 
 from katye import geodata
-from katye.density import density as kde
 from katye.errors import UsageError
-from katye.hotspots import hotspots as gi_star
+from katye.mapdata import MapData, prepare
 from katye.output import atomic_path
 from katye.render import assets
-from katye.render.data import prepare
 
 STATUS_COLORS = {"state": "#2166ac", "contested": "#fc8d59", "gang": "#b2182b", "international": "#1b7837",
                  "unknown": "#bdbdbd"}
@@ -266,7 +264,7 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
 
 
-def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None,
+def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None,
              control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None, *,
              title: str | None = None, acled_accessed: str | None = None, max_points: int = 50_000,
              show=("control", "incidents", "sites"), risk_per: str = "zone") -> folium.Map:
@@ -275,7 +273,9 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
     Parameters
     ----------
     incidents
-        Canonical incidents (from :func:`katye.read_incidents`), or None for a map of the gazetteer.
+        Canonical incidents (from :func:`katye.read_incidents`), or None for a map of the gazetteer;
+        or a :class:`~katye.mapdata.MapData` from :func:`katye.prepare`, already computed (then the
+        options that shape the data, ``zones`` to ``acled_accessed`` and ``risk_per``, are not used).
     zones
         Area layer (default: the shipped zones).
     control
@@ -311,8 +311,9 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
     if tiles is not None and tiles not in TILES and tiles != "none":
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
-    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
-                   risk_per=risk_per)
+    data = incidents if isinstance(incidents, MapData) else prepare(
+        incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
+        risk_per=risk_per)
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
     months: list[str] = []
@@ -328,12 +329,12 @@ def make_map(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame 
                        "legend": [{"label": t, "color": c}
                                   for t, c in zip(spec["types"], spec["colors"], strict=True)]
                        + [{"label": words["coarse"], "color": "#555555", "shape": "ring"}]})
-        image = _density_image(kde(incidents, bandwidth_m=500, cell_m=100))
+        image = _density_image(data.density)
         layers.append({"key": "density", "kind": "image", "name": words["density"], "show": "density" in show,
                        "image": image["image"], "bounds": image["bounds"], "legend_title": words["density_legend"],
                        "legend": [{"label": f"≈ {image['top'] * f:,.0f}", "color": c} for f, c in
                                   ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))]})
-        layers.append(_hotspot_layer(gi_star(data.scored, zones), words, show))
+        layers.append(_hotspot_layer(data.hotspots, words, show))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     credits = data.credits + ([f"Basemap: {TILES[tiles][1]}"] if tiles else [])

@@ -1,4 +1,9 @@
-"""What a map shows, computed once for the HTML map and the static image alike."""
+"""What a map shows, computed once: the data behind :func:`katye.make_map` and :func:`katye.render_static`.
+
+:func:`prepare` filters the incidents, assigns them, scores risk, infers control, and computes the
+density surface and the hot spots, once. Both renderers draw the :class:`MapData` it returns, so a
+command that writes an HTML map, a PNG and a PDF analyses the data once. Nothing here draws.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ import pandas as pd
 
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
+from katye.density import DensitySurface, density
+from katye.hotspots import hotspots
 from katye.join import assigned
-from katye.render.labels import labels as label_set
+from katye.labels import labels as label_set
 from katye.risk import _timestamp, risk
 
 BASE_CREDITS = (geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
@@ -36,6 +43,12 @@ class MapData:
     title: str
     caveats: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
+    #: Kernel density of the incidents drawn (500 m bandwidth, 100 m cells), or None without incidents.
+    density: DensitySurface | None = None
+    #: Getis-Ord Gi* hot spots of the risk index, or None without incidents.
+    hotspots: gpd.GeoDataFrame | None = None
+    #: The zones as given (None: the shipped ones), for the assignment cache.
+    user_zones: gpd.GeoDataFrame | None = None
 
     @property
     def has_incidents(self) -> bool:
@@ -85,9 +98,25 @@ def acled_credit(incidents, accessed) -> str | None:
     return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
 
 
-def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, end=None, lang="en", *,
-            title=None, acled_accessed=None, risk_per="zone") -> MapData:
-    """Filter, assign and score everything a map draws (see :func:`katye.make_map` for the parameters)."""
+def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, control=None,
+            as_of=None, start=None, end=None, lang: str = "en", *, title: str | None = None,
+            acled_accessed: str | None = None, risk_per: str = "zone") -> MapData:
+    """Filter, assign and score everything a map draws, once.
+
+    Parameters
+    ----------
+    incidents, zones, control, as_of, start, end, lang, title, acled_accessed, risk_per
+        As for :func:`katye.make_map`.
+
+    Returns
+    -------
+    MapData
+        The incidents in the date range (assigned), the zones, the declared-control snapshot, the
+        inferred control, the risk table, the density surface and the hot spots, with the title,
+        caveats and credits in ``lang``. Pass it to :func:`katye.make_map` and
+        :func:`katye.render_static` in place of the incidents.
+
+    """
     words = label_set(lang)
     user_zones = zones  # None: the shipped zones, with their cached indexes
     if incidents is not None:
@@ -117,7 +146,7 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
         snapshot = control_as_of(control, as_of if as_of is not None else pd.Timestamp.today()).set_index("zone_id")
     data = MapData(words=words, zones=zones, incidents=incidents, start=start, end=end, as_of=as_of,
                    control=control, snapshot=snapshot, inferred=None, scored=None, title=title or words["title"],
-                   credits=list(BASE_CREDITS))
+                   credits=list(BASE_CREDITS), user_zones=user_zones)
     if is_synthetic(incidents):
         data.caveats.append(words["synthetic"])
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
@@ -125,6 +154,8 @@ def prepare(incidents=None, zones=None, control=None, as_of=None, start=None, en
     if data.has_incidents:
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
+        data.density = density(incidents, bandwidth_m=500, cell_m=100)
+        data.hotspots = hotspots(data.scored, zones)
         coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):
             levels = coarse.astype(str).value_counts()

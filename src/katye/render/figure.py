@@ -13,8 +13,8 @@ from matplotlib.patches import Circle, Patch
 
 from katye import geodata
 from katye.errors import UsageError
+from katye.mapdata import MapData, prepare
 from katye.output import atomic_path
-from katye.render.data import prepare
 from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, TYPE_COLORS, _range
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -23,8 +23,8 @@ METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
             ".pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
 
 
-def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, control=None,
-                  as_of=None, start=None, end=None, lang: str = "en", *, layer: str = "control",
+def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None,
+                  control=None, as_of=None, start=None, end=None, lang: str = "en", *, layer: str = "control",
                   title: str | None = None, acled_accessed: str | None = None, path: str | os.PathLike | None = None,
                   dpi: int = 200, risk_per: str = "zone") -> Figure:
     """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
@@ -32,7 +32,7 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
     Parameters
     ----------
     incidents, zones, control, as_of, start, end, lang, title, acled_accessed
-        As for :func:`katye.make_map`.
+        As for :func:`katye.make_map` (``incidents`` may be a :class:`~katye.mapdata.MapData`).
     layer
         ``"control"`` or ``"risk"``: what colours the zones.
     path
@@ -52,8 +52,9 @@ def render_static(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataF
         raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
-    data = prepare(incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
-                   risk_per=risk_per)
+    data = incidents if isinstance(incidents, MapData) else prepare(
+        incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
+        risk_per=risk_per)
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.
