@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from katye import geodata
+from katye.dates import as_day, require_columns, window_end
 from katye.errors import InputError, UsageError, at_rows
 from katye.incidents import actors as actor_table
 from katye.join import assigned
-from katye.risk import _timestamp, _window_end, require_columns
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
@@ -109,7 +109,7 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
 
 def control_as_of(table: pd.DataFrame, date) -> pd.DataFrame:
     """The snapshot on ``date``: for each zone, its latest row dated on or before ``date``."""
-    when = _timestamp(date, what="date")
+    when = as_day(date, what="date")
     earlier = table[table["as_of"] <= when]
     return earlier.sort_values(["zone_id", "as_of"], kind="stable").groupby("zone_id").tail(1).reset_index(drop=True)
 
@@ -165,7 +165,7 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     if "actor2" not in incidents.columns:
         incidents = incidents.assign(actor2="")
     data = assigned(incidents, zones)
-    when = _window_end(data, as_of)
+    when = window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
     # Only the columns counted here: filtering a wide frame of a million rows copies every column.
     needed = [c for c in ("zone_id", "event_type", "actor1", "actor2", "actor1_kind", "actor2_kind",

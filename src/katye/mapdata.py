@@ -15,11 +15,12 @@ import pandas as pd
 
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
+from katye.dates import as_day
 from katye.density import DensitySurface, density
 from katye.hotspots import hotspots
 from katye.join import assigned
 from katye.labels import labels as label_set
-from katye.risk import _timestamp, risk
+from katye.risk import risk
 
 BASE_CREDITS = (geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
                 geodata.OSM_CREDIT,
@@ -124,8 +125,8 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
     zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in zones.columns:
         zones = zones.assign(name=zones["zone_id"])
-    start = _timestamp(start, what="start") if start is not None else None
-    end = _timestamp(end, what="end") if end is not None else None
+    start = as_day(start, what="start") if start is not None else None
+    end = as_day(end, what="end") if end is not None else None
     if incidents is not None and len(incidents):
         start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
         end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()
@@ -138,12 +139,15 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
             incidents = incidents[keep]
     else:
         history = incidents
-    as_of = _timestamp(as_of, what="as_of") if as_of is not None else end
+    as_of = as_day(as_of, what="as_of") if as_of is not None else end
     if isinstance(control, (str, os.PathLike)):
         control = read_control(control, zones=zones)
     snapshot = None
     if control is not None:
-        snapshot = control_as_of(control, as_of if as_of is not None else pd.Timestamp.today()).set_index("zone_id")
+        # No date to go by (no incidents, no as_of): the table's latest rows, not today's date, so the
+        # same inputs give the same map whenever it is made.
+        when = as_of if as_of is not None else control["as_of"].max()
+        snapshot = control_as_of(control, when).set_index("zone_id")
     data = MapData(words=words, zones=zones, incidents=incidents, start=start, end=end, as_of=as_of,
                    control=control, snapshot=snapshot, inferred=None, scored=None, title=title or words["title"],
                    credits=list(BASE_CREDITS), user_zones=user_zones)

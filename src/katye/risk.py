@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from katye import geodata
-from katye.errors import InputError, UsageError
+from katye.dates import as_day, require_columns, window_end
+from katye.errors import UsageError
 from katye.join import assigned
 
 DEFAULT_WEIGHTS = {
@@ -61,36 +62,6 @@ def _zone_table(zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
         out = out.copy()
         out["area_km2"] = out.to_crs("EPSG:32618").area / 1e6
     return out
-
-
-def _timestamp(value, *, what: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"{what}: {value!r} is not a date; use YYYY-MM-DD.") from exc
-
-
-def _window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
-    """``as_of`` as a day, or the latest incident's day when it is not given."""
-    if as_of is not None:
-        return _timestamp(as_of, what="as_of")
-    latest = data["event_date"].max() if len(data) else pd.NaT
-    if pd.isna(latest):
-        raise InputError("there are no incidents with a date to score (every row was rejected, or the table is "
-                         "empty). Check the file with katye validate, or pass as_of= (CLI --as-of) for an empty "
-                         "window.")
-    return pd.Timestamp(latest).normalize()
-
-
-def require_columns(frame: pd.DataFrame, columns, *, what: str = "the incidents") -> None:
-    """Raise a clear error when a hand-built table lacks a column or has dates that are not dates."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{what}: no {', '.join(missing)} column. Read incident files with katye.read_incidents(), "
-                         "which makes every canonical column.")
-    if "event_date" in columns and not pd.api.types.is_datetime64_any_dtype(frame["event_date"]):
-        raise InputError(f"{what}: event_date holds {frame['event_date'].dtype}, not dates. Convert it with "
-                         "pandas.to_datetime(), or read the file with katye.read_incidents().")
 
 
 def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
@@ -124,9 +95,9 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
     require_columns(incidents, ("event_date", "fatalities"))
     data = assigned(incidents, zones)
     if start is not None:
-        data = data[data["event_date"] >= _timestamp(start, what="start")]
+        data = data[data["event_date"] >= as_day(start, what="start")]
     if end is not None:
-        data = data[data["event_date"] <= _timestamp(end, what="end")]
+        data = data[data["event_date"] <= as_day(end, what="end")]
     coarse = (data["assignment"] != "exact").to_numpy()
     exact = ~coarse
     zone_rows = _summary_rows(data[exact], by, data["zone_id"][exact].astype(str).to_numpy())
@@ -318,7 +289,7 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
             raise UsageError(f"weights[{name!r}]={weight!r}: a weight must be a finite number ≥ 0.")
     require_columns(incidents, ("event_date", "event_type", "fatalities"))
     data = assigned(incidents, zones)
-    as_of = _window_end(data, as_of)
+    as_of = window_end(data, as_of)
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     exact = data[["zone_id", "event_date", "event_type", "fatalities"]][(data["assignment"] == "exact").to_numpy()]
     age = (as_of - exact["event_date"]).dt.days.to_numpy()

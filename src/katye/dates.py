@@ -1,0 +1,42 @@
+"""Days and analysis windows: one home for the date rules every analysis shares."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from katye.errors import InputError, UsageError
+
+
+def as_day(value, *, what: str) -> pd.Timestamp:
+    """``value`` as a day (midnight, no time zone), or a :class:`UsageError` naming ``what``."""
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{what}: {value!r} is not a date; use YYYY-MM-DD.") from exc
+    if pd.isna(day):
+        raise UsageError(f"{what}: {value!r} is not a date; use YYYY-MM-DD.")
+    # The local day that was written: an offset says where, not which day.
+    return (day.tz_localize(None) if day.tzinfo is not None else day).normalize()
+
+
+def window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
+    """``as_of`` as a day, or the latest incident's day when it is not given."""
+    if as_of is not None:
+        return as_day(as_of, what="as_of")
+    latest = data["event_date"].max() if len(data) else pd.NaT
+    if pd.isna(latest):
+        raise InputError("there are no incidents with a date to score (every row was rejected, or the table is "
+                         "empty). Check the file with katye validate, or pass as_of= (CLI --as-of) for an empty "
+                         "window.")
+    return pd.Timestamp(latest).normalize()
+
+
+def require_columns(frame: pd.DataFrame, columns, *, what: str = "the incidents") -> None:
+    """Raise a clear error when a hand-built table lacks a column or has dates that are not dates."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{what}: no {', '.join(missing)} column. Read incident files with katye.read_incidents(), "
+                         "which makes every canonical column.")
+    if "event_date" in columns and not pd.api.types.is_datetime64_any_dtype(frame["event_date"]):
+        raise InputError(f"{what}: event_date holds {frame['event_date'].dtype}, not dates. Convert it with "
+                         "pandas.to_datetime(), or read the file with katye.read_incidents().")
