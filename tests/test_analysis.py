@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 import katye
-from katye.risk import trend_band
+from katye.scoring import trend_band
 
 
 def grid_zones(n: int = 3, size_deg: float = 0.01) -> gpd.GeoDataFrame:

@@ -10,15 +10,18 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from katye import geodata, samples
+
+# Modules are named apart from the functions they hold (katye.scoring holds katye.risk), so
+# ``import katye.scoring`` gives the module and ``katye.risk`` the function.
 from katye.control import control_as_of, infer_control, read_control
-from katye.density import DensitySurface, density
 from katye.errors import CRSError, InputError, KatyeError, UsageError
-from katye.hotspots import hotspots
+from katye.gistar import hotspots
 from katye.incidents import IncidentRead, ReadReport, read_incidents
 from katye.incidents.actors import read_actors
 from katye.join import assign, near_sites
+from katye.kde import DensitySurface, density
 from katye.mapdata import MapData, prepare
-from katye.risk import risk, summarize
+from katye.scoring import risk, summarize
 
 
 def __getattr__(name: str):

@@ -25,7 +25,7 @@ from katye.errors import KatyeError
 from katye.incidents import read_incidents
 from katye.join import assign, near_sites
 from katye.output import refuse_overwriting_inputs, write_frame
-from katye.risk import risk as risk_index
+from katye.scoring import risk as risk_index
 
 log = logging.getLogger("katye")
 

@@ -16,11 +16,11 @@ import pandas as pd
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
 from katye.dates import as_day
-from katye.density import DensitySurface, density
-from katye.hotspots import hotspots
+from katye.gistar import hotspots
 from katye.join import assigned
+from katye.kde import DensitySurface, density
 from katye.labels import labels as label_set
-from katye.risk import risk
+from katye.scoring import risk
 
 BASE_CREDITS = (geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
                 geodata.OSM_CREDIT,
