@@ -99,8 +99,8 @@ def acled_credit(incidents, accessed) -> str | None:
     return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
 
 
-def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, control=None,
-            as_of=None, start=None, end=None, lang: str = "en", *, title: str | None = None,
+def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, *, control=None,
+            as_of=None, start=None, end=None, lang: str = "en", title: str | None = None,
             acled_accessed: str | None = None, risk_per: str = "zone") -> MapData:
     """Filter, assign and score everything a map draws, once.
 

@@ -23,8 +23,8 @@ METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
             ".pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
 
 
-def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None,
-                  control=None, as_of=None, start=None, end=None, lang: str = "en", *, layer: str = "control",
+def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None, *,
+                  control=None, as_of=None, start=None, end=None, lang: str = "en", layer: str = "control",
                   title: str | None = None, acled_accessed: str | None = None, path: str | os.PathLike | None = None,
                   dpi: int = 200, risk_per: str = "zone") -> Figure:
     """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
@@ -53,8 +53,8 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
     data = incidents if isinstance(incidents, MapData) else prepare(
-        incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
-        risk_per=risk_per)
+        incidents, zones, control=control, as_of=as_of, start=start, end=end, lang=lang, title=title,
+        acled_accessed=acled_accessed, risk_per=risk_per)
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.

@@ -264,8 +264,8 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
 
 
-def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None,
-             control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None, *,
+def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None, *,
+             control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None,
              title: str | None = None, acled_accessed: str | None = None, max_points: int = 50_000,
              show=("control", "incidents", "sites"), risk_per: str = "zone") -> folium.Map:
     """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries.
@@ -312,8 +312,8 @@ def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.Geo
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
     data = incidents if isinstance(incidents, MapData) else prepare(
-        incidents, zones, control, as_of, start, end, lang, title=title, acled_accessed=acled_accessed,
-        risk_per=risk_per)
+        incidents, zones, control=control, as_of=as_of, start=start, end=end, lang=lang, title=title,
+        acled_accessed=acled_accessed, risk_per=risk_per)
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
     months: list[str] = []
