@@ -266,3 +266,110 @@ def test_assigning_to_zones_that_hold_no_incident_says_so(caplog):
     with caplog.at_level("WARNING", logger="katye"):
         katye.assign(incidents, far)
     assert "falls in any of the 1 zones" in caplog.text
+
+
+# --- second round of hostile input ---------------------------------------------------------------
+
+def test_blank_lines_before_the_header_and_a_bom_on_cp1252_text(tmp_path):
+    data = ("\n\r\n" + HEADER + "\n" + ROWS[0] + "\n").encode()
+    incidents = katye.read_incidents(write(tmp_path, data)).incidents
+    assert list(incidents["line"]) == [4] and incidents["event_id"].iloc[0] == "A1"
+    row = "A1,2024-10-01,Battles,18.54,-72.33,1,P\xe9tion-Ville,x\n"
+    bom = b"\xef\xbb\xbf" + (HEADER + "\n" + row).encode("cp1252")
+    incidents = katye.read_incidents(write(tmp_path, bom, "bom.csv")).incidents
+    assert incidents["event_id"].iloc[0] == "A1" and incidents["location"].iloc[0] == "Pétion-Ville"
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path):
+    name = os.fsdecode(b"in\xff.csv")
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    assert len(katye.read_incidents(path).incidents) == 2
+
+
+def test_cr_only_files_count_blank_lines_and_breaks_in_cells(tmp_path):
+    data = "\r".join([HEADER, ROWS[0], "", 'A3,2024-10-02,Battles,18.55,-72.33,0,Bel Air,"a\rb"', "", "",
+                      "A7,2024-10-02,Battles,18.55,-72.33,0,Bel Air,y"]) + "\r"
+    assert list(katye.read_incidents(write(tmp_path, data.encode())).incidents["line"]) == [2, 4, 8]
+
+
+def test_an_unclosed_quote_that_swallows_rows_is_an_error(tmp_path):
+    later = "A5,2024-10-03,Battles,18.55,-72.33,0,Bel Air,z"
+    data = "\n".join([HEADER, ROWS[0], 'A3,2024-10-02,Battles,18.55,-72.33,0,Bel Air,"abc', ROWS[1], later, later])
+    with pytest.raises(katye.InputError, match="line 3 seems never to be closed"):
+        katye.read_incidents(write(tmp_path, data.encode()))
+
+
+def test_nul_bytes_after_the_first_64_kib_are_refused(tmp_path):
+    body = "\n".join(ROWS[0].replace("A1", f"A{i}") for i in range(1, 3000))
+    data = (HEADER + "\n" + body + "\n").encode() + b"A9999,2024-10-01,Battles,18.54,-72.33,1,Bel\x00Air,x\n"
+    with pytest.raises(katye.InputError, match="NUL byte"):
+        katye.read_incidents(write(tmp_path, data))
+
+
+def test_a_field_over_1_mib_is_refused_on_every_path(tmp_path):
+    data = "\n".join([HEADER, ROWS[0], 'A2,2024-10-02,Battles,18.55,-72.33,0,Bel Air,"' + "x" * (1 << 21) + '"'])
+    with pytest.raises(katye.InputError, match="line 3 holds a field"):
+        katye.read_incidents(write(tmp_path, data.encode()))
+
+
+def test_utf8_that_turns_into_cp1252_late_is_read(tmp_path):
+    early = "\n".join(f"A{i},2024-10-01,Battles,18.54,-72.33,1,Pétion-Ville,x" for i in range(1, 2000))
+    data = (HEADER + "\n" + early + "\n").encode() + b"A9999,2024-10-01,Battles,18.54,-72.33,1,Caf\xe9,x\n"
+    incidents, _, report = katye.read_incidents(write(tmp_path, data))
+    assert len(incidents) == 2000 and incidents["location"].iloc[-1] == "Café" and report.encoding == "cp1252"
+
+
+def test_month_and_year_dates_are_never_finer_than_they_say(tmp_path):
+    header = "event_id_cnty,event_date,time_precision,event_type,latitude,longitude"
+    data = "\n".join([header, "A1,2024-10,1,Battles,18.54,-72.33", "A2,2024,2,Battles,18.54,-72.33",
+                      "A3,2024/10,,Battles,18.54,-72.33", "A4,Oct 2024,,Battles,18.54,-72.33",
+                      "A5,2024-10-05,1,Battles,18.54,-72.33", "A6,2024-10-05T10:00:00z,,Battles,18.54,-72.33"])
+    incidents = katye.read_incidents(write(tmp_path, data.encode())).incidents.set_index("event_id")
+    assert list(incidents["date_precision"].astype("Int64")) == [3, 4, 3, 3, 1, pd.NA]
+    assert str(incidents.loc["A3", "event_date"].date()) == "2024-10-01"
+
+
+def test_control_and_actor_tables_give_physical_lines_and_refuse_ragged_rows(tmp_path):
+    control = tmp_path / "control.csv"
+    control.write_text("zone_id,as_of,status\nairport,2024-10-01,state\n\n\nbel-air,2024-13-01,gang\n",
+                       encoding="utf-8")
+    with pytest.raises(katye.InputError, match=r"as_of must be a date .* at line 5"):
+        katye.read_control(control)
+    control.write_text("zone_id,as_of,status\nairport,2024-10-01,state,extra,extra2\n", encoding="utf-8")
+    with pytest.raises(katye.InputError, match="line 2 do not have the header's 3 fields"):
+        katye.read_control(control)
+    actors = tmp_path / "actors.csv"
+    actors.write_bytes(b"acled_name,actor,kind\nA Gang,A,armed\x00_group\n")
+    with pytest.raises(katye.InputError, match="NUL"):
+        katye.read_actors(actors)
+
+
+def test_empty_and_unconnected_zone_layers(tmp_path):
+    empty = katye.geodata.zones().iloc[:0]
+    empty.to_file(tmp_path / "empty.gpkg")
+    with pytest.raises(katye.InputError, match="no areas"):
+        katye.geodata.read_areas(tmp_path / "empty.gpkg", id_column="zone_id")
+    apart = katye.geodata.zones().set_index("zone_id").loc[["canaan", "kenscoff", "cabaret"]].reset_index()
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    spots = katye.hotspots(katye.risk(incidents, apart), apart)
+    assert set(spots["hotspot"]) == {"not significant"}
+
+
+def test_map_outputs_are_checked_before_any_work(tmp_path):
+    html = tmp_path / "m.html"
+    for extra in (["--png", str(html)], ["--pdf", str(tmp_path / "s.pdf"), "--svg", str(tmp_path / "s.pdf")]):
+        result = run("map", "-o", str(html), *extra)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert not html.exists()
+
+
+def test_invisible_characters_before_a_formula_do_not_hide_it(tmp_path):
+    frame = pd.DataFrame({"note": ["\u200b=1+1", "\ufeff@x", "\x7f-2+3"]})
+    text = write_frame(frame, tmp_path / "o.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[1:] == ["'\u200b=1+1", "'\ufeff@x", "'\x7f-2+3"]
+
+
+def test_quiet_after_geodata(tmp_path):
+    result = run("geodata", "-q", "export", "sites", "-o", str(tmp_path / "s.csv"))
+    assert result.returncode == 0 and result.stdout == ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -406,6 +407,7 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
         control_path = str(samples.path("control"))
         _notices(ctx).print(
             "Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
+    _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
     path = _path_or_sample(ctx, incidents)
     refuse_overwriting_inputs([output, png, pdf, svg], [path, zones_path, control_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
@@ -428,7 +430,20 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
                         f"{result.report.rejected:,} rejected)", markup=False)
 
 
+def _check_map_outputs(output: str, **static: str | None) -> None:
+    """Before any work: each output has its own file and the extension its option promises."""
+    if not output.lower().endswith((".html", ".htm")):
+        raise click.UsageError(f"-o {output}: a map is saved as .html.")
+    for option, target in static.items():
+        if target and not target.lower().endswith(f".{option}"):
+            raise click.UsageError(f"--{option} {target}: the file name must end in .{option}.")
+    targets = [os.path.realpath(t) for t in (output, *static.values()) if t]
+    if len(set(targets)) != len(targets):
+        raise click.UsageError("two outputs name the same file; give each of -o, --png, --pdf and --svg its own.")
+
+
 @main.group("geodata")
+@global_flags
 def geodata_group() -> None:
     """The shipped gazetteer: list and export its layers.
 

@@ -32,6 +32,7 @@ from katye.dates import as_day, require_columns, window_end
 from katye.errors import InputError, UsageError, at_rows
 from katye.incidents import actors as actor_table
 from katye.join import assigned
+from katye.tables import read_text_table
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
@@ -55,14 +56,14 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     if not path.is_file():
         raise InputError(f"{path}: no such file (or not a regular file). Give the control table's CSV or GeoJSON.")
     if path.suffix.lower() == ".csv":
-        try:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{path}: katye could not read this control table as a UTF-8 CSV ({exc}). "
-                             f"Save it as CSV UTF-8 with the columns {', '.join(COLUMNS)}.") from exc
+        table = read_text_table(path, what="control table", columns=COLUMNS)
         first_line = 2
     else:
-        table = pd.DataFrame(gpd.read_file(path)).drop(columns="geometry", errors="ignore").astype(str)
+        try:
+            table = pd.DataFrame(gpd.read_file(path)).drop(columns="geometry", errors="ignore").astype(str)
+        except Exception as exc:  # GDAL's errors vary by driver; the user needs one message
+            raise InputError(f"{path}: katye could not read this control table ({exc}). Give a CSV (UTF-8) or a "
+                             f"GeoJSON/GeoPackage with the columns {', '.join(COLUMNS)}.") from exc
         first_line = 1
     table.columns = [c.strip().lower() for c in table.columns]
     missing = [c for c in ("zone_id", "as_of", "status") if c not in table.columns]
@@ -72,7 +73,8 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
         if column not in table.columns:
             table[column] = ""
     unit = "line" if first_line == 2 else "feature"
-    lines = table.index.to_numpy() + first_line
+    # CSV rows carry their physical line (blank lines and multi-line cells counted); features count from 1.
+    lines = table.index.to_numpy() if first_line == 2 else table.index.to_numpy() + first_line
     known = set((geodata.zones() if zones is None else zones)["zone_id"].astype(str))
     problems = []
     unknown_zone = ~table["zone_id"].str.strip().isin(known)

@@ -341,6 +341,8 @@ def read_areas(
     """
     path = Path(path)
     frame = _read_any(path, layer=layer)
+    if len(frame) == 0:
+        raise InputError(f"{path}: the layer has no areas. Check the file (and layer=, for a GeoPackage).")
     if frame.crs is None:
         if crs is None:
             raise CRSError(

@@ -66,6 +66,10 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
         w = lpweights.fuzzy_contiguity(zones.to_crs("EPSG:32618"), buffering=True, buffer=1.0,
                                        predicate="intersects")
         w.transform = "B"
+        if len(w.islands) == len(zones):
+            # No zone touches another: Gi* has no neighbourhood to compare anywhere.
+            return _frame(zones, y, np.full(len(zones), np.nan), np.full(len(zones), np.nan),
+                          np.full(len(zones), "not significant", dtype=object), permutations, seed)
         gi = esda.G_Local(y, w, star=True, permutations=permutations, seed=seed, transform="B")
     z = np.asarray(gi.Zs, dtype=float)
     p = np.asarray(gi.p_sim, dtype=float)

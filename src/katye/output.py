@@ -97,7 +97,8 @@ def _risky(text: pd.Series) -> pd.Series:
     every line of a multi-line cell counts. A plain number such as -72.3 is data, not a formula.
     """
     lines = text.str.split(r"[\r\n]", regex=True).explode()
-    stripped = lines.str.replace(r"^[\s\x00-\x1f]+", "", regex=True)
+    # Also invisible characters a spreadsheet may skip: zero-width spaces, BOM, DEL.
+    stripped = lines.str.replace(r"^[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]+", "", regex=True)
     number = stripped.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?").fillna(False)
     formula = stripped.str.startswith(tuple("=+-@")).fillna(False) & ~number
     return formula.groupby(level=0).any().reindex(text.index, fill_value=False)

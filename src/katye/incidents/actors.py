@@ -16,8 +16,6 @@ the report can show them.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import unicodedata
@@ -31,6 +29,7 @@ import pyarrow as pa
 
 from katye import geodata
 from katye.errors import InputError, at_rows
+from katye.tables import read_text_table
 
 KINDS = ("state", "armed_group", "unidentified_armed_group", "self_defence", "civilians", "rioters_protesters",
          "other")
@@ -93,7 +92,7 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
         path = Path(path_or_frame)
         if not path.is_file():
             raise InputError(f"{path}: no such actor table. Give a CSV with columns {', '.join(COLUMNS)}.")
-        table = _read_csv(path)
+        table = read_text_table(path, what="actor table", columns=COLUMNS)
         where, first, unit = str(path), 2, "line"
     table.columns = [str(c).strip().lower() for c in table.columns]
     if table.columns.duplicated().any():
@@ -148,27 +147,6 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
     table.attrs["source_file"] = where
     table.attrs["katye_checked"] = True
     return table.reset_index(drop=True)
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    """The CSV's rows as text, or an InputError naming the lines whose field count is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not a UTF-8 text file ({exc}). Save the actor table as CSV UTF-8.") from exc
-    rows = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-            if any(cell.strip() for cell in row)]
-    if not rows:
-        raise InputError(f"{path}: the actor table is empty. Expected a header ({', '.join(COLUMNS)}) and rows.")
-    (_, header), body = rows[0], rows[1:]
-    ragged = [number for number, row in body if len(row) != len(header)]
-    if ragged:
-        raise InputError(f"{path}: {at_rows(ragged, unit='line')} do not have the header's {len(header)} fields. "
-                         "Quote values that contain commas.")
-    frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
-    # Blank lines were skipped: keep each row's own line number for messages.
-    frame.index = [number for number, _ in body] if body else []
-    return frame
 
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

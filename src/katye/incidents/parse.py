@@ -10,9 +10,15 @@ import pyarrow.compute as pc
 #: Haiti with a margin: used to recognise latitude/longitude written the wrong way round.
 HAITI_BBOX = (-74.6, 17.9, -71.5, 20.2)
 
+#: A time zone offset (or Z) after a time or a date, as arrow's RE2 reads it.
+OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?|\d{4}-\d{2}-\d{2})\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
 DATE_FORMATS = (
     "%B %Y",  # October 2024 (a month only)
     "%m/%Y",  # 10/2024 (a month only)
+    "%Y/%m",  # 2024/10 (a month only)
+    "%b %Y",  # Oct 2024 (a month only)
+    "%b. %Y",  # Oct. 2024 (a month only)
     "%d %B %Y",  # 24 October 2024 (ACLED export tool)
     "%d-%B-%Y",  # 24-October-2024
     "%d %b %Y",  # 24 Oct 2024
@@ -60,8 +66,10 @@ def dates(series: pd.Series) -> pd.Series:
         return pd.to_datetime(series).dt.tz_localize(None).dt.normalize()
     text = series.astype("string").str.strip()
     # An event happens on a local day: drop a time zone offset (mixed offsets in one column would
-    # not parse together, and converting to UTC would move evening events to the next day).
-    text = text.str.replace(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", r"\1", regex=True)
+    # not parse together, and converting to UTC would move evening events to the next day). The
+    # pattern stays in what arrow's RE2 kernel runs (no inline flags), or pandas loops in Python.
+    stripped = pc.replace_substring_regex(pa.array(text.astype("string[pyarrow]")), OFFSET, r"\1")
+    text = pd.Series(pd.array(stripped, dtype="string[pyarrow]"), index=text.index)
     out = pd.to_datetime(text, format="ISO8601", errors="coerce")
     for fmt in DATE_FORMATS:
         todo = out.isna() & text.notna()
@@ -83,10 +91,13 @@ def dates(series: pd.Series) -> pd.Series:
 
 def partial(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Masks of dates given only to a month (``2024-10``, ``10/2024``, ``October 2024``) or a year (``2024``)."""
-    text = series.astype("string").str.strip()
-    month = text.str.fullmatch(r"\d{4}-\d{1,2}|\d{1,2}/\d{4}|[A-Za-z]+\.? \d{4}").fillna(False)
-    year = text.str.fullmatch(r"\d{4}").fillna(False)
-    return month.to_numpy(dtype=bool), year.to_numpy(dtype=bool)
+    text = pc.utf8_trim_whitespace(pa.array(series.astype("string[pyarrow]")))
+
+    def matches(pattern: str) -> np.ndarray:
+        found = pc.match_substring_regex(text, f"^(?:{pattern})$")
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
+
+    return matches(r"\d{4}[-/]\d{1,2}|\d{1,2}/\d{4}|[A-Za-z]+\.? \d{4}"), matches(r"\d{4}")
 
 
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox=HAITI_BBOX) -> np.ndarray:

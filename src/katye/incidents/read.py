@@ -150,6 +150,11 @@ def read_incidents(
                      options=options)
 
 
+def _columns_text(columns) -> str:
+    names = [str(c) for c in columns]
+    return ", ".join(names[:30]) + (f" … ({len(names):,} columns)" if len(names) > 30 else "")
+
+
 def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tuple[str, dict[str, str]]:
     unknown = sorted(set(overrides) - set(CANONICAL))
     if unknown:
@@ -159,7 +164,7 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
         if column not in raw.frame.columns and column.lower() not in lower:
             raise UsageError(
                 f"{path}: no column {column!r} (asked for as {canonical}). Columns in the file: "
-                f"{', '.join(map(str, raw.frame.columns))}."
+                f"{_columns_text(raw.frame.columns)}."
             )
     if set(ACLED_SIGNATURE) <= set(lower):
         # Lower-case ACLED's headers; a second column that differs only in case ("notes", "NOTES")
@@ -199,13 +204,13 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
         raise InputError(
             f"{path}: no {' or '.join(missing)} column found (looked for "
             + "; ".join(", ".join(GENERIC_NAMES[c]) for c in missing)
-            + f"). Columns in the file: {', '.join(map(str, raw.frame.columns))}. "
+            + f"). Columns in the file: {_columns_text(raw.frame.columns)}. "
             "Name them with lat='…', lon='…' (CLI: --lat NAME --lon NAME)."
         )
     if "event_date" not in mapping:
         raise InputError(
             f"{path}: no date column found (looked for {', '.join(GENERIC_NAMES['event_date'])}). "
-            f"Columns in the file: {', '.join(map(str, raw.frame.columns))}. "
+            f"Columns in the file: {_columns_text(raw.frame.columns)}. "
             "Name it with date='…' (CLI: --date NAME)."
         )
     return layout, mapping
@@ -300,10 +305,12 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
         else:
             precision[field] = np.full(n, np.nan)
     month_only, year_only = parse.partial(frame[mapping["event_date"]])
-    unset = np.isnan(precision["date_precision"])
-    # A date given only to a month or a year sits on the period's first day; say so in its precision.
-    precision["date_precision"][unset & month_only] = 3
-    precision["date_precision"][unset & year_only] = YEAR_PRECISION
+    coded = precision["date_precision"]
+    # A date given only to a month or a year sits on the period's first day; its precision is at
+    # least that coarse, whatever the file's own code says.
+    finer = lambda level: np.isnan(coded) | (coded < level)  # noqa: E731
+    coded[month_only & finer(3)] = 3
+    coded[year_only & finer(YEAR_PRECISION)] = YEAR_PRECISION
     for mask, what, code_ in ((month_only, "a month", 3), (year_only, "a year", YEAR_PRECISION)):
         hit = int((mask & (code == 0)).sum())
         if hit:

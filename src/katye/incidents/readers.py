@@ -119,10 +119,16 @@ def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
         sample = handle.read(1 << 16)
     if not sample.strip():
         raise InputError(f"{path}: the file is empty. Expected a header row and incident rows.")
-    delimiter = _sniff(sample.replace("\r\n", "\n").replace("\r", "\n"))
+    if sample.startswith("\u00ef\u00bb\u00bf"):  # a UTF-8 BOM on a file that is otherwise cp1252
+        sample = sample[3:]
+    lines = sample.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    delimiter = _sniff(next((line for line in lines if line.strip()), ""))
     # newline="": a bare carriage return (old Mac files) ends a line too.
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-    header = next(reader)
+    header: list[str] = []
+    for header in reader:  # blank lines before the header are skipped (and counted)
+        if any(cell.strip() for cell in header):
+            break
     header_lines = reader.line_num
     return [h.strip() for h in header], delimiter, header_lines
 
@@ -154,6 +160,12 @@ def _read_csv(path: Path) -> RawTable:
                 return _read_csv_fast(path, "cp1252")
             raise
     except UnicodeDecodeError as exc:
+        if encoding == "utf-8":
+            # Valid UTF-8 for a while, then not: Excel's cp1252, if every byte is defined there.
+            try:
+                return _read_csv_fast(path, "cp1252")
+            except UnicodeDecodeError:
+                pass
         raise _not_text(path, "cp1252") from exc
 
 
@@ -182,9 +194,9 @@ def _read_csv_fast(path: Path, encoding: str) -> RawTable:
         return "skip"
 
     try:
-        with _quiet_row_handler():
+        with _quiet_row_handler(), _source(path) as source:
             table = pacsv.read_csv(
-                path,
+                source,
                 read_options=pacsv.ReadOptions(
                     skip_rows=header_lines, column_names=names, encoding=encoding, block_size=1 << 24,
                 ),
@@ -206,18 +218,33 @@ def _read_csv_fast(path: Path, encoding: str) -> RawTable:
         # pyarrow does not say where a skipped row was; the csv module does.
         return _read_csv_slowly(path, encoding, delimiter, names)
     starts = header_lines + 1 + np.arange(table.num_rows, dtype=np.int64)
-    breaks = _newlines(path)
+    breaks, eol = _newlines(path)
+    _check_lengths(path, table, starts)
     if breaks > header_lines + table.num_rows:
         # Some values hold line breaks: shift each row by the breaks before it.
         embedded = np.zeros(table.num_rows, dtype=np.int64)
         for column in table.columns:
-            embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+            in_column = pc.count_substring(column, eol).to_numpy(zero_copy_only=False).astype(np.int64)
+            _check_quotes(path, column, in_column, starts, delimiter, len(names))
+            embedded += in_column
         if header_lines + table.num_rows + int(embedded.sum()) != breaks:
             # Blank lines (which the fast reader skips without a trace): the csv module counts them.
             return _read_csv_slowly(path, encoding, delimiter, names)
         starts += np.concatenate(([0], np.cumsum(embedded)[:-1]))
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     return _drop_hxl(RawTable(frame, starts.astype(np.int64), "line", encoding, delimiter))
+
+
+@contextlib.contextmanager
+def _source(path: Path):
+    """The path for pyarrow, or an open file when the name is not valid UTF-8 (pyarrow cannot encode it)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        with path.open("rb") as handle:
+            yield handle
+        return
+    yield path
 
 
 @contextlib.contextmanager
@@ -236,18 +263,59 @@ def _quiet_row_handler():
         sys.unraisablehook = previous
 
 
-def _newlines(path: Path) -> int:
-    """Count the line breaks in a file (a trailing line without one counts as one)."""
-    count, last = 0, b"\n"
+def _newlines(path: Path) -> tuple[int, str]:
+    """Count the line breaks in a file (a trailing line without one counts as one), and say which.
+
+    A file with no line feed but carriage returns (old Mac files) breaks its lines on CR. A NUL byte
+    anywhere, not only in the part the encoding was guessed from, makes the file binary: refused.
+    """
+    lf = cr = 0
+    last = b"\n"
+    offset = 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
-            count += chunk.count(b"\n")
+            if b"\x00" in chunk:
+                at = offset + chunk.index(b"\x00")
+                raise InputError(f"{path}: holds a NUL byte at byte {at} (after {lf + 1} lines): it is not a text "
+                                 "CSV (binary data, or a file in another encoding). Save it as 'CSV UTF-8'.")
+            lf += chunk.count(b"\n")
+            if not lf:  # carriage returns matter only in a file without line feeds
+                cr += chunk.count(b"\r")
             last = chunk[-1:]
-    return count + (last != b"\n")
+            offset += len(chunk)
+    if lf == 0 and cr:
+        return cr + (last != b"\r"), "\r"
+    return lf + (last != b"\n"), "\n"
 
 
 #: The longest field katye reads; a longer one is an error, not gigabytes of memory.
 MAX_FIELD = 1 << 20
+
+
+def _check_lengths(path: Path, table: pa.Table, starts: np.ndarray) -> None:
+    """Refuse fields over ``MAX_FIELD`` bytes (read off the arrays' offsets: no scan of the text)."""
+    for column in table.columns:
+        lengths = pc.binary_length(column).to_numpy(zero_copy_only=False)
+        if lengths.size and lengths.max() > MAX_FIELD:
+            at = int(np.argmax(lengths > MAX_FIELD))
+            raise InputError(f"{path}: the row starting at line {starts[at]} holds a field of "
+                             f"{int(lengths[at]):,} bytes; katye reads fields up to {MAX_FIELD // (1 << 20)} MiB. "
+                             "Check the quoting on that line, or split the field.")
+
+
+def _check_quotes(path: Path, column: pa.ChunkedArray, breaks: np.ndarray, starts: np.ndarray, delimiter: str,
+                  fields: int) -> None:
+    """Refuse a quote left open: one field then holds lines that look like rows of their own."""
+    suspects = np.flatnonzero(breaks >= 2)
+    if not suspects.size:
+        return
+    seps = pc.count_substring(column.take(pa.array(suspects)), delimiter).to_numpy(zero_copy_only=False)
+    swallowed = suspects[seps >= max(fields - 1, 2) * 2]
+    if swallowed.size:
+        at = int(swallowed[0])
+        raise InputError(f"{path}: a quote opened on the row starting at line {starts[at]} seems never to be "
+                         "closed: one field runs over several lines that look like rows of their own. Close the "
+                         "quote (or double a quote inside the text: \"\") and read the file again.")
 
 
 def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:
@@ -255,10 +323,11 @@ def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         previous = csv.field_size_limit(MAX_FIELD)
+        state = {"start": 1}
         try:
-            _slow_rows(reader, names, delimiter, rows, lines, bad)
+            _slow_rows(reader, names, delimiter, rows, lines, bad, state)
         except csv.Error as exc:
-            raise InputError(f"{path}: line {reader.line_num + 1} cannot be read as CSV ({exc}; katye reads fields "
+            raise InputError(f"{path}: line {state['start']} cannot be read as CSV ({exc}; katye reads fields "
                              f"up to {MAX_FIELD // (1 << 20)} MiB). Check the quoting on that line, or split the "
                              "field.") from exc
         finally:
@@ -269,9 +338,12 @@ def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]
     return _drop_hxl(raw)
 
 
-def _slow_rows(reader, names, delimiter, rows, lines, bad) -> None:
-    next(reader, None)  # the header
-    start = reader.line_num + 1
+def _slow_rows(reader, names, delimiter, rows, lines, bad, state) -> None:
+    header: list[str] = []
+    for header in reader:  # blank lines before the header, then the header
+        if any(cell.strip() for cell in header):
+            break
+    start = state["start"] = reader.line_num + 1
     for record in reader:
         if len(record) == len(names):
             rows.append(record)
@@ -279,7 +351,7 @@ def _slow_rows(reader, names, delimiter, rows, lines, bad) -> None:
         elif any(cell.strip() for cell in record):
             bad.append({"line": start, "text": delimiter.join(record),
                         "detail": f"expected {len(names)} fields, found {len(record)}"})
-        start = reader.line_num + 1
+        start = state["start"] = reader.line_num + 1
 
 
 def _drop_hxl(raw: RawTable) -> RawTable:
