@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from katye import geodata
-from katye.errors import CRSError, InputError
+from katye.errors import CRSError, InputError, UsageError
 
 
 def squares(crs="EPSG:4326"):
@@ -115,3 +115,20 @@ def test_the_callers_file_is_not_changed(tmp_path):
     before = path.read_bytes()
     geodata.read_areas(path, id_column="code")
     assert path.read_bytes() == before
+
+
+def test_every_analysis_takes_zones_through_one_resolver():
+    from katye.geodata import resolve_zones
+
+    layer = gpd.GeoDataFrame({"zone_id": [2, 1]}, geometry=[shapely.box(-72.34, 18.53, -72.33, 18.54),
+                                                            shapely.box(-72.33, 18.53, -72.32, 18.54)], crs=4326)
+    resolved = resolve_zones(layer)
+    assert list(resolved["zone_id"]) == ["1", "2"] and list(resolved["name"]) == ["1", "2"]
+    assert resolved["area_km2"].between(1.0, 1.3).all()
+    assert list(layer["zone_id"]) == [2, 1]  # the caller's frame is untouched
+    with pytest.raises(InputError, match="appear more than once"):
+        resolve_zones(layer.assign(zone_id=["a", "a"]))
+    with pytest.raises(UsageError, match="expected a GeoDataFrame"):
+        resolve_zones(layer.drop(columns="geometry"))
+    shipped = resolve_zones()
+    assert shipped["zone_id"].is_monotonic_increasing and len(shipped) == len(geodata.zones())

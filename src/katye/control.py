@@ -173,7 +173,7 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     needed = [c for c in ("zone_id", "event_type", "actor1", "actor2", "actor1_kind", "actor2_kind",
                           "actor1_original", "actor2_original") if c in data.columns]
     window = data[needed][((data["assignment"] == "exact") & (age >= 0) & (age < window_days)).to_numpy()]
-    zone_ids = sorted((geodata.zones() if zones is None else zones)["zone_id"].astype(str))
+    zone_ids = list(geodata.resolve_zones(zones)["zone_id"])
     zone_index = {zone_id: i for i, zone_id in enumerate(zone_ids)}
     zone_code = window["zone_id"].astype(str).map(zone_index).fillna(-1).astype(int).to_numpy()
     keep = zone_code >= 0

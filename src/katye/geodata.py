@@ -20,7 +20,7 @@ import pyogrio
 import shapely
 
 from katye.crs import STORAGE_CRS, parse_crs, to_storage
-from katye.errors import CRSError, InputError, KatyeError, at_rows
+from katye.errors import CRSError, InputError, KatyeError, UsageError, at_rows
 
 log = logging.getLogger("katye")
 
@@ -153,6 +153,55 @@ def zones() -> gpd.GeoDataFrame:
 
     """
     return load("zones")
+
+
+def resolve_zones(layer: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The zones an analysis uses, checked and in one form.
+
+    Parameters
+    ----------
+    layer
+        The caller's zones (a GeoDataFrame with a CRS and a ``zone_id`` column, e.g. from
+        :func:`read_areas`), or None for the shipped :func:`zones`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A new frame in EPSG:4326, sorted by ``zone_id`` (the order that breaks ties on shared edges),
+        with ``zone_id`` as text, ``name`` (the id when the layer has none) and ``area_km2``
+        (measured in EPSG:32618 when the layer has none).
+
+    Raises
+    ------
+    UsageError
+        ``layer`` is not a GeoDataFrame.
+    InputError
+        It has no ``zone_id`` column, or duplicate ids.
+    CRSError
+        It has no CRS.
+
+    """
+    if layer is None:
+        out = zones()
+    else:
+        if not isinstance(layer, gpd.GeoDataFrame):
+            raise UsageError(f"zones: expected a GeoDataFrame (e.g. from katye.geodata.read_areas), got "
+                             f"{type(layer).__name__}")
+        if "zone_id" not in layer.columns:
+            raise InputError("zones: no zone_id column. Read your layer with katye.geodata.read_areas(path, "
+                             "id_column=…).")
+        out = to_storage(layer, what="the zones").copy()
+        out["zone_id"] = out["zone_id"].astype(str)
+        twice = out["zone_id"][out["zone_id"].duplicated()]
+        if len(twice):
+            raise InputError(f"zones: zone_id {', '.join(sorted(set(twice))[:10])} appear more than once; each zone "
+                             "needs its own id.")
+    out = out.sort_values("zone_id", kind="stable").reset_index(drop=True)
+    if "name" not in out.columns:
+        out["name"] = out["zone_id"]
+    if "area_km2" not in out.columns:
+        out["area_km2"] = out.to_crs("EPSG:32618").area / 1e6
+    return out
 
 
 def sites() -> gpd.GeoDataFrame:

@@ -38,8 +38,7 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
         a means the zone's pseudo p-value is within the Benjamini-Hochberg FDR threshold at a.
 
     """
-    zones = geodata.zones() if zones is None else zones
-    zones = zones.sort_values("zone_id", kind="stable").reset_index(drop=True)
+    zones = geodata.resolve_zones(zones)
     if isinstance(values, pd.DataFrame):
         if column not in values.columns or "zone_id" not in values.columns:
             raise UsageError(f"values: need zone_id and {column!r} columns.")

@@ -42,18 +42,6 @@ def _points(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(geometry.values), shapely.get_y(geometry.values)
 
 
-def _zones(zones) -> gpd.GeoDataFrame:
-    if zones is None:
-        return geodata.zones()
-    if not isinstance(zones, gpd.GeoDataFrame):
-        raise UsageError(
-            f"zones: expected a GeoDataFrame (e.g. from katye.geodata.read_areas), got {type(zones).__name__}"
-        )
-    if "zone_id" not in zones.columns:
-        raise InputError("zones: no zone_id column. Read your layer with katye.geodata.read_areas(path, id_column=…).")
-    return to_storage(zones, what="the zones")
-
-
 def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
     """Each incident's location precision: its ``location_precision``, else read off ``geo_precision``."""
     if "location_precision" in incidents.columns:
@@ -107,7 +95,7 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
 
     """
     shipped = zones is None
-    zones = _zones(zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
+    zones = geodata.resolve_zones(zones)
     key = _shipped_key() if shipped else _key(zones)
     x, y = _points(incidents)
     zone_index = (_shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values)).lookup(x, y)
@@ -164,7 +152,7 @@ def assigned(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None)
     ``attrs``; only a match is reused, so incidents assigned to one layer are never scored
     against another.
     """
-    expected = _shipped_key() if zones is None else _key(_zones(zones).sort_values("zone_id", kind="stable"))
+    expected = _shipped_key() if zones is None else _key(geodata.resolve_zones(zones))
     if incidents.attrs.get(ZONES_KEY) == expected and "zone_id" in incidents.columns:
         return incidents
     return assign(incidents, zones)
@@ -182,7 +170,7 @@ def _key(zones: gpd.GeoDataFrame) -> str:
 
 @cache
 def _shipped_key() -> str:
-    return _key(geodata.zones().sort_values("zone_id", kind="stable"))
+    return _key(geodata.resolve_zones())
 
 
 @cache

@@ -122,9 +122,7 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
     user_zones = zones  # None: the shipped zones, with their cached indexes
     if incidents is not None:
         incidents = assigned(incidents, zones)
-    zones = (geodata.zones() if zones is None else zones).sort_values("zone_id", kind="stable").reset_index(drop=True)
-    if "name" not in zones.columns:
-        zones = zones.assign(name=zones["zone_id"])
+    zones = geodata.resolve_zones(zones)
     start = as_day(start, what="start") if start is not None else None
     end = as_day(end, what="end") if end is not None else None
     if incidents is not None and len(incidents):

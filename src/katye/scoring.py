@@ -55,15 +55,6 @@ CLASS_LABELS = ("very low", "low", "medium", "high", "very high")
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
 
-def _zone_table(zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    zones = geodata.zones() if zones is None else zones
-    out = zones.sort_values("zone_id", kind="stable").reset_index(drop=True)
-    if "area_km2" not in out.columns:
-        out = out.copy()
-        out["area_km2"] = out.to_crs("EPSG:32618").area / 1e6
-    return out
-
-
 def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
               by=("month", "event_type"), start=None, end=None) -> pd.DataFrame:
     """Events, fatalities and rates per zone and period, with the events no zone can hold apart.
@@ -101,7 +92,7 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
     coarse = (data["assignment"] != "exact").to_numpy()
     exact = ~coarse
     zone_rows = _summary_rows(data[exact], by, data["zone_id"][exact].astype(str).to_numpy())
-    zone_table = _zone_table(zones).set_index("zone_id")
+    zone_table = geodata.resolve_zones(zones).set_index("zone_id")
     names = zone_table["name"] if "name" in zone_table.columns else pd.Series(zone_table.index, zone_table.index)
     zone_rows["zone_name"] = zone_rows["zone_id"].map(names)
     zone_rows["location_precision"] = "exact"
@@ -303,7 +294,7 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
                           "fatalities": np.where(current, exact["fatalities"].to_numpy(), 0)})
     grouped = frame.groupby("zone_id").agg(events=("current", "sum"), events_previous=("previous", "sum"),
                                            score=("weighted", "sum"), fatalities=("fatalities", "sum"))
-    out = _zone_table(zones)
+    out = geodata.resolve_zones(zones)
     divisor = _divisor(out, per, population)
     keep = [c for c in ("zone_id", "name", "area_km2", "confidence") if c in out.columns]
     out = out[[*keep, "geometry"]].copy()
