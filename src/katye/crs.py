@@ -49,9 +49,3 @@ def to_storage(frame: gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFrame:
         out = frame.copy()
         return out.set_crs(STORAGE_CRS, allow_override=True)
     return frame.to_crs(STORAGE_CRS)
-
-
-def to_metric(frame: gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFrame:
-    """A copy of ``frame`` in EPSG:32618, for distances and areas in metres."""
-    require_crs(frame, what=what)
-    return frame.to_crs(METRIC_CRS)

@@ -37,7 +37,6 @@ class MapData:
     start: pd.Timestamp | None
     end: pd.Timestamp | None
     as_of: pd.Timestamp | None
-    control: pd.DataFrame | None
     snapshot: pd.DataFrame | None
     inferred: pd.DataFrame | None
     scored: gpd.GeoDataFrame | None
@@ -147,7 +146,7 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
         when = as_of if as_of is not None else control["as_of"].max()
         snapshot = control_as_of(control, when).set_index("zone_id")
     data = MapData(words=words, zones=zones, incidents=incidents, start=start, end=end, as_of=as_of,
-                   control=control, snapshot=snapshot, inferred=None, scored=None, title=title or words["title"],
+                   snapshot=snapshot, inferred=None, scored=None, title=title or words["title"],
                    credits=list(BASE_CREDITS), user_zones=user_zones)
     if is_synthetic(incidents):
         data.caveats.append(words["synthetic"])

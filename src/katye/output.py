@@ -30,11 +30,11 @@ FORMATS = {
 #: Spreadsheet programs run a cell that starts with one of these as a formula.
 
 
-def format_for(path: str | os.PathLike, *, allowed=tuple(FORMATS)) -> str:
+def format_for(path: str | os.PathLike) -> str:
     """The format name for ``path``'s extension, or a :class:`UsageError` listing the choices."""
     suffix = Path(path).suffix.lower()
-    if suffix not in allowed:
-        choices = ", ".join(sorted(allowed))
+    if suffix not in FORMATS:
+        choices = ", ".join(sorted(FORMATS))
         raise UsageError(
             f"{path}: katye cannot tell the output format from the extension {suffix or '(none)'!r}. "
             f"Use one of {choices}."

@@ -26,7 +26,6 @@ import pyarrow.csv as pacsv
 from katye.errors import InputError
 
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 DELIMITERS = (",", ";", "\t", "|")
 
 

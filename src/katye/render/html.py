@@ -73,8 +73,8 @@ class KatyeMap(folium.Map):
                 html = html.replace(PLACEHOLDER, child.payload, 1)
         return html
 
-    def save(self, outfile, close_file=True, **kwargs):
-        """Write the page (folium's signature; katye writes atomically)."""
+    def save(self, outfile, **kwargs):
+        """Write the page to ``outfile`` atomically (folium's ``close_file`` and other options do not apply)."""
         save_map(self, outfile)
 
     def _repr_html_(self, **kwargs):
