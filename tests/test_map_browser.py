@@ -146,3 +146,17 @@ def test_french_labels_appear(browser, maps):
 def test_ci_has_the_browser():
     if os.environ.get("CI"):
         assert Path(CHROMIUM).exists(), "CI must install Debian's chromium (scripts/test does)"
+
+
+def test_density_shows_above_the_land_and_the_sea_is_sea(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    page.get_by_label("Density", exact=True).click()
+    # The density image sits in a pane above the zones' fills and the land, so it can be seen.
+    z = page.evaluate("""() => [".leaflet-katyeLand-pane", ".leaflet-overlay-pane", ".leaflet-katyeDensity-pane"]
+        .map(s => parseInt(getComputedStyle(document.querySelector(s)).zIndex, 10))""")
+    assert z[0] < z[1] < z[2]
+    assert page.locator(".leaflet-katyeDensity-pane img").count() == 1
+    assert page.locator(".leaflet-katyeLand-pane path").count() == 2  # Haiti's backdrop and the metro
+    sea = page.evaluate("() => getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor")
+    assert sea == "rgb(198, 219, 234)" and problems == []
+    page.close()

@@ -229,6 +229,10 @@
     // Set the view first and without animation, so every renderer draws at the final zoom.
     if (data.bounds) { map.fitBounds(data.bounds, { animate: false }); }
     // Incidents and sites get panes of their own above the zones, whatever order renderers start in.
+    // Panes, bottom to top: land (under everything), zones (Leaflet's overlay pane, 400), the
+    // density image (above the zones' fills, so it shows), incidents, sites.
+    map.createPane("katyeLand").style.zIndex = 250;
+    map.createPane("katyeDensity").style.zIndex = 420;
     map.createPane("katyeIncidents").style.zIndex = 450;
     map.createPane("katyeSites").style.zIndex = 460;
     var canvas = L.canvas({ padding: 0.5, pane: "katyeIncidents" });
@@ -244,11 +248,10 @@
       if (data.sea) { map.getContainer().style.background = data.sea; }
       var base = L.featureGroup();
       data.basemap.forEach(function (f) {
-        L.geoJSON(f.geometry, { interactive: false, style: function () { return { color: f.stroke, weight: f.weight, fillColor: f.fill, fillOpacity: 1 }; } })
+        L.geoJSON(f.geometry, { interactive: false, pane: "katyeLand", style: function () { return { color: f.stroke, weight: f.weight, fillColor: f.fill, fillOpacity: 1 }; } })
           .eachLayer(function (s) { base.addLayer(s); });
       });
-      base.addTo(map);
-      base.bringToBack();
+      base.addTo(map);  // in its own pane under the zones: no bringToBack, which would reverse the land
     }
 
     var byKey = {};
@@ -256,7 +259,7 @@
       var group;
       if (spec.kind === "zones") { group = zoneLayer(map, spec, null); }
       else if (spec.kind === "incidents") { group = incidentLayer(map, spec.incidents, canvas, labels); }
-      else if (spec.kind === "image") { group = L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: 0.7 })]); }
+      else if (spec.kind === "image") { group = L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: 0.7, pane: "katyeDensity", interactive: false })]); }
       else if (spec.kind === "sites") {
         group = L.featureGroup();
         spec.sites.forEach(function (s) {
