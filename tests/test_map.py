@@ -182,3 +182,29 @@ def test_prepared_map_data_draws_the_same_map(tmp_path, sample):
     data = katye.prepare(sample, **kwargs)
     assert isinstance(data, katye.MapData) and data.density is not None and data.hotspots is not None
     assert katye.make_map(data).render_html() == direct
+
+
+def test_event_types_keep_their_colour_from_map_to_map(tmp_path, sample):
+    whole = payload(build(tmp_path, "a.html", incidents=sample))
+    protests = sample[sample["event_type"].isin(["Protests", "Battles"])]
+    part = payload(build(tmp_path, "b.html", incidents=protests))
+
+    def colours(data):
+        spec = next(layer for layer in data["layers"] if layer["key"] == "incidents")["incidents"]
+        return dict(zip(spec["types"], spec["colors"], strict=True))
+
+    assert colours(part)["Protests"] == colours(whole)["Protests"]
+    assert colours(part)["Battles"] == colours(whole)["Battles"]
+
+
+def test_density_leaves_out_events_known_only_to_a_commune(sample):
+    data = katye.prepare(sample)
+    placed = data.incidents["location_precision"].isin(["exact", "near"]).sum()
+    assert round(data.density.mass()) == placed < len(data.incidents)
+
+
+def test_no_incident_located_exactly_means_no_hot_spot_and_no_warning(sample, recwarn):
+    unknown = sample.assign(location_precision="unknown")
+    data = katye.prepare(unknown)
+    assert set(data.hotspots["hotspot"]) == {"not significant"}
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -160,3 +160,15 @@ def test_density_shows_above_the_land_and_the_sea_is_sea(browser, maps):
     sea = page.evaluate("() => getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor")
     assert sea == "rgb(198, 219, 234)" and problems == []
     page.close()
+
+
+def test_zone_tooltips_show_through_the_incident_layer(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    # The incidents' canvas covers the map but lets the pointer through to the zones.
+    hit = page.evaluate("""() => { const r = document.querySelector('.leaflet-container').getBoundingClientRect();
+        const el = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return el ? el.tagName + '.' + (el.getAttribute('class') || '') : ''; }""")
+    assert "katye-points" not in hit
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.katye-points')).pointerEvents") == "none"
+    assert problems == []
+    page.close()

@@ -58,7 +58,8 @@ class KatyeGroup(click.Group):
 
 def _notices(ctx: click.Context) -> Console:
     """stderr, for notices and progress (silenced by --quiet)."""
-    return Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False))
+    # soft_wrap: a notice is one line however narrow the terminal, so paths in it stay whole.
+    return Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False), soft_wrap=True)
 
 
 def _console(ctx: click.Context, *, status: bool = True) -> Console:

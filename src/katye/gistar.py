@@ -48,8 +48,9 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     else:
         raise UsageError("values: pass a GeoDataFrame with zone_id (e.g. from katye.risk) or a Series.")
     y = zones["zone_id"].map(series).fillna(0.0).to_numpy(dtype=float)
-    if len(zones) < 3:
-        # Gi* compares a zone's neighbourhood with the rest: with fewer than three zones there is none.
+    if len(zones) < 3 or np.ptp(y) == 0:
+        # Gi* compares a zone's neighbourhood with the rest: with fewer than three zones, or the same
+        # value everywhere (no incident anywhere), there is nothing to compare.
         return _frame(zones, y, np.full(len(zones), np.nan), np.full(len(zones), np.nan),
                       np.full(len(zones), "not significant", dtype=object), permutations, seed)
     # Imported on use: esda and libpysal pull in scipy.stats and cost over a second at start-up.

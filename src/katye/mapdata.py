@@ -155,7 +155,10 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
     if data.has_incidents:
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
-        data.density = density(incidents, bandwidth_m=500, cell_m=100)
+        # Density of the events located well enough for it: at or near their place. An event known
+        # only to a commune would paint a blob on the commune's centre.
+        placed = incidents["location_precision"].astype(str).isin(["exact", "near"]).to_numpy()
+        data.density = density(incidents[placed], bandwidth_m=500, cell_m=100)
         data.hotspots = hotspots(data.scored, zones)
         coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):

@@ -470,7 +470,8 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
     if changed.get("admin_name"):
         top = ", ".join(f"{name} {count:,}" for name, count in list(decided.admin_names.items())[:6])
         top += ", …" if len(decided.admin_names) > 6 else ""
-        warnings.append(f"{plural(changed['admin_name'], 'event')} have a location that names only a commune or a "
+        verb = "has" if changed["admin_name"] == 1 else "have"
+        warnings.append(f"{plural(changed['admin_name'], 'event')} {verb} a location that names only a commune or a "
                         f"wider unit ({top}): located only to the commune, not in zone counts")
     if changed.get("commune_centre"):
         warnings.append(f"{plural(changed['commune_centre'], 'more event')} sit on the same "

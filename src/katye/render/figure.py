@@ -15,7 +15,7 @@ from katye import geodata
 from katye.errors import UsageError
 from katye.mapdata import MapData, prepare
 from katye.output import atomic_path
-from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, TYPE_COLORS, _range
+from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, _range, type_colors
 
 FORMATS = (".png", ".svg", ".pdf")
 # Fixed metadata so that the same map gives the same bytes.
@@ -97,11 +97,12 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
     if data.has_incidents:
         points = data.incidents.to_crs(metric)
         types = sorted(points["event_type"].astype(str).unique())
+        colors = type_colors(types)
         for i, kind in enumerate(types):
             subset = points[points["event_type"].astype(str) == kind]
             exact = subset[subset["assignment"] != "coarse"]
             coarse = subset[subset["assignment"] == "coarse"]
-            color = TYPE_COLORS[i % len(TYPE_COLORS)]
+            color = colors[i]
             ax.scatter(exact.geometry.x, exact.geometry.y, s=6 + 6 * exact["fatalities"].clip(upper=20) ** 0.5,
                        color=color, alpha=0.6, linewidths=0)
             ax.scatter(coarse.geometry.x, coarse.geometry.y, s=10, facecolors="none", edgecolors=color,

@@ -40,6 +40,11 @@ RISK_COLORS = {"very low": "#fee5d9", "low": "#fcae91", "medium": "#fb6a4a", "hi
                "very high": "#a50f15", "none": "#f7f7f7"}
 HOTSPOT_COLORS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7", "cold 90%": "#d1e5f0",
                   "cold 95%": "#67a9cf", "cold 99%": "#2166ac"}
+#: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
+EVENT_TYPE_COLORS = {"Battles": "#e41a1c", "Violence against civilians": "#a65628",
+                     "Explosions/Remote violence": "#984ea3", "Riots": "#377eb8", "Protests": "#ff7f00",
+                     "Strategic developments": "#4daf4a"}
+#: Other types (your own files), in order of their names.
 TYPE_COLORS = ["#e41a1c", "#984ea3", "#ff7f00", "#377eb8", "#4daf4a", "#a65628", "#f781bf", "#999999",
                "#66c2a5", "#e6ab02"]
 PRECISION_ORDER = ("exact", "near", "commune", "region", "unknown")
@@ -161,10 +166,16 @@ def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of) -> list[dict]:
     return features
 
 
+def type_colors(types: list[str]) -> list[str]:
+    """Colours for event types: ACLED's six keep theirs on every map; others take the spare palette."""
+    spare = iter(c for c in TYPE_COLORS * 3 if c not in EVENT_TYPE_COLORS.values())
+    return [EVENT_TYPE_COLORS.get(t) or next(spare, "#999999") for t in types]
+
+
 def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_points: int) -> dict:
     types = sorted(incidents["event_type"].astype(str).unique())
     type_index = {t: i for i, t in enumerate(types)}
-    colors = [TYPE_COLORS[i % len(TYPE_COLORS)] for i in range(len(types))]
+    colors = type_colors(types)
     lon = incidents.geometry.x.to_numpy()
     lat = incidents.geometry.y.to_numpy()
     origin = [round(float(np.floor(lon.min() * 100) / 100), 2), round(float(np.floor(lat.min() * 100) / 100), 2)] \
