@@ -43,11 +43,18 @@ def run(rows: int) -> list[dict]:
     full_cells = surface.values.size
     scaled = measured * (rows / sample) * (full_cells / cells)
     return [
-        {"case": f"KDE of {rows:,} points, grid {surface.values.shape[0]}x{surface.values.shape[1]}",
-         "contender": "katye.density", "seconds": round(fast, 3), "note": f"mass kept {surface.mass() / rows:.4%}"},
-        {"case": f"KDE of {rows:,} points, grid {surface.values.shape[0]}x{surface.values.shape[1]}",
-         "contender": "scipy gaussian_kde (scaled from a subsample)", "seconds": round(scaled, 1),
-         "note": f"{measured:.2f} s for {sample:,} points x {cells:,} cells; ratio {scaled / fast:,.0f}x"},
+        {
+            "case": f"KDE of {rows:,} points, grid {surface.values.shape[0]}x{surface.values.shape[1]}",
+            "contender": "katye.density",
+            "seconds": round(fast, 3),
+            "note": f"mass kept {surface.mass() / rows:.4%}",
+        },
+        {
+            "case": f"KDE of {rows:,} points, grid {surface.values.shape[0]}x{surface.values.shape[1]}",
+            "contender": "scipy gaussian_kde (scaled from a subsample)",
+            "seconds": round(scaled, 1),
+            "note": f"{measured:.2f} s for {sample:,} points x {cells:,} cells; ratio {scaled / fast:,.0f}x",
+        },
     ]
 
 

@@ -36,16 +36,26 @@ def run(files: int = 10_000, seed: int = 0) -> list[dict]:
                 continue
             read += 1
             lines = list(incidents["line"]) + list(rejected["line"])
-            if not report.balanced or len(incidents) + len(rejected) != report.input_rows \
-                    or len(set(lines)) != len(lines):
+            if (
+                not report.balanced
+                or len(incidents) + len(rejected) != report.input_rows
+                or len(set(lines)) != len(lines)
+            ):
                 unbalanced += 1
     seconds = time.perf_counter() - start
     for seed_, message in failures[:10]:
         print(f"seed {seed_}: {message}")
     print("katye errors met:", ", ".join(f"{k}… {v}" for k, v in refused.most_common(6)))
-    return [{"files": files, "read": read, "katye_errors": sum(refused.values()),
-             "other_exceptions": len(failures), "unbalanced": unbalanced,
-             "ms_per_file": round(1000 * seconds / files, 1)}]
+    return [
+        {
+            "files": files,
+            "read": read,
+            "katye_errors": sum(refused.values()),
+            "other_exceptions": len(failures),
+            "unbalanced": unbalanced,
+            "ms_per_file": round(1000 * seconds / files, 1),
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -10,21 +10,35 @@ incidents = katye.read_incidents(katye.samples.path()).incidents
 scored = katye.risk(incidents, as_of="2024-11-30")
 #--
 """
-COLD = SETUP + """
+COLD = (
+    SETUP
+    + """
 result = {"zones": len(katye.hotspots(scored, permutations=999, seed=0))}
 """
-WARM = SETUP.replace("#--\n", "katye.hotspots(scored, permutations=999, seed=0)\n#--\n") + """
+)
+WARM = (
+    SETUP.replace("#--\n", "katye.hotspots(scored, permutations=999, seed=0)\n#--\n")
+    + """
 result = {"zones": len(katye.hotspots(scored, permutations=999, seed=0))}
 """
+)
 
 
 def run() -> list[dict]:
     cold = in_fresh_process(COLD)
     warm = in_fresh_process(WARM)
-    return [{"case": "Gi* (999 permutations) on the shipped zones", "contender": "katye.hotspots, cold",
-             "seconds": round(cold["seconds"], 3)},
-            {"case": "Gi* (999 permutations) on the shipped zones", "contender": "katye.hotspots, warm",
-             "seconds": round(warm["seconds"], 3)}]
+    return [
+        {
+            "case": "Gi* (999 permutations) on the shipped zones",
+            "contender": "katye.hotspots, cold",
+            "seconds": round(cold["seconds"], 3),
+        },
+        {
+            "case": "Gi* (999 permutations) on the shipped zones",
+            "contender": "katye.hotspots, warm",
+            "seconds": round(warm["seconds"], 3),
+        },
+    ]
 
 
 if __name__ == "__main__":

@@ -34,20 +34,33 @@ def compare(name: str, x: np.ndarray, y: np.ndarray, zones: gpd.GeoDataFrame, re
     cold, _ = _best(lambda: PolygonIndex(polygons).lookup(x, y), repeat)
     index = PolygonIndex(polygons)
     warm, fast = _best(lambda: index.lookup(x, y), repeat)
-    slow_time, joined = _best(lambda: gpd.sjoin(points, zones[["geometry"]], predicate="within", how="left"),
-                              max(1, repeat - 1))
+    slow_time, joined = _best(
+        lambda: gpd.sjoin(points, zones[["geometry"]], predicate="within", how="left"), max(1, repeat - 1)
+    )
     expected = np.full(len(x), -1)
     hit = joined["index_right"].notna().to_numpy()
     expected[joined.index[hit]] = joined["index_right"][hit].astype(int)
     assert (expected == fast).all(), "katye and sjoin disagree"
     label = f"{name}, {len(x):,} points"
     return [
-        {"case": label, "contender": "katye PolygonIndex (cold: build + lookup)", "seconds": round(cold, 3),
-         "speedup_vs_sjoin": f"{slow_time / cold:.1f}x"},
-        {"case": label, "contender": "katye PolygonIndex (warm: lookup)", "seconds": round(warm, 3),
-         "speedup_vs_sjoin": f"{slow_time / warm:.1f}x"},
-        {"case": label, "contender": "geopandas.sjoin(predicate='within')", "seconds": round(slow_time, 3),
-         "speedup_vs_sjoin": "1.0x"},
+        {
+            "case": label,
+            "contender": "katye PolygonIndex (cold: build + lookup)",
+            "seconds": round(cold, 3),
+            "speedup_vs_sjoin": f"{slow_time / cold:.1f}x",
+        },
+        {
+            "case": label,
+            "contender": "katye PolygonIndex (warm: lookup)",
+            "seconds": round(warm, 3),
+            "speedup_vs_sjoin": f"{slow_time / warm:.1f}x",
+        },
+        {
+            "case": label,
+            "contender": "geopandas.sjoin(predicate='within')",
+            "seconds": round(slow_time, 3),
+            "speedup_vs_sjoin": "1.0x",
+        },
     ]
 
 
@@ -65,8 +78,14 @@ def run(rows: int, repeat: int = 3) -> list[dict]:
     start = time.perf_counter()
     katye.assign(incidents.iloc[:rows])
     elapsed = round(time.perf_counter() - start, 3)
-    out.append({"case": f"katye.assign end to end, {min(rows, len(incidents)):,} incidents",
-                "contender": "zones + sections + communes + distances", "seconds": elapsed, "speedup_vs_sjoin": ""})
+    out.append(
+        {
+            "case": f"katye.assign end to end, {min(rows, len(incidents)):,} incidents",
+            "contender": "zones + sections + communes + distances",
+            "seconds": elapsed,
+            "speedup_vs_sjoin": "",
+        }
+    )
     return out
 
 

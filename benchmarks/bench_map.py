@@ -22,8 +22,15 @@ import katye
 from common import acled_file, table
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def localise(path: Path) -> Path:
@@ -73,18 +80,34 @@ def run(rows: int = 50_000, big: int = 1_000_000) -> list[dict]:
     start = time.perf_counter()
     theirs = folder / "explore.html"
     incidents.drop(columns=["event_date"]).assign(event_date=incidents["event_date"].astype(str)).explore().save(
-        str(theirs))
+        str(theirs)
+    )
     build_theirs = time.perf_counter() - start
     frame_ours = first_frame(ours, "window.katyeReady !== undefined")
     frame_theirs = first_frame(localise(theirs), "document.querySelectorAll('path.leaflet-interactive').length > 0")
     size_ours, size_theirs = ours.stat().st_size / 1e6, theirs.stat().st_size / 1e6
     out = [
-        {"case": f"map of {rows:,} incidents", "measure": "build (make + save), s", "katye": round(build_ours, 2),
-         "explore": round(build_theirs, 2), "ratio": f"{build_theirs / build_ours:.1f}x faster"},
-        {"case": f"map of {rows:,} incidents", "measure": "HTML size, MB", "katye": round(size_ours, 2),
-         "explore": round(size_theirs, 2), "ratio": f"{size_theirs / size_ours:.1f}x smaller"},
-        {"case": f"map of {rows:,} incidents", "measure": "first frame in Chromium, s", "katye": round(frame_ours, 2),
-         "explore": round(frame_theirs, 2), "ratio": f"{frame_theirs / frame_ours:.1f}x faster"},
+        {
+            "case": f"map of {rows:,} incidents",
+            "measure": "build (make + save), s",
+            "katye": round(build_ours, 2),
+            "explore": round(build_theirs, 2),
+            "ratio": f"{build_theirs / build_ours:.1f}x faster",
+        },
+        {
+            "case": f"map of {rows:,} incidents",
+            "measure": "HTML size, MB",
+            "katye": round(size_ours, 2),
+            "explore": round(size_theirs, 2),
+            "ratio": f"{size_theirs / size_ours:.1f}x smaller",
+        },
+        {
+            "case": f"map of {rows:,} incidents",
+            "measure": "first frame in Chromium, s",
+            "katye": round(frame_ours, 2),
+            "explore": round(frame_theirs, 2),
+            "ratio": f"{frame_theirs / frame_ours:.1f}x faster",
+        },
     ]
     if big:
         many = katye.read_incidents(acled_file(big, seed=1)).incidents
@@ -94,10 +117,16 @@ def run(rows: int = 50_000, big: int = 1_000_000) -> list[dict]:
         build_big = time.perf_counter() - start
         out += [
             {"case": f"map of {big:,} incidents", "measure": "build (make + save), s", "katye": round(build_big, 2)},
-            {"case": f"map of {big:,} incidents", "measure": "HTML size, MB",
-             "katye": round(path.stat().st_size / 1e6, 2)},
-            {"case": f"map of {big:,} incidents", "measure": "first frame in Chromium, s",
-             "katye": round(first_frame(path, "window.katyeReady !== undefined"), 2)},
+            {
+                "case": f"map of {big:,} incidents",
+                "measure": "HTML size, MB",
+                "katye": round(path.stat().st_size / 1e6, 2),
+            },
+            {
+                "case": f"map of {big:,} incidents",
+                "measure": "first frame in Chromium, s",
+                "katye": round(first_frame(path, "window.katyeReady !== undefined"), 2),
+            },
         ]
     return out
 

@@ -37,13 +37,22 @@ result = {"rows": len(points), "balanced": None}
 def run(rows: int, repeat: int = 1) -> list[dict]:
     path = acled_file(rows)
     out = []
-    contenders = (("katye.read_incidents", KATYE), ("katye.read_incidents(precision='as-coded')", AS_CODED),
-                  ("pandas.read_csv + points_from_xy", PANDAS))
+    contenders = (
+        ("katye.read_incidents", KATYE),
+        ("katye.read_incidents(precision='as-coded')", AS_CODED),
+        ("pandas.read_csv + points_from_xy", PANDAS),
+    )
     for name, code in contenders:
         measured = in_fresh_process(code.replace("PATH", repr(str(path))), repeat=repeat)
         assert measured["result"]["rows"] == rows, measured
-        out.append({"case": f"read {rows:,} ACLED rows", "contender": name,
-                    "seconds": round(measured["seconds"], 2), "peak_mb": round(measured["peak_mb"])})
+        out.append(
+            {
+                "case": f"read {rows:,} ACLED rows",
+                "contender": name,
+                "seconds": round(measured["seconds"], 2),
+                "peak_mb": round(measured["peak_mb"]),
+            }
+        )
     for row in out:
         row["time_vs_pandas"] = f"{row['seconds'] / out[-1]['seconds']:.2f}"
         row["memory_vs_pandas"] = f"{row['peak_mb'] / out[-1]['peak_mb']:.2f}"
@@ -55,5 +64,9 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    print(table(run(args.rows, args.repeat),
-                ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"]))
+    print(
+        table(
+            run(args.rows, args.repeat),
+            ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"],
+        )
+    )

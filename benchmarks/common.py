@@ -30,9 +30,9 @@ def in_fresh_process(code: str, repeat: int = 1) -> dict:
     """
     runner = f"""
 import json, resource, time
-{code.split('#--', 1)[0]}
+{code.split("#--", 1)[0]}
 t0 = time.perf_counter()
-{code.split('#--', 1)[1]}
+{code.split("#--", 1)[1]}
 elapsed = time.perf_counter() - t0
 print(json.dumps({{"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "result": result}}))

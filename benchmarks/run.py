@@ -26,8 +26,12 @@ def main() -> None:
     rows = args.rows or (10_000 if args.small else 1_000_000)
     repeat = 1 if args.small else 3
     print("\n== Reading an ACLED-layout CSV ==")
-    print(table(bench_read.run(min(rows, 1_000_000), repeat=repeat),
-                ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"]))
+    print(
+        table(
+            bench_read.run(min(rows, 1_000_000), repeat=repeat),
+            ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"],
+        )
+    )
     print("\n== Assigning incidents to zones ==")
     print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
     print("\n== Kernel density ==")
@@ -36,8 +40,12 @@ def main() -> None:
     print(table(bench_hotspots.run(), ["case", "contender", "seconds"]))
     print("\n== Maps: katye.make_map vs GeoDataFrame.explore() ==")
     map_rows = min(rows, 50_000)
-    print(table(bench_map.run(map_rows, big=0 if args.small else 1_000_000),
-                ["case", "measure", "katye", "explore", "ratio"]))
+    print(
+        table(
+            bench_map.run(map_rows, big=0 if args.small else 1_000_000),
+            ["case", "measure", "katye", "explore", "ratio"],
+        )
+    )
     print("\n== End to end ==")
     print(table(bench_e2e.run(rows), ["case", "seconds", "output_mb", "target"]))
     print("\n== Hostile files (must show 0 other exceptions and 0 unbalanced) ==")

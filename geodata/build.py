@@ -64,15 +64,45 @@ DENSE_COMMUNES = ("HT0111", "HT0112", "HT0114", "HT0117")
 # Two places closer than this seed one zone: the better-located one (then the first by id).
 SEED_MERGE_M = 200.0
 PLACES_FILE = HERE / "places.csv"
-PLACE_COLUMNS = ("site_id", "name", "name_ht", "kind", "lat", "lon", "precision_m", "confidence", "source",
-                 "source_ref", "licence", "note")
+PLACE_COLUMNS = (
+    "site_id",
+    "name",
+    "name_ht",
+    "kind",
+    "lat",
+    "lon",
+    "precision_m",
+    "confidence",
+    "source",
+    "source_ref",
+    "licence",
+    "note",
+)
 #: Who's On First records whose point is not a quartier centre (a city or commune label point, or
 #: a duplicate of a place katye has from a better source).
-WOF_NOT_SEEDS = {"421176527", "421168265", "890435207", "421192067", "421200861", "1226330439",
-                 "1293368353", "421181047", "1226323837", "421169767"}
+WOF_NOT_SEEDS = {
+    "421176527",
+    "421168265",
+    "890435207",
+    "421192067",
+    "421200861",
+    "1226330439",
+    "1293368353",
+    "421181047",
+    "1226323837",
+    "421169767",
+}
 METRO_COMMUNES = (
-    "HT0111", "HT0112", "HT0113", "HT0114", "HT0115",
-    "HT0116", "HT0117", "HT0118", "HT0131", "HT0142",
+    "HT0111",
+    "HT0112",
+    "HT0113",
+    "HT0114",
+    "HT0115",
+    "HT0116",
+    "HT0117",
+    "HT0118",
+    "HT0131",
+    "HT0142",
 )
 URBAN_WOF_ID = "421176527"
 
@@ -92,16 +122,30 @@ NATURAL_EARTH = "Natural Earth ne_10m_airports (feature iata_code=PAP)"
 #: Who's On First points whose name alone would clash with a commune's label point.
 WOF_SITE_IDS = {"890445107": "carrefour-centre"}
 #: Display names of zones where the source's spelling is not the usual one.
-ZONE_NAMES = {"petion-ville": "Pétion-Ville", "croix-des-bouquets": "Croix-des-Bouquets",
-              "carrefour-centre": "Carrefour (centre)"}
+ZONE_NAMES = {
+    "petion-ville": "Pétion-Ville",
+    "croix-des-bouquets": "Croix-des-Bouquets",
+    "carrefour-centre": "Carrefour (centre)",
+}
 
 #: Site ids that are label points of a whole commune or city, not of a quartier: never seeds.
 #: (Delmas's and Tabarre's points are arc-minute label points 2-3 km from the quartiers people call so.)
-NOT_SEEDS = frozenset({"port-au-prince", "delmas", "carrefour", "tabarre", "gressier",
-                       # Points whose sources doubt them: Delmas 73's is GeoNames' label point for the city of
-                       # Delmas; Cazeau's lies north of the runway, 2.3 km from the other Cazeau point; Santo is
-                       # one of four GeoNames places of that name; Martissant's is its section's centroid.
-                       "delmas-73", "cazeau", "santo", "martissant"})
+NOT_SEEDS = frozenset(
+    {
+        "port-au-prince",
+        "delmas",
+        "carrefour",
+        "tabarre",
+        "gressier",
+        # Points whose sources doubt them: Delmas 73's is GeoNames' label point for the city of
+        # Delmas; Cazeau's lies north of the runway, 2.3 km from the other Cazeau point; Santo is
+        # one of four GeoNames places of that name; Martissant's is its section's centroid.
+        "delmas-73",
+        "cazeau",
+        "santo",
+        "martissant",
+    }
+)
 SEED_KINDS = frozenset({"neighbourhood", "locality", "town_centre", "village"})
 
 
@@ -205,46 +249,50 @@ def _text(value) -> str:
 def build_communes(adm2) -> list[dict]:
     out = []
     for row in adm2.itertuples():
-        out.append({
-            "properties": {
-                "commune_pcode": row.ADM2_PCODE,
-                "name": row.ADM2_FR,
-                "name_fr": row.ADM2_FR,
-                "name_en": row.ADM2_EN,
-                "name_ht": _text(row.ADM2_HT),
-                "department_pcode": row.ADM1_PCODE,
-                "department": row.ADM1_FR,
-                "area_km2": _km2(row.geometry),
-                "method": "COD-AB adm2 polygon, snapped to a 1e-6 degree grid",
-                "source": COD_AB["source"],
-                "licence": COD_AB["licence"],
-                "confidence": "high",
-            },
-            "geometry": row.geometry,
-        })
+        out.append(
+            {
+                "properties": {
+                    "commune_pcode": row.ADM2_PCODE,
+                    "name": row.ADM2_FR,
+                    "name_fr": row.ADM2_FR,
+                    "name_en": row.ADM2_EN,
+                    "name_ht": _text(row.ADM2_HT),
+                    "department_pcode": row.ADM1_PCODE,
+                    "department": row.ADM1_FR,
+                    "area_km2": _km2(row.geometry),
+                    "method": "COD-AB adm2 polygon, snapped to a 1e-6 degree grid",
+                    "source": COD_AB["source"],
+                    "licence": COD_AB["licence"],
+                    "confidence": "high",
+                },
+                "geometry": row.geometry,
+            }
+        )
     return out
 
 
 def build_sections(adm3) -> list[dict]:
     out = []
     for row in adm3.itertuples():
-        out.append({
-            "properties": {
-                "section_pcode": row.ADM3_PCODE,
-                "name": row.ADM3_FR,
-                "name_fr": row.ADM3_FR,
-                "name_en": row.ADM3_EN,
-                "name_ht": _text(row.ADM3_HT),
-                "commune_pcode": row.ADM2_PCODE,
-                "commune": row.ADM2_FR,
-                "area_km2": _km2(row.geometry),
-                "method": "COD-AB adm3 polygon, snapped to a 1e-6 degree grid",
-                "source": COD_AB["source"],
-                "licence": COD_AB["licence"],
-                "confidence": "high",
-            },
-            "geometry": row.geometry,
-        })
+        out.append(
+            {
+                "properties": {
+                    "section_pcode": row.ADM3_PCODE,
+                    "name": row.ADM3_FR,
+                    "name_fr": row.ADM3_FR,
+                    "name_en": row.ADM3_EN,
+                    "name_ht": _text(row.ADM3_HT),
+                    "commune_pcode": row.ADM2_PCODE,
+                    "commune": row.ADM2_FR,
+                    "area_km2": _km2(row.geometry),
+                    "method": "COD-AB adm3 polygon, snapped to a 1e-6 degree grid",
+                    "source": COD_AB["source"],
+                    "licence": COD_AB["licence"],
+                    "confidence": "high",
+                },
+                "geometry": row.geometry,
+            }
+        )
     return out
 
 
@@ -261,8 +309,9 @@ def _section_of(point, sections: list[dict]) -> tuple[str, str]:
     return "", ""
 
 
-def _site(site_id, name, name_ht, kind, lon, lat, precision_m, confidence, source,
-          source_ref, licence, note, sections) -> dict:
+def _site(
+    site_id, name, name_ht, kind, lon, lat, precision_m, confidence, source, source_ref, licence, note, sections
+) -> dict:
     point = shapely.Point(round(float(lon), 6), round(float(lat), 6))
     section, commune = _section_of(point, sections)
     return {
@@ -312,10 +361,23 @@ def wof_places(sources: Path, sections: list[dict], taken: set[str]) -> list[dic
             site_id = f"{site_id}-{row['codab_section_pcode'][:6].lower()}"
         taken.add(site_id)
         geonames = row["src_geom"] == "geonames"
-        out.append(_site(site_id, row["name"], "", "locality", lon, lat, 1000, "low", WOF,
-                         f"wof:id {row['wof_id']}" + (" (geometry from GeoNames)" if geonames else ""),
-                         "GeoNames CC BY 4.0; WOF CC0" if geonames else "WOF CC0 (Quattroshapes CC BY)",
-                         "Who's On First locality point (a label point, not a quartier centre)", sections))
+        out.append(
+            _site(
+                site_id,
+                row["name"],
+                "",
+                "locality",
+                lon,
+                lat,
+                1000,
+                "low",
+                WOF,
+                f"wof:id {row['wof_id']}" + (" (geometry from GeoNames)" if geonames else ""),
+                "GeoNames CC BY 4.0; WOF CC0" if geonames else "WOF CC0 (Quattroshapes CC BY)",
+                "Who's On First locality point (a label point, not a quartier centre)",
+                sections,
+            )
+        )
     return out
 
 
@@ -328,9 +390,23 @@ def curated_places(sections: list[dict], taken: set[str]) -> list[dict]:
         if row["site_id"] in taken:
             raise SystemExit(f"places.csv: site_id {row['site_id']!r} is already a site")
         taken.add(row["site_id"])
-        out.append(_site(row["site_id"], row["name"], row["name_ht"], row["kind"], row["lon"], row["lat"],
-                         int(row["precision_m"]), row["confidence"], row["source"], row["source_ref"],
-                         row["licence"], row["note"], sections))
+        out.append(
+            _site(
+                row["site_id"],
+                row["name"],
+                row["name_ht"],
+                row["kind"],
+                row["lon"],
+                row["lat"],
+                int(row["precision_m"]),
+                row["confidence"],
+                row["source"],
+                row["source_ref"],
+                row["licence"],
+                row["note"],
+                sections,
+            )
+        )
     return out
 
 
@@ -346,38 +422,85 @@ def build_sites(sources: Path, sections: list[dict]) -> list[dict]:
     sites = []
     for row in _read_csv(ref_dir / "pap_reference_points.csv"):
         site_id, precision, confidence = REFERENCE_SITES[row["name"]]
-        sites.append(_site(site_id, row["name"], "", row["kind"], row["lon"], row["lat"],
-                           precision, confidence, row["source"], row["source_ref"],
-                           row["license"], row["note"], sections))
+        sites.append(
+            _site(
+                site_id,
+                row["name"],
+                "",
+                row["kind"],
+                row["lon"],
+                row["lat"],
+                precision,
+                confidence,
+                row["source"],
+                row["source_ref"],
+                row["license"],
+                row["note"],
+                sections,
+            )
+        )
     for row in _read_csv(ref_dir / "pap_neighbourhood_points.csv"):
         site_id, precision, confidence = NEIGHBOURHOOD_SITES[row["name"]]
-        sites.append(_site(site_id, row["name"], row["name_ht"], row["kind"], row["lon"],
-                           row["lat"], precision, confidence, row["source"], row["source_ref"],
-                           row["license"], row["precision_note"], sections))
+        sites.append(
+            _site(
+                site_id,
+                row["name"],
+                row["name_ht"],
+                row["kind"],
+                row["lon"],
+                row["lat"],
+                precision,
+                confidence,
+                row["source"],
+                row["source_ref"],
+                row["license"],
+                row["precision_note"],
+                sections,
+            )
+        )
     for wof_id, (site_id, precision, confidence, licence) in WOF_EXTRA_SITES.items():
-        record = json.loads((sources / "wof-haiti-admin" / "records" / f"{wof_id}.geojson")
-                            .read_text(encoding="utf-8"))
+        record = json.loads((sources / "wof-haiti-admin" / "records" / f"{wof_id}.geojson").read_text(encoding="utf-8"))
         lon, lat = record["geometry"]["coordinates"]
         props = record["properties"]
-        sites.append(_site(site_id, props["wof:name"], "", props["wof:placetype"], lon, lat,
-                           precision, confidence, WOF, f"wof:id {wof_id}", licence,
-                           "Who's On First locality point; label point, not a polygon centre",
-                           sections))
+        sites.append(
+            _site(
+                site_id,
+                props["wof:name"],
+                "",
+                props["wof:placetype"],
+                lon,
+                lat,
+                precision,
+                confidence,
+                WOF,
+                f"wof:id {wof_id}",
+                licence,
+                "Who's On First locality point; label point, not a polygon centre",
+                sections,
+            )
+        )
     sites += wof_places(sources, sections, {s["properties"]["site_id"] for s in sites})
     sites += curated_places(sections, {s["properties"]["site_id"] for s in sites})
     terminal = next(s["geometry"] for s in sites if s["properties"]["site_id"] == "airport-terminal")
-    sites.append(_site(
-        "mss-base", "MSS base (approximate)", "", "security_base",
-        *mss_base_point(terminal).coords[0], 2000, "low",
-        "katye stand-in derived from the Natural Earth airport terminal point",
-        f"terminal point moved {MSS_OFFSET_M[0]:.0f} m east and {-MSS_OFFSET_M[1]:.0f} m south "
-        "(EPSG:32618), onto the landside south-east of the terminal",
-        "Public domain (derived from Natural Earth)",
-        "APPROXIMATE STAND-IN: no open source gives the Multinational Security Support "
-        "mission's base coordinates; public reporting says only that it is near the "
-        "airport. Replace with your own position if you have one.",
-        sections,
-    ))
+    sites.append(
+        _site(
+            "mss-base",
+            "MSS base (approximate)",
+            "",
+            "security_base",
+            *mss_base_point(terminal).coords[0],
+            2000,
+            "low",
+            "katye stand-in derived from the Natural Earth airport terminal point",
+            f"terminal point moved {MSS_OFFSET_M[0]:.0f} m east and {-MSS_OFFSET_M[1]:.0f} m south "
+            "(EPSG:32618), onto the landside south-east of the terminal",
+            "Public domain (derived from Natural Earth)",
+            "APPROXIMATE STAND-IN: no open source gives the Multinational Security Support "
+            "mission's base coordinates; public reporting says only that it is near the "
+            "airport. Replace with your own position if you have one.",
+            sections,
+        )
+    )
     return sorted(sites, key=lambda s: s["properties"]["site_id"])
 
 
@@ -387,9 +510,12 @@ def _sites_by_id(sites: list[dict]) -> dict:
 
 def airport_outline(sites: dict):
     """Aerodrome outline: hull of the buffered runway, terminal and navaids, in EPSG:4326."""
-    runway = shapely.LineString([
-        sites["runway-10-threshold"]["geometry"], sites["runway-28-threshold"]["geometry"],
-    ])
+    runway = shapely.LineString(
+        [
+            sites["runway-10-threshold"]["geometry"],
+            sites["runway-28-threshold"]["geometry"],
+        ]
+    )
     parts = [_to_utm(runway).buffer(AIRPORT_RUNWAY_BUFFER_M, quad_segs=8)]
     for site_id in ("airport-terminal", "pap-vor-dme", "hhp-ndb"):
         parts.append(_to_utm(sites[site_id]["geometry"]).buffer(AIRPORT_POINT_BUFFER_M, quad_segs=8))
@@ -425,10 +551,15 @@ def seeds(sites: list[dict], airport, mss_area) -> list[dict]:
     Commune and city label points, key sites and centroids are not seeds; of two places closer
     than ``SEED_MERGE_M`` only the better-located one seeds a zone (ties: the first by id).
     """
-    candidates = [site for site in sites
-                  if site["properties"]["kind"] in SEED_KINDS and site["properties"]["site_id"] not in NOT_SEEDS
-                  and site["properties"]["section_pcode"]
-                  and not airport.covers(site["geometry"]) and not mss_area.covers(site["geometry"])]
+    candidates = [
+        site
+        for site in sites
+        if site["properties"]["kind"] in SEED_KINDS
+        and site["properties"]["site_id"] not in NOT_SEEDS
+        and site["properties"]["section_pcode"]
+        and not airport.covers(site["geometry"])
+        and not mss_area.covers(site["geometry"])
+    ]
     candidates.sort(key=lambda s: (s["properties"]["precision_m"], s["properties"]["site_id"]))
     kept: list[dict] = []
     for site in candidates:
@@ -493,8 +624,9 @@ def partition(sections: list[dict], sites: list[dict]) -> dict:
 
 def build_urban(sections: list[dict], sources: Path) -> dict:
     """The built-up extent: the Who's On First locality polygon cut to the sections, slivers dropped."""
-    record = json.loads((sources / "wof-haiti-admin" / "records" / f"{URBAN_WOF_ID}.geojson")
-                        .read_text(encoding="utf-8"))
+    record = json.loads(
+        (sources / "wof-haiti-admin" / "records" / f"{URBAN_WOF_ID}.geojson").read_text(encoding="utf-8")
+    )
     wof = _grid(shape(record["geometry"]))
     pieces, slivers = [], []
     for section in sections:
@@ -547,50 +679,77 @@ def build_land(communes: list[dict], sources: Path) -> list[dict]:
     haiti = _polygonal(_grid(shapely.simplify(shapely.intersection(haiti, around), 0.001, preserve_topology=True)))
     common = {"source": COD_AB["source"], "licence": COD_AB["licence"]}
     return [
-        {"properties": {"land_id": "metro", "name": "Land of the 10 metro communes", "area_km2": _km2(metro),
-                        "method": "union of the COD-AB communes (the COD-AB coastline, about 40-300 m between "
-                        "vertices)", **common, "confidence": "high"}, "geometry": metro},
-        {"properties": {"land_id": "haiti", "name": "Haiti around the metro (backdrop)", "area_km2": _km2(haiti),
-                        "method": "union of the COD-AB departments within 0.5 degree of the metro, simplified "
-                        "to about 100 m", **common,
-                        "confidence": "medium"}, "geometry": haiti},
+        {
+            "properties": {
+                "land_id": "metro",
+                "name": "Land of the 10 metro communes",
+                "area_km2": _km2(metro),
+                "method": "union of the COD-AB communes (the COD-AB coastline, about 40-300 m between vertices)",
+                **common,
+                "confidence": "high",
+            },
+            "geometry": metro,
+        },
+        {
+            "properties": {
+                "land_id": "haiti",
+                "name": "Haiti around the metro (backdrop)",
+                "area_km2": _km2(haiti),
+                "method": "union of the COD-AB departments within 0.5 degree of the metro, simplified to about 100 m",
+                **common,
+                "confidence": "medium",
+            },
+            "geometry": haiti,
+        },
     ]
 
 
 def _zone_feature(key: str, geom, section: dict, by_id: dict) -> dict:
-    common = {"commune_pcode": section["commune_pcode"], "section_pcode": section["section_pcode"],
-              "area_km2": _km2(geom)}
+    common = {
+        "commune_pcode": section["commune_pcode"],
+        "section_pcode": section["section_pcode"],
+        "area_km2": _km2(geom),
+    }
     if key == "airport":
         centre = by_id["airport"]["geometry"]
         props = {
-            "zone_id": "airport", "name": "Airport (Toussaint Louverture, PAP/MTPP)", "name_ht": "",
+            "zone_id": "airport",
+            "name": "Airport (Toussaint Louverture, PAP/MTPP)",
+            "name_ht": "",
             "kind": "airport",
             "method": f"convex hull of the runway centreline buffered {AIRPORT_RUNWAY_BUFFER_M:.0f} m "
             f"and the terminal and navaids buffered {AIRPORT_POINT_BUFFER_M:.0f} m (EPSG:32618); "
             "an approximate aerodrome outline, not the surveyed fence",
-            "sources": f"{OURAIRPORTS}; {NATURAL_EARTH}", "licence": "Public domain",
-            "confidence": "medium", "note": "Approximate outline: no open aerodrome polygon was found.",
+            "sources": f"{OURAIRPORTS}; {NATURAL_EARTH}",
+            "licence": "Public domain",
+            "confidence": "medium",
+            "note": "Approximate outline: no open aerodrome polygon was found.",
         }
     elif key == "mss-base":
         centre = by_id["mss-base"]["geometry"]
         props = {
-            "zone_id": "mss-base", "name": "MSS base area (approximate)", "name_ht": "",
+            "zone_id": "mss-base",
+            "name": "MSS base area (approximate)",
+            "name_ht": "",
             "kind": "security_base",
-            "method": f"land within {MSS_RADIUS_M:.0f} m of the stand-in MSS base point, "
-            "outside the airport zone",
+            "method": f"land within {MSS_RADIUS_M:.0f} m of the stand-in MSS base point, outside the airport zone",
             "sources": "katye stand-in derived from Natural Earth",
-            "licence": "Public domain (derived)", "confidence": "low",
+            "licence": "Public domain (derived)",
+            "confidence": "low",
             "note": by_id["mss-base"]["properties"]["note"],
         }
     elif key.startswith("section:"):
         centre = None
         props = {
             "zone_id": f"section-{section['section_pcode'].lower()}",
-            "name": f"{section['commune']} — {section['name']}", "name_ht": section["name_ht"],
+            "name": f"{section['commune']} — {section['name']}",
+            "name_ht": section["name_ht"],
             "kind": "section",
             "method": "the rest of the COD-AB section: its land farther from every sourced place "
             "than the zone radius, or in no place's cell (EPSG:32618)",
-            "sources": COD_AB["source"], "licence": "CC BY-IGO 3.0", "confidence": "medium",
+            "sources": COD_AB["source"],
+            "licence": "CC BY-IGO 3.0",
+            "confidence": "medium",
             "note": "Official section boundary; what is left of it once the places' zones are cut out.",
         }
     else:
@@ -598,7 +757,9 @@ def _zone_feature(key: str, geom, section: dict, by_id: dict) -> dict:
         place = site["properties"]
         centre = site["geometry"]
         props = {
-            "zone_id": key, "name": ZONE_NAMES.get(key, place["name"]), "name_ht": place["name_ht"],
+            "zone_id": key,
+            "name": ZONE_NAMES.get(key, place["name"]),
+            "name_ht": place["name_ht"],
             "kind": "neighbourhood",
             "method": "nearest-place cell (EPSG:32618) of the sourced places in this COD-AB section, "
             f"cut to {cap_m(section['section_pcode']):.0f} m around the place and to the section's land",
@@ -637,10 +798,13 @@ def write_geojson(path: Path, name: str, features: list[dict]) -> None:
     for feature in features:
         geometry = mapping(feature["geometry"])
         geometry = {"type": geometry["type"], "coordinates": _round_coords(geometry["coordinates"])}
-        rows.append(json.dumps(
-            {"type": "Feature", "properties": feature["properties"], "geometry": geometry},
-            ensure_ascii=False, separators=(",", ":"),
-        ))
+        rows.append(
+            json.dumps(
+                {"type": "Feature", "properties": feature["properties"], "geometry": geometry},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        )
     lines.append(",\n".join(rows))
     lines += ["]", "}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -680,25 +844,35 @@ def build_admin_names(sources: Path) -> list[dict]:
     def add(name, level, pcode, commune, department, source, licence):
         name = _text(name).strip()
         if name:
-            rows.setdefault((name, level, pcode), {
-                "name": name, "level": level, "pcode": pcode, "commune_pcode": commune,
-                "department_pcode": department, "source": source, "licence": licence})
+            rows.setdefault(
+                (name, level, pcode),
+                {
+                    "name": name,
+                    "level": level,
+                    "pcode": pcode,
+                    "commune_pcode": commune,
+                    "department_pcode": department,
+                    "source": source,
+                    "licence": licence,
+                },
+            )
 
     for level, kind in ((1, "department"), (2, "commune"), (3, "section")):
         frame = pyogrio.read_dataframe(folder / f"hti_admbnda_adm{level}_cnigs_20181129.shp", read_geometry=False)
         for row in frame.sort_values(f"ADM{level}_PCODE").itertuples():
             pcode = getattr(row, f"ADM{level}_PCODE")
             commune = row.ADM2_PCODE if level >= 2 else ""
-            names = [getattr(row, f"ADM{level}{suffix}") for suffix in
-                     ("_FR", "_EN", "_HT", "ALT1FR", "ALT2FR", "ALT1EN", "ALT2EN", "ALT1HT", "ALT2HT")]
+            names = [
+                getattr(row, f"ADM{level}{suffix}")
+                for suffix in ("_FR", "_EN", "_HT", "ALT1FR", "ALT2FR", "ALT1EN", "ALT2EN", "ALT1HT", "ALT2HT")
+            ]
             for name in names:
                 # "Cornillon / Grand Bois" is one commune under two names.
                 for part in _text(name).split(" / "):
                     add(part, kind, pcode, commune, row.ADM1_PCODE, ADMIN_SOURCE, COD_AB["licence"])
     for name, level, pcode, note in ADMIN_ALIASES:
         commune = pcode if level == "commune" else ""
-        add(name, level, pcode, commune, pcode[:4] if len(pcode) >= 4 else "", f"katye alias: {note}",
-            "CC0 (a name)")
+        add(name, level, pcode, commune, pcode[:4] if len(pcode) >= 4 else "", f"katye alias: {note}", "CC0 (a name)")
     return sorted(rows.values(), key=lambda r: (r["pcode"], r["level"], r["name"]))
 
 
@@ -727,8 +901,12 @@ def build(sources: Path, out: Path) -> dict[str, int]:
     zones = build_zones(sections, sites)
     urban = build_urban(sections, sources)
     layers = {
-        "communes": communes, "sections": sections, "urban_extent": [urban], "land": build_land(communes, sources),
-        "sites": sites, "zones": zones,
+        "communes": communes,
+        "sections": sections,
+        "urban_extent": [urban],
+        "land": build_land(communes, sources),
+        "sites": sites,
+        "zones": zones,
     }
     for name, features in layers.items():
         write_geojson(out / f"{name}.geojson", name, features)
@@ -739,9 +917,13 @@ def build(sources: Path, out: Path) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sources", type=Path, default=default_sources(),
-                        help="the geodata-sources folder (default: ../shared/geodata-sources "
-                        "beside the repository, or $KATYE_GEODATA_SOURCES)")
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        default=default_sources(),
+        help="the geodata-sources folder (default: ../shared/geodata-sources "
+        "beside the repository, or $KATYE_GEODATA_SOURCES)",
+    )
     parser.add_argument("--out", type=Path, default=HERE, help="where to write (default: geodata/)")
     args = parser.parse_args(argv)
     counts = build(args.sources, args.out)

@@ -25,11 +25,15 @@ def main() -> None:
     args = parser.parse_args()
     incidents = katye.read_incidents(katye.samples.path("acled")).incidents
     page_file = Path(tempfile.mkdtemp()) / "map.html"
-    katye.save_map(katye.make_map(incidents, control=katye.samples.path("control"), start="2024-11-01",
-                                  end="2024-11-30"), page_file)
+    katye.save_map(
+        katye.make_map(incidents, control=katye.samples.path("control"), start="2024-11-01", end="2024-11-30"),
+        page_file,
+    )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 820})
         page.goto(page_file.as_uri())
         page.wait_for_function("window.katyeReady !== undefined")

@@ -20,8 +20,13 @@ def grid_zones(n: int = 3, size_deg: float = 0.01) -> gpd.GeoDataFrame:
     for r in range(n):
         for c in range(n):
             x0, y0 = -72.34 + c * size_deg, 18.53 + r * size_deg
-            zones.append({"zone_id": f"z{r}{c}", "name": f"Z{r}{c}", "geometry": shapely.box(x0, y0, x0 + size_deg,
-                                                                                           y0 + size_deg)})
+            zones.append(
+                {
+                    "zone_id": f"z{r}{c}",
+                    "name": f"Z{r}{c}",
+                    "geometry": shapely.box(x0, y0, x0 + size_deg, y0 + size_deg),
+                }
+            )
     return gpd.GeoDataFrame(zones, crs=4326)
 
 
@@ -41,10 +46,12 @@ def centre(zones, zone_id):
 def test_risk_index_by_hand():
     zones = grid_zones()
     x, y = centre(zones, "z11")
-    rows = [(x, y, "2024-11-30", "Battles", 1, "A Gang", ""),
-            (x, y, "2024-10-31", "Battles", 1, "A Gang", ""),  # 30 days old: half weight
-            (x, y, "2024-11-30", "Protests", 0, "Protesters (Haiti)", ""),
-            (x, y, "2024-08-01", "Battles", 5, "A Gang", "")]  # 121 days old: outside a 90-day window
+    rows = [
+        (x, y, "2024-11-30", "Battles", 1, "A Gang", ""),
+        (x, y, "2024-10-31", "Battles", 1, "A Gang", ""),  # 30 days old: half weight
+        (x, y, "2024-11-30", "Protests", 0, "Protesters (Haiti)", ""),
+        (x, y, "2024-08-01", "Battles", 5, "A Gang", ""),
+    ]  # 121 days old: outside a 90-day window
     result = katye.risk(events(rows), zones, as_of="2024-11-30", window_days=90, half_life_days=30)
     row = result.set_index("zone_id").loc["z11"]
     expected_score = (1 + math.log(2)) * 1.0 + (1 + math.log(2)) * 0.5 + 0.1 * 1.0
@@ -58,11 +65,20 @@ def test_risk_index_by_hand():
     assert result.attrs["katye_method"]["half_life_days"] == 30
 
 
-@pytest.mark.parametrize(("current", "previous", "band"), [
-    (13, 10, "large increase"), (12, 10, "moderate increase"), (11, 10, "moderate increase"),
-    (10, 10, "limited change"), (8, 10, "limited change"), (7, 10, "large decrease"),
-    (3, 2, "low baseline"), (6, 0, "new activity"), (0, 0, "low baseline"),
-])
+@pytest.mark.parametrize(
+    ("current", "previous", "band"),
+    [
+        (13, 10, "large increase"),
+        (12, 10, "moderate increase"),
+        (11, 10, "moderate increase"),
+        (10, 10, "limited change"),
+        (8, 10, "limited change"),
+        (7, 10, "large decrease"),
+        (3, 2, "low baseline"),
+        (6, 0, "new activity"),
+        (0, 0, "low baseline"),
+    ],
+)
 def test_trendfinder_bands(current, previous, band):
     assert trend_band(current, previous, low_baseline=5)[1] == band
 
@@ -83,17 +99,19 @@ def test_risk_classes_use_mapclassify_schemes_case_insensitively():
 
 def test_getis_ord_gi_star_matches_the_formula():
     zones = grid_zones()
-    values = pd.Series([9.0, 8.0, 1.0, 7.0, 1.0, 0.0, 1.0, 0.0, 0.0],
-                       index=["z00", "z01", "z02", "z10", "z11", "z12", "z20", "z21", "z22"])
+    values = pd.Series(
+        [9.0, 8.0, 1.0, 7.0, 1.0, 0.0, 1.0, 0.0, 0.0],
+        index=["z00", "z01", "z02", "z10", "z11", "z12", "z20", "z21", "z22"],
+    )
     result = katye.hotspots(values, zones, permutations=99, seed=1).set_index("zone_id")
     # Gi* by hand, Queen neighbours plus self, binary weights.
     x = values.reindex(sorted(values.index)).to_numpy()
-    n, mean, s = len(x), x.mean(), math.sqrt((x ** 2).mean() - x.mean() ** 2)
+    n, mean, s = len(x), x.mean(), math.sqrt((x**2).mean() - x.mean() ** 2)
     neighbours = {"z00": ["z00", "z01", "z10", "z11"], "z22": ["z22", "z21", "z12", "z11"]}
     for zone_id, members in neighbours.items():
         w = len(members)
         total = values[members].sum()
-        z = (total - mean * w) / (s * math.sqrt((n * w - w ** 2) / (n - 1)))
+        z = (total - mean * w) / (s * math.sqrt((n * w - w**2) / (n - 1)))
         assert result.loc[zone_id, "gi_z"] == pytest.approx(z)
     assert result.loc["z00", "gi_z"] > 0 > result.loc["z22", "gi_z"]
     again = katye.hotspots(values, zones, permutations=99, seed=1).set_index("zone_id")
@@ -106,8 +124,15 @@ def test_hot_spot_classes_are_fdr_corrected():
     values[[f"z{r}{c}" for r in range(3) for c in range(3)]] = 50.0
     result = katye.hotspots(values, zones, permutations=999, seed=0).set_index("zone_id")
     assert result.loc["z11", "hotspot"].startswith("hot")
-    assert set(result.hotspot) <= {"hot 99%", "hot 95%", "hot 90%", "cold 99%", "cold 95%", "cold 90%",
-                                   "not significant"}
+    assert set(result.hotspot) <= {
+        "hot 99%",
+        "hot 95%",
+        "hot 90%",
+        "cold 99%",
+        "cold 95%",
+        "cold 90%",
+        "not significant",
+    }
 
 
 def test_density_keeps_all_the_mass_and_places_it():
@@ -133,11 +158,14 @@ def test_density_saves_with_its_transform(tmp_path):
 
 def test_control_table_is_checked_with_line_numbers(tmp_path):
     path = tmp_path / "control.csv"
-    path.write_text("zone_id,as_of,status,actor,source,confidence,note\n"
-                    "solino,2024-01-01,state,PNH,me,high,\n"
-                    "nowhere,2024-01-01,gang,X,me,low,\n"
-                    "solino,2024-10-20,occupied,X,me,low,\n"
-                    "airport,someday,international,MSS,me,low,\n", encoding="utf-8")
+    path.write_text(
+        "zone_id,as_of,status,actor,source,confidence,note\n"
+        "solino,2024-01-01,state,PNH,me,high,\n"
+        "nowhere,2024-01-01,gang,X,me,low,\n"
+        "solino,2024-10-20,occupied,X,me,low,\n"
+        "airport,someday,international,MSS,me,low,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(katye.InputError) as error:
         katye.read_control(path)
     message = str(error.value)
@@ -158,14 +186,24 @@ def test_control_snapshot_takes_the_latest_row_on_or_before_the_date():
 def test_inferred_control_and_disagreement():
     zones = grid_zones()
     a, b, c = centre(zones, "z00"), centre(zones, "z01"), centre(zones, "z02")
-    rows = ([(*a, "2024-11-01", "Battles", 0, "A Gang", "Police Forces of Haiti (2017-)")] * 8
-            + [(*a, "2024-11-02", "Violence against civilians", 1, "B Gang", "Civilians (Haiti)")] * 2
-            + [(*b, "2024-11-01", "Battles", 0, "A Gang", "Police Forces of Haiti (2017-)")] * 3
-            + [(*b, "2024-11-01", "Battles", 0, "B Gang", "")] * 3
-            + [(*c, "2024-11-01", "Battles", 0, "C Gang", "")] * 2)
-    declared = pd.DataFrame({"zone_id": ["z00", "z01"], "as_of": pd.to_datetime(["2024-01-01", "2024-01-01"]),
-                             "status": ["state", "contested"], "actor": ["PNH", ""], "source": "me",
-                             "confidence": "low", "note": ""})
+    rows = (
+        [(*a, "2024-11-01", "Battles", 0, "A Gang", "Police Forces of Haiti (2017-)")] * 8
+        + [(*a, "2024-11-02", "Violence against civilians", 1, "B Gang", "Civilians (Haiti)")] * 2
+        + [(*b, "2024-11-01", "Battles", 0, "A Gang", "Police Forces of Haiti (2017-)")] * 3
+        + [(*b, "2024-11-01", "Battles", 0, "B Gang", "")] * 3
+        + [(*c, "2024-11-01", "Battles", 0, "C Gang", "")] * 2
+    )
+    declared = pd.DataFrame(
+        {
+            "zone_id": ["z00", "z01"],
+            "as_of": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+            "status": ["state", "contested"],
+            "actor": ["PNH", ""],
+            "source": "me",
+            "confidence": "low",
+            "note": "",
+        }
+    )
     result = katye.infer_control(events(rows), zones, as_of="2024-11-30", declared=declared).set_index("zone_id")
     assert result.loc["z00", "leading_actor"] == "A Gang" and result.loc["z00", "leading_share"] == 0.8
     assert result.loc["z00", "inferred_status"] == "gang" and result.loc["z00", "disagrees"]
@@ -177,9 +215,12 @@ def test_inferred_control_and_disagreement():
 def test_summarize_by_month_and_type():
     zones = grid_zones()
     x, y = centre(zones, "z11")
-    rows = [(x, y, "2024-10-03", "Battles", 2, "G", ""), (x, y, "2024-10-20", "Violence against civilians", 1, "G",
-                                                          "Civilians (Haiti)"),
-            (x, y, "2024-11-05", "Battles", 0, "G", ""), (x, y, "2023-01-01", "Battles", 9, "G", "")]
+    rows = [
+        (x, y, "2024-10-03", "Battles", 2, "G", ""),
+        (x, y, "2024-10-20", "Violence against civilians", 1, "G", "Civilians (Haiti)"),
+        (x, y, "2024-11-05", "Battles", 0, "G", ""),
+        (x, y, "2023-01-01", "Battles", 9, "G", ""),
+    ]
     table = katye.summarize(events(rows), zones, by=("month", "event_type"), start="2024-01-01")
     october = table[table.month == "2024-10"].set_index("event_type")
     assert october.loc["Battles", "events"] == 1 and october.loc["Battles", "fatalities"] == 2

@@ -71,8 +71,16 @@ def test_quiet_silences_status_lines_but_not_results(tmp_path):
 
 
 def test_every_command_has_help_with_examples():
-    for args in (("--help",), ("geodata", "--help"), ("geodata", "list", "--help"), ("geodata", "export", "--help"),
-                 ("map", "--help"), ("validate", "--help"), ("join", "--help"), ("risk", "--help")):
+    for args in (
+        ("--help",),
+        ("geodata", "--help"),
+        ("geodata", "list", "--help"),
+        ("geodata", "export", "--help"),
+        ("map", "--help"),
+        ("validate", "--help"),
+        ("join", "--help"),
+        ("risk", "--help"),
+    ):
         result = run(*args)
         assert result.returncode == 0
         assert "Example" in result.stdout, args

@@ -20,20 +20,30 @@ def test_join_writes_zones_and_site_distances(tmp_path):
     result = run("join", str(samples.path("reported")), "-o", str(out))
     assert result.returncode == 0, result.stderr
     joined = gpd.read_file(out)
-    assert {"zone_id", "section_pcode", "commune_pcode", "assignment", "distance_m", "dist_airport_m",
-            "within_mss_base_2000m"} <= set(joined.columns)
+    assert {
+        "zone_id",
+        "section_pcode",
+        "commune_pcode",
+        "assignment",
+        "distance_m",
+        "dist_airport_m",
+        "within_mss_base_2000m",
+    } <= set(joined.columns)
     assert set(joined.assignment) <= {"exact", "coarse", "outside"}
     assert len(joined) == 6
 
 
 def test_join_csv_neutralises_spreadsheet_formulas(tmp_path):
     source = tmp_path / "hostile.csv"
-    source.write_text('id,date,lat,lon,notes\na,2024-11-11,18.58,-72.29,"=HYPERLINK(""http://x"")"\n'
-                      "b,2024-11-12,18.55,-72.32,-3 wounded\n", encoding="utf-8")
+    source.write_text(
+        'id,date,lat,lon,notes\na,2024-11-11,18.58,-72.29,"=HYPERLINK(""http://x"")"\n'
+        "b,2024-11-12,18.55,-72.32,-3 wounded\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "joined.csv"
     assert run("join", str(source), "-o", str(out)).returncode == 0
     table = pd.read_csv(out)
-    assert table.notes.tolist() == ["'=HYPERLINK(\"http://x\")", "'-3 wounded"]
+    assert table.notes.tolist() == ['\'=HYPERLINK("http://x")', "'-3 wounded"]
     assert table.latitude.tolist() == [18.58, 18.55]  # numbers stay numbers
 
 
@@ -57,9 +67,14 @@ def test_risk_with_bad_control_file_exits_2(tmp_path):
 
 def test_risk_with_own_zones(tmp_path):
     zones = tmp_path / "mine.geojson"
-    frame = gpd.GeoDataFrame({"code": ["north", "south"]},
-                             geometry=[gpd.points_from_xy([-72.3], [18.56])[0].buffer(0.03),
-                                       gpd.points_from_xy([-72.3], [18.49])[0].buffer(0.03)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"code": ["north", "south"]},
+        geometry=[
+            gpd.points_from_xy([-72.3], [18.56])[0].buffer(0.03),
+            gpd.points_from_xy([-72.3], [18.49])[0].buffer(0.03),
+        ],
+        crs=4326,
+    )
     frame.to_file(zones)
     out = tmp_path / "risk.geojson"
     result = run("risk", "-o", str(out), "--zones", str(zones), "--zone-id", "code")

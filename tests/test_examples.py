@@ -15,8 +15,9 @@ from conftest import REPO
 @pytest.mark.parametrize("name", ["report_map.ipynb", "analysis.ipynb"])
 def test_notebook_runs_offline_on_the_sample(tmp_path, name):
     notebook = nbformat.read(REPO / "examples" / name, as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-                   ).execute()
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     if name == "report_map.ipynb":
@@ -31,8 +32,24 @@ def test_notebooks_are_stored_without_outputs():
 
 
 def test_monthly_series_script(tmp_path):
-    result = subprocess.run([sys.executable, str(REPO / "examples" / "monthly_series.py"), "--out", str(tmp_path),
-                             "--months", "2024-10", "2024-11"], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "examples" / "monthly_series.py"),
+            "--out",
+            str(tmp_path),
+            "--months",
+            "2024-10",
+            "2024-11",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "pap-2024-10.html", "pap-2024-10.png", "pap-2024-11.html", "pap-2024-11.png"]
+        "pap-2024-10.html",
+        "pap-2024-10.png",
+        "pap-2024-11.html",
+        "pap-2024-11.png",
+    ]

@@ -71,16 +71,14 @@ def test_admin_layers_have_the_metro_counts_and_pcodes():
 
 def test_required_zones_exist_with_documented_columns(zones):
     assert {"solino", "petion-ville", "airport", "mss-base"} <= set(zones.zone_id)
-    for column in ("zone_id", "name", "commune_pcode", "section_pcode", "area_km2", "method",
-                   "sources", "confidence"):
+    for column in ("zone_id", "name", "commune_pcode", "section_pcode", "area_km2", "method", "sources", "confidence"):
         assert column in zones.columns
         assert zones[column].notna().all(), column
     assert zones.set_index("zone_id").loc["petion-ville", "name"] == "Pétion-Ville"
 
 
 @pytest.mark.parametrize(("zone_id", "section"), sorted(SOURCE_SECTIONS.items()))
-def test_each_centre_is_in_its_own_zone_and_the_section_its_source_gives(zones, sites, sections,
-                                                                       zone_id, section):
+def test_each_centre_is_in_its_own_zone_and_the_section_its_source_gives(zones, sites, sections, zone_id, section):
     zone = zones.set_index("zone_id").loc[zone_id]
     point = shapely.Point(zone["centre_lon"], zone["centre_lat"])
     assert _containing(zones, point, "zone_id") == [zone_id]
@@ -107,12 +105,17 @@ def test_runway_midpoint_is_in_the_airport_zone_and_tabarre(zones, sites, sectio
 
 def test_airport_zone_follows_the_runway_not_a_circle(zones, sites):
     airport = zones.set_index("zone_id").loc[["airport"]].to_crs(32618).geometry.iloc[0]
-    ends = gpd.GeoSeries([sites.loc["runway-10-threshold", "geometry"],
-                          sites.loc["runway-28-threshold", "geometry"],
-                          sites.loc["airport-terminal", "geometry"]], crs=4326).to_crs(32618)
+    ends = gpd.GeoSeries(
+        [
+            sites.loc["runway-10-threshold", "geometry"],
+            sites.loc["runway-28-threshold", "geometry"],
+            sites.loc["airport-terminal", "geometry"],
+        ],
+        crs=4326,
+    ).to_crs(32618)
     assert all(airport.covers(p) for p in ends)
     box = shapely.minimum_rotated_rectangle(airport)
-    sides = sorted(shapely.LineString(box.exterior.coords[i:i + 2]).length for i in range(2))
+    sides = sorted(shapely.LineString(box.exterior.coords[i : i + 2]).length for i in range(2))
     assert sides[1] / sides[0] > 2.5  # long and thin along the 3 km runway
     assert 2.0 < airport.area / 1e6 < 4.0
 

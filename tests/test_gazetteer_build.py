@@ -14,7 +14,9 @@ def test_build_script_reproduces_the_shipped_files(tmp_path):
     require_or_skip((sources / "cod-ab-hti-2018").is_dir(), f"geodata sources not found at {sources}")
     subprocess.run(
         [sys.executable, str(REPO / "geodata" / "build.py"), "--sources", str(sources), "--out", str(tmp_path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     built = [layer.file for layer in geodata.LAYERS.values()] + ["admin_names.csv"]
     for file in built:

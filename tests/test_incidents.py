@@ -28,8 +28,7 @@ def acled_rows(n: int = 6) -> pd.DataFrame:
     return frame
 
 
-def write(path, frame: pd.DataFrame, *, delimiter=",", encoding="utf-8", newline="\n", header=None,
-          extra_rows=()):
+def write(path, frame: pd.DataFrame, *, delimiter=",", encoding="utf-8", newline="\n", header=None, extra_rows=()):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header or list(frame.columns))
@@ -126,14 +125,20 @@ def test_day_first_slashes_are_recognised_when_unambiguous(tmp_path):
     frame["event_date"] = ["24/10/2024", "03/11/2024", "30/12/2024"]
     result = katye.read_incidents(write(tmp_path / "fr.csv", frame))
     assert [d.strftime("%Y-%m-%d") for d in result.incidents["event_date"]] == [
-        "2024-10-24", "2024-11-03", "2024-12-30"]
+        "2024-10-24",
+        "2024-11-03",
+        "2024-12-30",
+    ]
 
 
-@pytest.mark.parametrize(("encoding", "delimiter", "newline"), [
-    ("utf-8-sig", ",", "\r\n"),  # Excel "CSV UTF-8"
-    ("cp1252", ";", "\r\n"),  # Excel in a French locale on Windows
-    ("utf-8", "\t", "\n"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "newline"),
+    [
+        ("utf-8-sig", ",", "\r\n"),  # Excel "CSV UTF-8"
+        ("cp1252", ";", "\r\n"),  # Excel in a French locale on Windows
+        ("utf-8", "\t", "\n"),
+    ],
+)
 def test_files_saved_by_excel(tmp_path, encoding, delimiter, newline):
     frame = acled_rows()
     path = write(tmp_path / "excel.csv", frame, delimiter=delimiter, encoding=encoding, newline=newline)
@@ -154,8 +159,16 @@ def test_decimal_commas_from_a_french_spreadsheet(tmp_path):
 
 
 def test_generic_csv_with_common_names_and_keywords(tmp_path):
-    table = pd.DataFrame({"uid": ["a", "b"], "day": ["2024-11-19", "2024-11-20"], "lat": ["18.51", "18.55"],
-                          "lng": ["-72.28", "-72.32"], "deaths": ["3", "0"], "quartier": ["Pétion-Ville", "Solino"]})
+    table = pd.DataFrame(
+        {
+            "uid": ["a", "b"],
+            "day": ["2024-11-19", "2024-11-20"],
+            "lat": ["18.51", "18.55"],
+            "lng": ["-72.28", "-72.32"],
+            "deaths": ["3", "0"],
+            "quartier": ["Pétion-Ville", "Solino"],
+        }
+    )
     path = tmp_path / "mine.csv"
     table.to_csv(path, index=False)
     result = katye.read_incidents(path, date="day", event_id="uid", columns={"fatalities": "deaths"})
@@ -179,9 +192,15 @@ def test_xy_in_metres_with_crs(tmp_path):
 
 @pytest.mark.parametrize(("suffix", "crs"), [(".geojson", 4326), (".gpkg", 3857), (".parquet", 32618)])
 def test_gis_files_of_points(tmp_path, suffix, crs):
-    frame = gpd.GeoDataFrame({"event_id": ["p1", "p2"], "event_date": ["2024-11-11", "2024-11-19"],
-                              "location": ["Aéroport", "Pétion-Ville"]},
-                             geometry=gpd.points_from_xy([-72.2925, -72.2853], [18.5800, 18.5125]), crs=4326)
+    frame = gpd.GeoDataFrame(
+        {
+            "event_id": ["p1", "p2"],
+            "event_date": ["2024-11-11", "2024-11-19"],
+            "location": ["Aéroport", "Pétion-Ville"],
+        },
+        geometry=gpd.points_from_xy([-72.2925, -72.2853], [18.5800, 18.5125]),
+        crs=4326,
+    )
     path = tmp_path / f"points{suffix}"
     (frame.to_crs(crs).to_parquet(path) if suffix == ".parquet" else frame.to_crs(crs).to_file(path))
     result = katye.read_incidents(path)
@@ -217,9 +236,15 @@ def test_every_bad_row_is_set_aside_with_its_reason_and_line(tmp_path):
     reasons = dict(zip(result.rejected.line, result.rejected.reason, strict=True))
     # Row 1 (line 3) has the two-line note, so row k >= 2 starts on line k + 3.
     assert reasons == {
-        3: "missing coordinates", 5: "coordinates are not numbers", 6: "coordinates are (0, 0)",
-        7: "latitude or longitude out of range", 8: "date could not be read", 9: "negative fatalities",
-        10: "fatalities is not a whole number", 11: "precision code is not 1, 2 or 3", 12: "duplicate event id",
+        3: "missing coordinates",
+        5: "coordinates are not numbers",
+        6: "coordinates are (0, 0)",
+        7: "latitude or longitude out of range",
+        8: "date could not be read",
+        9: "negative fatalities",
+        10: "fatalities is not a whole number",
+        11: "precision code is not 1, 2 or 3",
+        12: "duplicate event id",
         13: "latitude and longitude swapped",
     }
     duplicate = result.rejected.set_index("line").loc[12, "detail"]

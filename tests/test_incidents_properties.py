@@ -13,26 +13,48 @@ from hypothesis import strategies as st
 import katye
 
 TEXT = st.text(alphabet=st.sampled_from(list("abcé èô\"',;\n\tX-#=1")), max_size=12)
-LAT = st.one_of(st.sampled_from(["18.55", "-72.3", "0", "95", "", "north", "18,54", " 18.51 "]),
-                st.floats(-100, 100, allow_nan=False).map(lambda v: f"{v:.4f}"))
-LON = st.one_of(st.sampled_from(["-72.33", "18.5", "0", "-190", "", "west"]),
-                st.floats(-200, 200, allow_nan=False).map(lambda v: f"{v:.4f}"))
+LAT = st.one_of(
+    st.sampled_from(["18.55", "-72.3", "0", "95", "", "north", "18,54", " 18.51 "]),
+    st.floats(-100, 100, allow_nan=False).map(lambda v: f"{v:.4f}"),
+)
+LON = st.one_of(
+    st.sampled_from(["-72.33", "18.5", "0", "-190", "", "west"]),
+    st.floats(-200, 200, allow_nan=False).map(lambda v: f"{v:.4f}"),
+)
 DATE = st.sampled_from(["2024-10-24", "24 October 2024", "24-October-2024", "10/24/2024", "", "soon", "2024-13-45"])
 FATALITIES = st.sampled_from(["0", "3", "-1", "", "two", "1.5", "12"])
-ROW = st.fixed_dictionaries({
-    "event_id_cnty": st.sampled_from(["A", "B", "C", "D", ""]), "event_date": DATE, "event_type": TEXT,
-    "latitude": LAT, "longitude": LON, "fatalities": FATALITIES,
-    "geo_precision": st.sampled_from(["1", "2", "3", "", "9"]),
-    "notes": TEXT,
-})
+ROW = st.fixed_dictionaries(
+    {
+        "event_id_cnty": st.sampled_from(["A", "B", "C", "D", ""]),
+        "event_date": DATE,
+        "event_type": TEXT,
+        "latitude": LAT,
+        "longitude": LON,
+        "fatalities": FATALITIES,
+        "geo_precision": st.sampled_from(["1", "2", "3", "", "9"]),
+        "notes": TEXT,
+    }
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(ROW, max_size=25), delimiter=st.sampled_from([",", ";", "\t"]),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]), ragged=st.lists(st.integers(0, 25), max_size=3))
+@given(
+    rows=st.lists(ROW, max_size=25),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    ragged=st.lists(st.integers(0, 25), max_size=3),
+)
 def test_accounting_adds_up_for_any_file(rows, delimiter, encoding, ragged):
-    header = ["event_id_cnty", "event_date", "event_type", "latitude", "longitude", "fatalities", "geo_precision",
-              "notes"]
+    header = [
+        "event_id_cnty",
+        "event_date",
+        "event_type",
+        "latitude",
+        "longitude",
+        "fatalities",
+        "geo_precision",
+        "notes",
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)

@@ -17,19 +17,23 @@ from katye.join import PolygonIndex
 # Three 0.01-degree squares in a row near Solino; c has a square hole in its middle.
 A = shapely.box(-72.33, 18.54, -72.32, 18.55)
 B = shapely.box(-72.32, 18.54, -72.31, 18.55)
-C = shapely.Polygon(shapely.box(-72.31, 18.54, -72.30, 18.55).exterior.coords,
-                    [shapely.box(-72.306, 18.544, -72.304, 18.546).exterior.coords])
+C = shapely.Polygon(
+    shapely.box(-72.31, 18.54, -72.30, 18.55).exterior.coords,
+    [shapely.box(-72.306, 18.544, -72.304, 18.546).exterior.coords],
+)
 
 
 def squares(crs=4326) -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame({"zone_id": ["b", "c", "a"], "name": ["Bee", "Sea", "Ay"]},
-                             geometry=[B, C, A], crs=4326)
+    frame = gpd.GeoDataFrame({"zone_id": ["b", "c", "a"], "name": ["Bee", "Sea", "Ay"]}, geometry=[B, C, A], crs=4326)
     return frame.to_crs(crs)
 
 
 def incidents(points, crs=4326, precision=1) -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame({"event_id": [f"e{i}" for i in range(len(points))], "geo_precision": precision},
-                             geometry=[shapely.Point(p) for p in points], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"event_id": [f"e{i}" for i in range(len(points))], "geo_precision": precision},
+        geometry=[shapely.Point(p) for p in points],
+        crs=4326,
+    )
     return frame.to_crs(crs)
 
 
@@ -107,8 +111,9 @@ def test_shipped_zones_against_sjoin_on_the_sample():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    boxes=st.lists(st.tuples(st.floats(0, 9), st.floats(0, 9), st.floats(0.2, 4), st.floats(0.2, 4)),
-                   min_size=1, max_size=8),
+    boxes=st.lists(
+        st.tuples(st.floats(0, 9), st.floats(0, 9), st.floats(0.2, 4), st.floats(0.2, 4)), min_size=1, max_size=8
+    ),
     seed=st.integers(0, 10_000),
     cells=st.sampled_from([4, 16, 64]),
 )
@@ -193,7 +198,10 @@ def test_an_incident_at_sea_is_outside_with_its_distance_to_the_coast():
 
 def test_canaan_and_kenscoff_events_are_counted_in_zones():
     sites = katye.geodata.sites().set_index("site_id")
-    frame = gpd.GeoDataFrame({"location_precision": ["exact", "exact"]},
-                             geometry=[sites.loc["canaan", "geometry"], sites.loc["kenscoff", "geometry"]], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"location_precision": ["exact", "exact"]},
+        geometry=[sites.loc["canaan", "geometry"], sites.loc["kenscoff", "geometry"]],
+        crs=4326,
+    )
     result = katye.assign(frame)
     assert list(result["zone_id"].astype(str)) == ["canaan", "kenscoff"]

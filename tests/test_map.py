@@ -43,10 +43,18 @@ def test_offline_no_cdn_and_everything_inlined(tmp_path, sample):
 
 
 def test_layers_title_credits_and_caveats(tmp_path, sample):
-    data = payload(build(tmp_path, incidents=sample, control=katye.samples.path("control"), start="2024-10-01",
-                         end="2024-11-30"))
-    assert [layer["key"] for layer in data["layers"]] == ["control", "risk", "incidents", "density", "hotspots",
-                                                            "sites", "boundaries"]
+    data = payload(
+        build(tmp_path, incidents=sample, control=katye.samples.path("control"), start="2024-10-01", end="2024-11-30")
+    )
+    assert [layer["key"] for layer in data["layers"]] == [
+        "control",
+        "risk",
+        "incidents",
+        "density",
+        "hotspots",
+        "sites",
+        "boundaries",
+    ]
     assert data["subtitle"].startswith("2024-10-01 to 2024-11-30")
     credits = " ".join(data["credits"])
     for needed in ("CC BY-IGO 3.0", "Who's On First", "OurAirports", "ACLED, accessed"):
@@ -147,8 +155,24 @@ def test_cli_map_writes_html_and_png(tmp_path):
     import sys
 
     html, png = tmp_path / "m.html", tmp_path / "m.png"
-    result = subprocess.run([sys.executable, "-m", "katye.cli", "map", "-o", str(html), "--png", str(png),
-                             "--since", "2024-11-01", "--until", "2024-11-30"], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "katye.cli",
+            "map",
+            "-o",
+            str(html),
+            "--png",
+            str(png),
+            "--since",
+            "2024-11-01",
+            "--until",
+            "2024-11-30",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "SYNTHETIC" in result.stderr and "ILLUSTRATIVE" in result.stderr
     assert payload(html.read_text(encoding="utf-8"))["months"] == ["2024-11"]
@@ -170,8 +194,11 @@ def test_one_map_command_analyses_once(tmp_path, monkeypatch):
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(mapdata, name if name != "assign" else "assigned", counted)
-    result = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"),
-                                       "--pdf", str(tmp_path / "m.pdf")], standalone_mode=False)
+    result = CliRunner().invoke(
+        main,
+        ["map", "-o", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"), "--pdf", str(tmp_path / "m.pdf")],
+        standalone_mode=False,
+    )
     assert result.exception is None, result.output
     assert calls == {"assign": 1, "risk": 1, "infer_control": 1, "density": 1, "hotspots": 1}
 

@@ -13,8 +13,15 @@ from conftest import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
 HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +62,10 @@ def open_map(browser, path: Path):
     problems, requests = [], []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: requests.append(request.url)
-            if not request.url.startswith(("file:", "data:")) else None)
+    page.on(
+        "request",
+        lambda request: requests.append(request.url) if not request.url.startswith(("file:", "data:")) else None,
+    )
     page.route("http*://**", lambda route: route.abort())
     page.goto(path.as_uri())
     page.wait_for_function("window.katyeReady !== undefined", timeout=30_000)
@@ -81,9 +90,15 @@ def test_loads_with_no_errors_and_no_network(browser, maps):
 
 def test_every_layer_toggles_and_its_legend_follows(browser, maps):
     page, problems, _ = open_map(browser, maps[0]["en"])
-    for key, label in (("control", "Control"), ("risk", "Risk"), ("incidents", "Incidents"),
-                       ("density", "Density"), ("hotspots", "Hot spots"), ("sites", "Key sites"),
-                       ("boundaries", "Boundaries")):
+    for key, label in (
+        ("control", "Control"),
+        ("risk", "Risk"),
+        ("incidents", "Incidents"),
+        ("density", "Density"),
+        ("hotspots", "Hot spots"),
+        ("sites", "Key sites"),
+        ("boundaries", "Boundaries"),
+    ):
         box = page.get_by_label(label, exact=True)
         before = box.is_checked()
         assert legend_visible(page, key) == before, key
@@ -105,7 +120,8 @@ def test_popup_shows_hostile_text_as_text_and_nothing_runs(browser, maps):
     point = page.evaluate(
         f"() => {{ const p = map_katye0.latLngToContainerPoint({where});"
         " const r = document.getElementById('map_katye0').getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; }")
+        " return [p.x + r.left, p.y + r.top]; }"
+    )
     page.mouse.click(*point)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)

@@ -32,16 +32,36 @@ def real_export(tmp_path, n: int = 600):
 
 # --- location precision -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, level", [
-    ("Port-au-Prince", "commune"), ("Petionville", "commune"), ("Pétion-Ville", "commune"),
-    ("Petion Ville", "commune"), ("Commune de Pétion-Ville", "commune"), ("Cite Soleil", "commune"),
-    ("Cité Soleil", "commune"), ("Site Solèy", "commune"), ("Croix des Bouquets", "commune"),
-    ("CROIX-DES-BOUQUETS", "commune"), ("Tabarre", "commune"), ("Kafou", "commune"),
-    ("1ère Section Turgeau", "commune"), ("1re section Turgeau", "commune"), ("Ouest", "region"),
-    ("Département de l'Ouest", "region"), ("Haiti", "region"), ("Ouest - Delmas", "commune"),
-    ("Port-au-Prince - Solino", None), ("Delmas 33", None), ("Martissant", None), ("Carrefour-Feuilles", None),
-    ("Croix-des-Bouquets - Canaan", None), ("", None),
-])
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("Port-au-Prince", "commune"),
+        ("Petionville", "commune"),
+        ("Pétion-Ville", "commune"),
+        ("Petion Ville", "commune"),
+        ("Commune de Pétion-Ville", "commune"),
+        ("Cite Soleil", "commune"),
+        ("Cité Soleil", "commune"),
+        ("Site Solèy", "commune"),
+        ("Croix des Bouquets", "commune"),
+        ("CROIX-DES-BOUQUETS", "commune"),
+        ("Tabarre", "commune"),
+        ("Kafou", "commune"),
+        ("1ère Section Turgeau", "commune"),
+        ("1re section Turgeau", "commune"),
+        ("Ouest", "region"),
+        ("Département de l'Ouest", "region"),
+        ("Haiti", "region"),
+        ("Ouest - Delmas", "commune"),
+        ("Port-au-Prince - Solino", None),
+        ("Delmas 33", None),
+        ("Martissant", None),
+        ("Carrefour-Feuilles", None),
+        ("Croix-des-Bouquets - Canaan", None),
+        ("", None),
+    ],
+)
 def test_administrative_names_in_acled_spellings(text, level):
     assert admin_level(text) == level
 
@@ -110,8 +130,10 @@ def test_a_commune_centre_marks_the_other_events_on_it():
 
 def test_default_precision_is_the_users_to_declare(tmp_path):
     path = tmp_path / "own.csv"
-    path.write_text("id,date,lat,lon,place\n1,2024-10-01,18.54,-72.33,Bel Air\n2,2024-10-01,18.51,-72.28,Petionville\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id,date,lat,lon,place\n1,2024-10-01,18.54,-72.33,Bel Air\n2,2024-10-01,18.51,-72.28,Petionville\n",
+        encoding="utf-8",
+    )
     unknown = katye.read_incidents(path).incidents
     assert list(unknown["location_precision"]) == ["unknown", "commune"]
     declared = katye.read_incidents(path, default_precision="exact").incidents
@@ -122,8 +144,17 @@ def test_default_precision_is_the_users_to_declare(tmp_path):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["Delmas", "Port-au-Prince - Solino", "Ouest", "Thor", ""]),
-                          st.sampled_from([1.0, 2.0, 3.0, np.nan]), st.integers(0, 3)), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Delmas", "Port-au-Prince - Solino", "Ouest", "Thor", ""]),
+            st.sampled_from([1.0, 2.0, 3.0, np.nan]),
+            st.integers(0, 3),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_rules_only_ever_make_a_known_precision_coarser(rows):
     location = pd.Series([r[0] for r in rows])
     coded = np.array([r[1] for r in rows])
@@ -139,8 +170,9 @@ def test_rules_only_ever_make_a_known_precision_coarser(rows):
 
 def test_assign_keeps_imprecise_events_out_of_zones_but_keeps_their_commune():
     solino = katye.geodata.sites().set_index("site_id").loc["solino", "geometry"]
-    frame = gpd.GeoDataFrame({"location_precision": ["exact", "near", "commune", "unknown", "region"]},
-                             geometry=[solino] * 5, crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"location_precision": ["exact", "near", "commune", "unknown", "region"]}, geometry=[solino] * 5, crs=4326
+    )
     result = katye.assign(frame)
     assert list(result["assignment"]) == ["exact", "coarse", "coarse", "coarse", "coarse"]
     assert result["zone_id"].iloc[0] != "" and set(result["zone_id"].iloc[1:]) == {""}
@@ -150,9 +182,16 @@ def test_assign_keeps_imprecise_events_out_of_zones_but_keeps_their_commune():
 
 def test_summaries_count_imprecise_events_separately():
     solino = katye.geodata.sites().set_index("site_id").loc["solino", "geometry"]
-    frame = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2024-10-01"] * 3), "fatalities": [1, 2, 3],
-                              "event_type": "Battles", "location_precision": ["exact", "commune", "unknown"]},
-                             geometry=[solino] * 3, crs=4326)
+    frame = gpd.GeoDataFrame(
+        {
+            "event_date": pd.to_datetime(["2024-10-01"] * 3),
+            "fatalities": [1, 2, 3],
+            "event_type": "Battles",
+            "location_precision": ["exact", "commune", "unknown"],
+        },
+        geometry=[solino] * 3,
+        crs=4326,
+    )
     table = katye.summarize(frame, by=("month",))
     placed = table[table["zone_id"] != ""]
     apart = table[table["zone_id"] == ""].set_index("location_precision")
@@ -163,14 +202,16 @@ def test_summaries_count_imprecise_events_separately():
 
 # --- actors -------------------------------------------------------------------------------------
 
+
 def test_every_actor_in_the_sample_and_the_readme_has_a_kind():
     sample = pd.read_csv(katye.samples.path(), dtype=str, keep_default_na=False)
     names = set(sample["actor1"]) | set(sample["actor2"])
     readme = REPO_README.read_text(encoding="utf-8") if REPO_README.is_file() else ""
     quoted = re.findall(r'"([^"\n\[\]#]{1,80})"', readme)
     # Actor names, not the README's patterns ("… Gang", "Civilians (…)").
-    names |= {q for q in quoted if re.search(r"Gang|Police Forces|Military Forces|Civilians|Unidentified", q)
-              and "…" not in q}
+    names |= {
+        q for q in quoted if re.search(r"Gang|Police Forces|Military Forces|Civilians|Unidentified", q) and "…" not in q
+    }
     names.discard("")
     found = actor_table.normalise(pd.Series(sorted(names)))
     assert not found.unknown, found.unknown
@@ -178,15 +219,23 @@ def test_every_actor_in_the_sample_and_the_readme_has_a_kind():
 
 
 def test_police_under_either_period_suffix_is_one_actor():
-    found = actor_table.normalise(pd.Series(["Police Forces of Haiti (2017-2024)", "Police Forces of Haiti (2024-)",
-                                             "police forces of haiti (2017-)"]))
+    found = actor_table.normalise(
+        pd.Series(
+            ["Police Forces of Haiti (2017-2024)", "Police Forces of Haiti (2024-)", "police forces of haiti (2017-)"]
+        )
+    )
     assert set(found.actor) == {"Police Forces of Haiti"} and set(found.kind) == {"state"}
 
 
 def test_unknown_actor_names_pass_through_as_other_and_are_reported(tmp_path):
     frame = synthetic_acled(5, seed=3)
-    frame["actor1"] = ["Some New Faction", "Some New Faction", "Viv Ansanm Gang", "Unidentified Gang (Haiti)",
-                       "Police Forces of Haiti (2024-)"]
+    frame["actor1"] = [
+        "Some New Faction",
+        "Some New Faction",
+        "Viv Ansanm Gang",
+        "Unidentified Gang (Haiti)",
+        "Police Forces of Haiti (2024-)",
+    ]
     frame.loc[1, "actor2"] = "Ti Makak Gang"
     incidents, _, report = katye.read_incidents(write_csv(frame, tmp_path / "a.csv"))
     assert report.unknown_actors == {"Some New Faction (other)": 2, "Ti Makak Gang (armed_group)": 1}
@@ -203,13 +252,16 @@ def test_event_types_are_normalised_and_the_original_kept(tmp_path):
     assert list(incidents["event_type_original"]) == list(frame["event_type"])
 
 
-@pytest.mark.parametrize("rows, message", [
-    ("Gang X,Gang X,warlord,,,,,,\n", "kind must be one of .* at line 2"),
-    ("Gang X,Gang X,armed_group,,,,,,\ngang x,Gang X,armed_group,,,,,,\n", "appears twice.* lines 2, 3"),
-    ("Gang X (2017-),Gang X,armed_group,,,,,,\nGang X (2024-),Gang Y,armed_group,,,,,,\n", "two meanings"),
-    ("Gang X,Gang X,armed_group,G9,last spring,,,,\n", "coalition_since must be .* at line 2"),
-    ("Gang X,,armed_group,,,,,,\n", "must not be empty at line 2"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ("Gang X,Gang X,warlord,,,,,,\n", "kind must be one of .* at line 2"),
+        ("Gang X,Gang X,armed_group,,,,,,\ngang x,Gang X,armed_group,,,,,,\n", "appears twice.* lines 2, 3"),
+        ("Gang X (2017-),Gang X,armed_group,,,,,,\nGang X (2024-),Gang Y,armed_group,,,,,,\n", "two meanings"),
+        ("Gang X,Gang X,armed_group,G9,last spring,,,,\n", "coalition_since must be .* at line 2"),
+        ("Gang X,,armed_group,,,,,,\n", "must not be empty at line 2"),
+    ],
+)
 def test_bad_actor_tables_name_the_row(tmp_path, rows, message):
     path = tmp_path / "actors.csv"
     path.write_text(",".join(actor_table.COLUMNS) + "\n" + rows, encoding="utf-8")
@@ -219,10 +271,14 @@ def test_bad_actor_tables_name_the_row(tmp_path, rows, message):
 
 # --- control ------------------------------------------------------------------------------------
 
+
 def _zones():
     boxes = {"a": (-72.34, 18.53), "b": (-72.33, 18.53), "c": (-72.32, 18.53)}
-    return gpd.GeoDataFrame({"zone_id": list(boxes), "name": list(boxes)},
-                            geometry=[shapely.box(x, y, x + 0.01, y + 0.01) for x, y in boxes.values()], crs=4326)
+    return gpd.GeoDataFrame(
+        {"zone_id": list(boxes), "name": list(boxes)},
+        geometry=[shapely.box(x, y, x + 0.01, y + 0.01) for x, y in boxes.values()],
+        crs=4326,
+    )
 
 
 def _events(zone: str, rows) -> gpd.GeoDataFrame:
@@ -236,12 +292,21 @@ def _events(zone: str, rows) -> gpd.GeoDataFrame:
 
 def test_police_as_the_target_does_not_make_a_zone_state():
     police = "Police Forces of Haiti (2024-)"
-    incidents = pd.concat([
-        _events("a", [("Explosions/Remote violence", "Kraze Barye Gang", police)] * 4
-                + [("Violence against civilians", "Kraze Barye Gang", "Civilians (Haiti)")] * 2),
-        _events("b", [("Battles", "Police Forces of Haiti (2017-2024)", "Unidentified Armed Group (Haiti)")] * 3
-                + [("Battles", police, "Unidentified Armed Group (Haiti)")] * 3),
-    ], ignore_index=True)
+    incidents = pd.concat(
+        [
+            _events(
+                "a",
+                [("Explosions/Remote violence", "Kraze Barye Gang", police)] * 4
+                + [("Violence against civilians", "Kraze Barye Gang", "Civilians (Haiti)")] * 2,
+            ),
+            _events(
+                "b",
+                [("Battles", "Police Forces of Haiti (2017-2024)", "Unidentified Armed Group (Haiti)")] * 3
+                + [("Battles", police, "Unidentified Armed Group (Haiti)")] * 3,
+            ),
+        ],
+        ignore_index=True,
+    )
     result = katye.infer_control(incidents, _zones(), as_of="2024-11-30").set_index("zone_id")
     assert result.loc["a", "inferred_status"] == "gang" and result.loc["a", "holder"] == "Kraze Baryè"
     assert result.loc["a", "state_events"] == 0  # attacked, not acting
@@ -250,26 +315,30 @@ def test_police_as_the_target_does_not_make_a_zone_state():
 
 
 def test_an_unidentified_group_is_never_named_the_holder():
-    incidents = _events("a", [("Battles", "Unidentified Armed Group (Haiti)", "Viv Ansanm Gang")] * 8
-                        + [("Violence against civilians", "G-9 Gang", "Civilians (Haiti)")] * 2)
+    incidents = _events(
+        "a",
+        [("Battles", "Unidentified Armed Group (Haiti)", "Viv Ansanm Gang")] * 8
+        + [("Violence against civilians", "G-9 Gang", "Civilians (Haiti)")] * 2,
+    )
     result = katye.infer_control(incidents, _zones(), as_of="2024-11-30").set_index("zone_id").loc["a"]
     # Viv Ansanm fights in all 10 armed-group events it is in: 8 of 10.
     assert result["holder"] == "Viv Ansanm" and result["leading_share"] == 0.8
-    alone = _events("a", [("Violence against civilians", "Unidentified Armed Group (Haiti)", "Civilians (Haiti)")]
-                    * 7)
+    alone = _events("a", [("Violence against civilians", "Unidentified Armed Group (Haiti)", "Civilians (Haiti)")] * 7)
     only = katye.infer_control(alone, _zones(), as_of="2024-11-30").set_index("zone_id").loc["a"]
     assert only["inferred_status"] == "gang" and only["holder"] == "" and only["holder_kind"] == "unidentified"
     assert only["unidentified_share"] == 1.0
 
 
 def test_victims_never_count():
-    incidents = _events("a", [("Riots", "Rioters (Haiti)", "Grand-Ravine Gang")] * 6
-                        + [("Protests", "Protesters (Haiti)", "")] * 3)
+    incidents = _events(
+        "a", [("Riots", "Rioters (Haiti)", "Grand-Ravine Gang")] * 6 + [("Protests", "Protesters (Haiti)", "")] * 3
+    )
     result = katye.infer_control(incidents, _zones(), as_of="2024-11-30").set_index("zone_id").loc["a"]
     assert result["armed_events"] == 0 and result["inferred_status"] == "unknown" and result["leading_actor"] == ""
 
 
 # --- risk ---------------------------------------------------------------------------------------
+
 
 def test_a_small_and_a_large_zone_with_the_same_events_get_the_same_class():
     small = shapely.box(-72.34, 18.53, -72.339, 18.531)  # ~0.01 km2
@@ -277,19 +346,27 @@ def test_a_small_and_a_large_zone_with_the_same_events_get_the_same_class():
     other = shapely.box(-72.29, 18.53, -72.28, 18.54)
     zones = gpd.GeoDataFrame({"zone_id": ["large", "other", "small"]}, geometry=[large, other, small], crs=4326)
     rows = [("Battles", "G-9 Gang", "")] * 5
-    incidents = pd.concat([
-        _events("a", rows).set_geometry([small.centroid] * 5),
-        _events("a", rows).set_geometry([large.centroid] * 5),
-        _events("a", rows[:2]).set_geometry([other.centroid] * 2),
-    ], ignore_index=True)
+    incidents = pd.concat(
+        [
+            _events("a", rows).set_geometry([small.centroid] * 5),
+            _events("a", rows).set_geometry([large.centroid] * 5),
+            _events("a", rows[:2]).set_geometry([other.centroid] * 2),
+        ],
+        ignore_index=True,
+    )
     scored = katye.risk(incidents, zones, as_of="2024-11-30").set_index("zone_id")
     assert scored.loc["small", "risk_class"] == scored.loc["large", "risk_class"]
     assert scored.loc["small", "risk_index"] == pytest.approx(scored.loc["large", "risk_index"])
     per_km2 = katye.risk(incidents, zones, as_of="2024-11-30", per="km2").set_index("zone_id")
     assert per_km2.loc["small", "risk_index"] > 100 * per_km2.loc["large", "risk_index"]
     assert scored.loc["small", "class_range"] and scored.attrs["katye_breaks"]
-    people = katye.risk(incidents, zones, as_of="2024-11-30", per="population",
-                        population={"large": 200_000, "other": 1_000, "small": 100_000}).set_index("zone_id")
+    people = katye.risk(
+        incidents,
+        zones,
+        as_of="2024-11-30",
+        per="population",
+        population={"large": 200_000, "other": 1_000, "small": 100_000},
+    ).set_index("zone_id")
     assert people.loc["small", "risk_index"] == pytest.approx(2 * people.loc["large", "risk_index"])
     with pytest.raises(katye.UsageError, match="population"):
         katye.risk(incidents, zones, per="population")
@@ -307,6 +384,7 @@ def test_risk_legend_prints_the_class_breaks():
 
 
 # --- command line -------------------------------------------------------------------------------
+
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "katye.cli", *args], capture_output=True, text=True)
@@ -339,9 +417,12 @@ def test_cli_bad_actor_table_exits_2_without_traceback(tmp_path):
 
 def test_a_control_table_with_a_zone_twice_on_one_date_names_the_lines(tmp_path):
     path = tmp_path / "control.csv"
-    path.write_text("zone_id,as_of,status,actor,source,confidence,note\n"
-                    "solino,2024-10-01,gang,Viv Ansanm,me,low,\n"
-                    "solino,2024-10-01,state,,me,low,\n", encoding="utf-8")
+    path.write_text(
+        "zone_id,as_of,status,actor,source,confidence,note\n"
+        "solino,2024-10-01,gang,Viv Ansanm,me,low,\n"
+        "solino,2024-10-01,state,,me,low,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(katye.InputError, match="same zone_id and as_of at lines 2, 3"):
         katye.read_control(path)
     # Not UTF-8: read as Windows-1252, and the odd status is named with its line.
@@ -351,6 +432,7 @@ def test_a_control_table_with_a_zone_twice_on_one_date_names_the_lines(tmp_path)
 
 
 # --- found by review: each of these failed before its fix -------------------------------------------
+
 
 def test_risk_per_population_reads_a_column_of_the_zones():
     zones = _zones().assign(pop=[10_000, 20_000, 40_000])
@@ -377,13 +459,18 @@ def test_a_users_actor_table_reaches_the_coalitions_of_inferred_control(tmp_path
     assert len(named) and set(named["leading_coalition"]) == {"MY COALITION"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty"), ("\n\n", "empty"), ("acled_name,actor,kind\n", "no rows"),
-    ("acled_name,actor,kind\nA Gang,A,armed_group,extra,fields\n", "line 2 do not have the header's 3 fields"),
-    ("acled_name,actor,kind\n---,X,armed_group\n", "no letter or digit"),
-    ("acled_name,actor,kind,coalition\nA Gang,A,armed_group,X\nA Gang alt,A,state,Y\n", "two meanings"),
-    ("acled_name,kind,kind,actor\nA,armed_group,state,A\n", "appear twice in the header"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("\n\n", "empty"),
+        ("acled_name,actor,kind\n", "no rows"),
+        ("acled_name,actor,kind\nA Gang,A,armed_group,extra,fields\n", "line 2 do not have the header's 3 fields"),
+        ("acled_name,actor,kind\n---,X,armed_group\n", "no letter or digit"),
+        ("acled_name,actor,kind,coalition\nA Gang,A,armed_group,X\nA Gang alt,A,state,Y\n", "two meanings"),
+        ("acled_name,kind,kind,actor\nA,armed_group,state,A\n", "appear twice in the header"),
+    ],
+)
 def test_more_bad_actor_tables(tmp_path, text, message):
     path = tmp_path / "actors.csv"
     path.write_text(text, encoding="utf-8")
@@ -420,9 +507,16 @@ def test_scoring_nothing_is_a_clear_error_and_hand_built_frames_get_named_column
 
 def test_summaries_keep_every_event_and_missing_precision_is_unknown():
     solino = katye.geodata.sites().set_index("site_id").loc["solino", "geometry"]
-    frame = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2024-10-01"] * 4), "fatalities": 1,
-                              "event_type": "Battles", "location_precision": ["exact", None, np.nan, "exact"]},
-                             geometry=[solino, solino, solino, shapely.Point(-72.9, 18.2)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {
+            "event_date": pd.to_datetime(["2024-10-01"] * 4),
+            "fatalities": 1,
+            "event_type": "Battles",
+            "location_precision": ["exact", None, np.nan, "exact"],
+        },
+        geometry=[solino, solino, solino, shapely.Point(-72.9, 18.2)],
+        crs=4326,
+    )
     table = katye.summarize(frame, by=("month",))
     assert table["events"].sum() == 4
     assert "outside every zone" in " ".join(table["zone_name"])
@@ -456,10 +550,29 @@ def test_cli_says_when_events_stay_out_of_zone_counts(tmp_path):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.one_of(
-    st.sampled_from(["Delmas", "Pétion-Ville", "Commune de Delmas", "1ère section Turgeau", "Ouest - Delmas",
-                     "Port-au-Prince – Solino", "Delmas, Tabarre", " - ", "Grand'Anse", "Département de l'Ouest"]),
-    st.text(alphabet="aeDélmsP- ,'’1èr–/\u0301ÉTt\u00a0\t", max_size=24)), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "Delmas",
+                    "Pétion-Ville",
+                    "Commune de Delmas",
+                    "1ère section Turgeau",
+                    "Ouest - Delmas",
+                    "Port-au-Prince – Solino",
+                    "Delmas, Tabarre",
+                    " - ",
+                    "Grand'Anse",
+                    "Département de l'Ouest",
+                ]
+            ),
+            st.text(alphabet="aeDélmsP- ,'’1èr–/\u0301ÉTt\u00a0\t", max_size=24),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_the_fast_name_matching_agrees_with_the_reference(texts):
     assert list(name_keys(texts)) == [name_key(t) for t in texts]
     assert list(admin_levels(texts)) == [admin_level(t) for t in texts]

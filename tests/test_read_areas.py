@@ -13,8 +13,9 @@ from katye.errors import CRSError, InputError, UsageError
 def squares(crs="EPSG:4326"):
     """Three unit-ish squares around Port-au-Prince, ids a/b/c."""
     boxes = [shapely.box(-72.34 + i * 0.01, 18.54, -72.33 + i * 0.01, 18.55) for i in range(3)]
-    frame = gpd.GeoDataFrame({"code": ["a", "b", "c"], "label": ["Bèl Air", "Solino", "Kafou"]},
-                             geometry=boxes, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"code": ["a", "b", "c"], "label": ["Bèl Air", "Solino", "Kafou"]}, geometry=boxes, crs="EPSG:4326"
+    )
     return frame.to_crs(crs)
 
 
@@ -24,9 +25,15 @@ def _same(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> None:
         assert ga.hausdorff_distance(gb) < 0.01  # centimetres: reprojection round-off only
 
 
-@pytest.mark.parametrize(("suffix", "crs"), [
-    (".geojson", "EPSG:4326"), (".gpkg", "EPSG:32618"), (".shp", "EPSG:3857"), (".parquet", "EPSG:32618"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "crs"),
+    [
+        (".geojson", "EPSG:4326"),
+        (".gpkg", "EPSG:32618"),
+        (".shp", "EPSG:3857"),
+        (".parquet", "EPSG:32618"),
+    ],
+)
 def test_any_format_and_crs_gives_the_same_geometries(tmp_path, suffix, crs):
     path = tmp_path / f"areas{suffix}"
     frame = squares(crs)
@@ -120,8 +127,11 @@ def test_the_callers_file_is_not_changed(tmp_path):
 def test_every_analysis_takes_zones_through_one_resolver():
     from katye.geodata import resolve_zones
 
-    layer = gpd.GeoDataFrame({"zone_id": [2, 1]}, geometry=[shapely.box(-72.34, 18.53, -72.33, 18.54),
-                                                            shapely.box(-72.33, 18.53, -72.32, 18.54)], crs=4326)
+    layer = gpd.GeoDataFrame(
+        {"zone_id": [2, 1]},
+        geometry=[shapely.box(-72.34, 18.53, -72.33, 18.54), shapely.box(-72.33, 18.53, -72.32, 18.54)],
+        crs=4326,
+    )
     resolved = resolve_zones(layer)
     assert list(resolved["zone_id"]) == ["1", "2"] and list(resolved["name"]) == ["1", "2"]
     assert resolved["area_km2"].between(1.0, 1.3).all()

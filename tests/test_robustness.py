@@ -41,8 +41,10 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "katye.cli", *args], capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("encoding, newline", [("utf-8", "\r"), ("utf-16", "\n"), ("utf-16", "\r\n"),
-                                               ("utf-16-le", "\r\n"), ("utf-16-be", "\n")])
+@pytest.mark.parametrize(
+    "encoding, newline",
+    [("utf-8", "\r"), ("utf-16", "\n"), ("utf-16", "\r\n"), ("utf-16-le", "\r\n"), ("utf-16-be", "\n")],
+)
 def test_old_mac_line_endings_and_utf16_files_are_read(tmp_path, encoding, newline):
     text = newline.join([HEADER, *ROWS]) + newline
     result = katye.read_incidents(write(tmp_path, text.encode(encoding)))
@@ -51,12 +53,17 @@ def test_old_mac_line_endings_and_utf16_files_are_read(tmp_path, encoding, newli
     assert result.incidents["location"].iloc[0] == "Bel Air"
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"\x00" * 5000, "NUL bytes"),
-    (bytes(range(256)) * 20, "NUL bytes"),
-    ((HEADER + "\n" + ROWS[0] + "\n").encode() + b"A2,2024-10-02,Battles,18.55,-72.33,0,Bel\x81Air,y\n",
-     r"not text in UTF-8 or Windows-1252.*0x81 at line 3"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"\x00" * 5000, "NUL bytes"),
+        (bytes(range(256)) * 20, "NUL bytes"),
+        (
+            (HEADER + "\n" + ROWS[0] + "\n").encode() + b"A2,2024-10-02,Battles,18.55,-72.33,0,Bel\x81Air,y\n",
+            r"not text in UTF-8 or Windows-1252.*0x81 at line 3",
+        ),
+    ],
+)
 def test_binary_and_undecodable_files_are_katyes_error(tmp_path, data, message):
     with pytest.raises(katye.InputError, match=message):
         katye.read_incidents(write(tmp_path, data))
@@ -71,16 +78,27 @@ def test_a_huge_field_in_a_ragged_file_is_read_or_named(tmp_path):
 
 
 def test_mixed_time_zone_offsets_keep_the_local_day(tmp_path):
-    data = "\n".join([HEADER, "A1,2024-10-01T23:30:00-05:00,Battles,18.54,-72.33,1,Bel Air,x",
-                      "A2,2024-10-02T01:00:00+01:00,Battles,18.55,-72.33,0,Bel Air,y",
-                      "A3,2024-10-03,Battles,18.55,-72.33,0,Bel Air,y"])
+    data = "\n".join(
+        [
+            HEADER,
+            "A1,2024-10-01T23:30:00-05:00,Battles,18.54,-72.33,1,Bel Air,x",
+            "A2,2024-10-02T01:00:00+01:00,Battles,18.55,-72.33,0,Bel Air,y",
+            "A3,2024-10-03,Battles,18.55,-72.33,0,Bel Air,y",
+        ]
+    )
     incidents = katye.read_incidents(write(tmp_path, data.encode())).incidents
     assert list(incidents["event_date"].astype(str)) == ["2024-10-01", "2024-10-02", "2024-10-03"]
 
 
 def test_partial_dates_carry_their_precision_and_a_warning(tmp_path):
-    data = "\n".join([HEADER, "A1,2024,Battles,18.54,-72.33,1,Bel Air,x", "A2,2024-10,Battles,18.54,-72.33,1,Bel Air,x",
-                      "A3,October 2024,Battles,18.54,-72.33,1,Bel Air,x"])
+    data = "\n".join(
+        [
+            HEADER,
+            "A1,2024,Battles,18.54,-72.33,1,Bel Air,x",
+            "A2,2024-10,Battles,18.54,-72.33,1,Bel Air,x",
+            "A3,October 2024,Battles,18.54,-72.33,1,Bel Air,x",
+        ]
+    )
     incidents, _, report = katye.read_incidents(write(tmp_path, data.encode()))
     assert list(incidents["date_precision"]) == [4, 3, 3]
     assert list(incidents["event_date"].astype(str)) == ["2024-01-01", "2024-10-01", "2024-10-01"]
@@ -93,10 +111,16 @@ def test_line_numbers_are_physical_lines_after_blank_lines(tmp_path):
     assert list(katye.read_incidents(write(tmp_path, data.encode())).incidents["line"]) == [2, 5]
 
 
-@pytest.mark.parametrize("value, reason", [("inf", "fatalities above 100,000"), ("1e20", "fatalities above 100,000"),
-                                           ("12345678901234567890", "fatalities above 100,000"),
-                                           ("NaN", "fatalities is not a whole number"),
-                                           ("100001", "fatalities above 100,000")])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("inf", "fatalities above 100,000"),
+        ("1e20", "fatalities above 100,000"),
+        ("12345678901234567890", "fatalities above 100,000"),
+        ("NaN", "fatalities is not a whole number"),
+        ("100001", "fatalities above 100,000"),
+    ],
+)
 def test_absurd_fatalities_are_rejected_with_a_reason(tmp_path, value, reason):
     data = HEADER + f"\nA1,2024-10-01,Battles,18.54,-72.33,{value},Bel Air,x\n"
     incidents, rejected, _ = katye.read_incidents(write(tmp_path, data.encode()))
@@ -105,8 +129,13 @@ def test_absurd_fatalities_are_rejected_with_a_reason(tmp_path, value, reason):
 
 def test_headers_differing_in_case_and_a_column_called_line_stay_apart(tmp_path):
     header = "event_id_cnty,event_date,event_type,sub_event_type,actor1,latitude,longitude,notes,NOTES,line"
-    data = "\n".join([header, "A1,2024-10-01,Battles,Armed clash,G-9 Gang,18.54,-72.33,a,b,7",
-                      "A2,2024-10-01,Battles,Armed clash,G-9 Gang,18.54,-72.33,a,b,7,ragged"])
+    data = "\n".join(
+        [
+            header,
+            "A1,2024-10-01,Battles,Armed clash,G-9 Gang,18.54,-72.33,a,b,7",
+            "A2,2024-10-01,Battles,Armed clash,G-9 Gang,18.54,-72.33,a,b,7,ragged",
+        ]
+    )
     incidents, rejected, _ = katye.read_incidents(write(tmp_path, data.encode()))
     assert incidents["notes"].iloc[0] == "a" and incidents["NOTES"].iloc[0] == "b"
     assert incidents["line_input"].iloc[0] == "7" and list(incidents["line"]) == [2]
@@ -135,6 +164,7 @@ def test_hostile_files_give_katyes_error_or_a_balanced_account(tmp_path_factory,
 
 
 # --- outputs ----------------------------------------------------------------------------------
+
 
 def test_csv_cells_and_headers_cannot_run_as_formulas(tmp_path):
     frame = pd.DataFrame({"note": ["x\r=1+1", " =SUM(A1)", "\t+cmd", "a\n@x", "-72.33", "fine"], "=b": range(6)})
@@ -194,6 +224,7 @@ def test_geopackages_are_byte_identical_run_to_run(tmp_path):
 
 # --- text is never interpreted -----------------------------------------------------------------
 
+
 def test_dollars_in_static_text_are_not_maths(tmp_path):
     incidents = katye.read_incidents(katye.samples.path()).incidents
     figure = katye.render_static(incidents, title=r"Costs $5 and $10, \invalid$", path=tmp_path / "m.png")
@@ -238,6 +269,7 @@ def test_a_gis_file_without_crs_takes_the_crs_option(tmp_path):
 
 # --- zones that cannot be right --------------------------------------------------------------------
 
+
 def _square(x: float, y: float, size: float):
     return gpd.GeoSeries.from_xy([x], [y]).buffer(size, cap_style="square").iloc[0]
 
@@ -253,8 +285,9 @@ def test_zones_with_swapped_axes_a_wrong_crs_or_overlaps_are_warned(tmp_path):
         katye.geodata.read_areas(tmp_path / "degrees.gpkg", id_column="id")
     messages = " ".join(str(w.message) for w in record)
     assert "look like degrees" in messages and "not in Haiti" in messages
-    overlapping = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[_square(-72.33, 18.54, 0.01),
-                                                                  _square(-72.325, 18.54, 0.01)], crs=4326)
+    overlapping = gpd.GeoDataFrame(
+        {"id": ["a", "b"]}, geometry=[_square(-72.33, 18.54, 0.01), _square(-72.325, 18.54, 0.01)], crs=4326
+    )
     overlapping.to_file(tmp_path / "overlap.geojson")
     with pytest.warns(UserWarning, match="a and b share"):
         katye.geodata.read_areas(tmp_path / "overlap.geojson", id_column="id")
@@ -269,6 +302,7 @@ def test_assigning_to_zones_that_hold_no_incident_says_so(caplog):
 
 
 # --- second round of hostile input ---------------------------------------------------------------
+
 
 def test_blank_lines_before_the_header_and_a_bom_on_cp1252_text(tmp_path):
     data = ("\n\r\n" + HEADER + "\n" + ROWS[0] + "\n").encode()
@@ -288,8 +322,20 @@ def test_a_file_name_that_is_not_utf8(tmp_path):
 
 
 def test_cr_only_files_count_blank_lines_and_breaks_in_cells(tmp_path):
-    data = "\r".join([HEADER, ROWS[0], "", 'A3,2024-10-02,Battles,18.55,-72.33,0,Bel Air,"a\rb"', "", "",
-                      "A7,2024-10-02,Battles,18.55,-72.33,0,Bel Air,y"]) + "\r"
+    data = (
+        "\r".join(
+            [
+                HEADER,
+                ROWS[0],
+                "",
+                'A3,2024-10-02,Battles,18.55,-72.33,0,Bel Air,"a\rb"',
+                "",
+                "",
+                "A7,2024-10-02,Battles,18.55,-72.33,0,Bel Air,y",
+            ]
+        )
+        + "\r"
+    )
     assert list(katye.read_incidents(write(tmp_path, data.encode())).incidents["line"]) == [2, 4, 8]
 
 
@@ -322,9 +368,17 @@ def test_utf8_that_turns_into_cp1252_late_is_read(tmp_path):
 
 def test_month_and_year_dates_are_never_finer_than_they_say(tmp_path):
     header = "event_id_cnty,event_date,time_precision,event_type,latitude,longitude"
-    data = "\n".join([header, "A1,2024-10,1,Battles,18.54,-72.33", "A2,2024,2,Battles,18.54,-72.33",
-                      "A3,2024/10,,Battles,18.54,-72.33", "A4,Oct 2024,,Battles,18.54,-72.33",
-                      "A5,2024-10-05,1,Battles,18.54,-72.33", "A6,2024-10-05T10:00:00z,,Battles,18.54,-72.33"])
+    data = "\n".join(
+        [
+            header,
+            "A1,2024-10,1,Battles,18.54,-72.33",
+            "A2,2024,2,Battles,18.54,-72.33",
+            "A3,2024/10,,Battles,18.54,-72.33",
+            "A4,Oct 2024,,Battles,18.54,-72.33",
+            "A5,2024-10-05,1,Battles,18.54,-72.33",
+            "A6,2024-10-05T10:00:00z,,Battles,18.54,-72.33",
+        ]
+    )
     incidents = katye.read_incidents(write(tmp_path, data.encode())).incidents.set_index("event_id")
     assert list(incidents["date_precision"].astype("Int64")) == [3, 4, 3, 3, 1, pd.NA]
     assert str(incidents.loc["A3", "event_date"].date()) == "2024-10-01"
@@ -332,8 +386,9 @@ def test_month_and_year_dates_are_never_finer_than_they_say(tmp_path):
 
 def test_control_and_actor_tables_give_physical_lines_and_refuse_ragged_rows(tmp_path):
     control = tmp_path / "control.csv"
-    control.write_text("zone_id,as_of,status\nairport,2024-10-01,state\n\n\nbel-air,2024-13-01,gang\n",
-                       encoding="utf-8")
+    control.write_text(
+        "zone_id,as_of,status\nairport,2024-10-01,state\n\n\nbel-air,2024-13-01,gang\n", encoding="utf-8"
+    )
     with pytest.raises(katye.InputError, match=r"as_of must be a date .* at line 5"):
         katye.read_control(control)
     control.write_text("zone_id,as_of,status\nairport,2024-10-01,state,extra,extra2\n", encoding="utf-8")

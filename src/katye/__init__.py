@@ -32,6 +32,7 @@ def __getattr__(name: str):
         return getattr(render, name)
     raise AttributeError(f"module 'katye' has no attribute {name!r}")
 
+
 try:
     __version__ = version("katye")
 except PackageNotFoundError:  # running from a source tree that was never installed

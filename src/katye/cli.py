@@ -105,10 +105,12 @@ def _late_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 
 def global_flags(command):
     """Accept -q/--quiet and -v/--verbose after the command name too."""
-    command = click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_late_flag,
-                           help="Log what katye does, to stderr.")(command)
-    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_late_flag,
-                        help="Print only errors.")(command)
+    command = click.option(
+        "-v", "--verbose", is_flag=True, expose_value=False, callback=_late_flag, help="Log what katye does, to stderr."
+    )(command)
+    return click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=_late_flag, help="Print only errors."
+    )(command)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -144,18 +146,35 @@ def incident_options(command):
         click.option("--date", "date_column", help="Event date column, for files that are not ACLED exports."),
         click.option("--id", "id_column", help="Event id column, for files that are not ACLED exports."),
         click.option("--crs", help="CRS of --lat/--lon when they are x/y in metres, e.g. EPSG:32618."),
-        click.option("--swapped", type=click.Choice(["repair", "reject"]), default="repair", show_default=True,
-                     help="What to do with rows whose latitude and longitude are the wrong way round."),
+        click.option(
+            "--swapped",
+            type=click.Choice(["repair", "reject"]),
+            default="repair",
+            show_default=True,
+            help="What to do with rows whose latitude and longitude are the wrong way round.",
+        ),
         click.option("--strict", is_flag=True, help="Stop at the first kind of bad row instead of setting rows aside."),
-        click.option("--precision", "precision_mode", type=click.Choice(["rules", "as-coded"]), default="rules",
-                     show_default=True,
-                     help="rules: a location that names only a commune (or a commune-centre point) is commune-"
-                          "precise whatever geo_precision says; as-coded: the file's geo_precision only."),
-        click.option("--default-precision", type=click.Choice(["exact", "near"]),
-                     help="Precision of events the file gives no geo_precision for (default: unknown, kept out "
-                          "of zone counts). Use exact for your own GPS-located data."),
-        click.option("--actors", "actors_path", type=click.Path(dir_okay=False),
-                     help="Your own actor table (acled_name, actor, kind, coalition …) instead of the shipped one."),
+        click.option(
+            "--precision",
+            "precision_mode",
+            type=click.Choice(["rules", "as-coded"]),
+            default="rules",
+            show_default=True,
+            help="rules: a location that names only a commune (or a commune-centre point) is commune-"
+            "precise whatever geo_precision says; as-coded: the file's geo_precision only.",
+        ),
+        click.option(
+            "--default-precision",
+            type=click.Choice(["exact", "near"]),
+            help="Precision of events the file gives no geo_precision for (default: unknown, kept out "
+            "of zone counts). Use exact for your own GPS-located data.",
+        ),
+        click.option(
+            "--actors",
+            "actors_path",
+            type=click.Path(dir_okay=False),
+            help="Your own actor table (acled_name, actor, kind, coalition …) instead of the shipped one.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -168,7 +187,9 @@ def _path_or_sample(ctx: click.Context, path: str | None) -> str:
     sample = samples.path("acled")
     _notices(ctx).print(
         f"No incident file given: using katye's shipped sample {sample.name} "
-        "(SYNTHETIC data in ACLED's layout, not real events).", markup=False)
+        "(SYNTHETIC data in ACLED's layout, not real events).",
+        markup=False,
+    )
     return str(sample)
 
 
@@ -185,9 +206,12 @@ def _precision_notice(ctx: click.Context, result) -> None:
         hint = " The file has no geo_precision column: add --default-precision exact if its points are exact."
     if not counts.get("exact"):
         hint = " No event is exactly located, so no zone has a count." + hint
-    _notices(ctx).print(f"Note: {sum(apart.values()):,} of {total:,} events are located only approximately "
-                        f"({detail}) and are not in zone counts; katye validate {result.report.path} shows the rules "
-                        f"that decided it.{hint}", markup=False)
+    _notices(ctx).print(
+        f"Note: {sum(apart.values()):,} of {total:,} events are located only approximately "
+        f"({detail}) and are not in zone counts; katye validate {result.report.path} shows the rules "
+        f"that decided it.{hint}",
+        markup=False,
+    )
 
 
 def _read(ctx: click.Context, path: str, options: dict, *, zone_counts: bool = False):
@@ -200,18 +224,29 @@ def _read(ctx: click.Context, path: str, options: dict, *, zone_counts: bool = F
 
 def _read_file(path: str, options: dict):
     return read_incidents(
-        path, lat=options["lat"], lon=options["lon"], date=options["date_column"],
-        event_id=options["id_column"], crs=options["crs"], swapped=options["swapped"],
-        strict=options["strict"], precision=options["precision_mode"],
-        default_precision=options["default_precision"], actors=options["actors_path"],
+        path,
+        lat=options["lat"],
+        lon=options["lon"],
+        date=options["date_column"],
+        event_id=options["id_column"],
+        crs=options["crs"],
+        swapped=options["swapped"],
+        strict=options["strict"],
+        precision=options["precision_mode"],
+        default_precision=options["default_precision"],
+        actors=options["actors_path"],
     )
 
 
 @main.command("validate")
 @global_flags
 @click.argument("path", type=click.Path(), required=False)
-@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False),
-              help="Write the rejected rows, with line and reason, to this .csv file.")
+@click.option(
+    "--rejected",
+    "rejected_path",
+    type=click.Path(dir_okay=False),
+    help="Write the rejected rows, with line and reason, to this .csv file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @incident_options
 @click.pass_context
@@ -252,10 +287,13 @@ def _zones_option(path: str | None, id_column: str, name_column: str | None):
 
 
 zone_options = [
-    click.option("--zones", "zones_path", type=click.Path(dir_okay=False),
-                 help="Your own zones (GeoJSON, GPKG, Shapefile, GeoParquet) instead of the shipped ones."),
-    click.option("--zone-id", "zone_id_column", default="zone_id", show_default=True,
-                 help="The id column of --zones."),
+    click.option(
+        "--zones",
+        "zones_path",
+        type=click.Path(dir_okay=False),
+        help="Your own zones (GeoJSON, GPKG, Shapefile, GeoParquet) instead of the shipped ones.",
+    ),
+    click.option("--zone-id", "zone_id_column", default="zone_id", show_default=True, help="The id column of --zones."),
     click.option("--zone-name", "zone_name_column", help="The name column of --zones."),
 ]
 
@@ -270,8 +308,9 @@ def with_zone_options(command):
 @main.command("join")
 @global_flags
 @click.argument("incidents", type=click.Path(), required=False)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Target: .csv, .geojson, .gpkg or .parquet.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Target: .csv, .geojson, .gpkg or .parquet."
+)
 @with_zone_options
 @incident_options
 @click.pass_context
@@ -301,31 +340,63 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
         f"Wrote {len(joined):,} incidents to {output}: {counts.get('exact', 0):,} in a zone, "
         f"{counts.get('coarse', 0):,} not in zone counts (located only approximately: {detail or 'none'}), "
         f"{counts.get('outside', 0):,} exact but outside every zone "
-        f"({result.report.rejected:,} rows rejected on reading; run katye validate for details)", markup=False)
+        f"({result.report.rejected:,} rows rejected on reading; run katye validate for details)",
+        markup=False,
+    )
 
 
 @main.command("risk")
 @global_flags
 @click.argument("incidents", type=click.Path(), required=False)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Target: .csv, .geojson, .gpkg or .parquet.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Target: .csv, .geojson, .gpkg or .parquet."
+)
 @click.option("--as-of", "as_of", help="Date of the index (YYYY-MM-DD); default the latest incident.")
 @click.option("--window-days", default=90, show_default=True, type=click.IntRange(min=1))
 @click.option("--half-life-days", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True))
-@click.option("--scheme", default="quantiles", show_default=True,
-              type=click.Choice(["quantiles", "fisher_jenks"], case_sensitive=False))
-@click.option("--per", type=click.Choice(["zone", "km2", "population"]), default="zone", show_default=True,
-              help="zone: the index as it is; km2: divided by zone area; population: per 100,000 people "
-                   "(needs --population).")
-@click.option("--population", "population_column",
-              help="The column of --zones holding each zone's population, for --per population.")
-@click.option("--control", "control_path", type=click.Path(dir_okay=False),
-              help="Declared control table (zone_id, as_of, status, actor, source, confidence, note).")
+@click.option(
+    "--scheme",
+    default="quantiles",
+    show_default=True,
+    type=click.Choice(["quantiles", "fisher_jenks"], case_sensitive=False),
+)
+@click.option(
+    "--per",
+    type=click.Choice(["zone", "km2", "population"]),
+    default="zone",
+    show_default=True,
+    help="zone: the index as it is; km2: divided by zone area; population: per 100,000 people (needs --population).",
+)
+@click.option(
+    "--population",
+    "population_column",
+    help="The column of --zones holding each zone's population, for --per population.",
+)
+@click.option(
+    "--control",
+    "control_path",
+    type=click.Path(dir_okay=False),
+    help="Declared control table (zone_id, as_of, status, actor, source, confidence, note).",
+)
 @with_zone_options
 @incident_options
 @click.pass_context
-def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, scheme, per, population_column,
-                 control_path, zones_path, zone_id_column, zone_name_column, **options):
+def risk_command(
+    ctx,
+    incidents,
+    output,
+    as_of,
+    window_days,
+    half_life_days,
+    scheme,
+    per,
+    population_column,
+    control_path,
+    zones_path,
+    zone_id_column,
+    zone_name_column,
+    **options,
+):
     """Score risk per zone, with its trend and inferred (and declared) control.
 
     Risk index: recency-weighted severity of the exact events in the window, per zone (or per
@@ -340,11 +411,14 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
       katye risk acled_haiti_2024.csv -o risk.csv --zones quartiers.gpkg --per population --population pop
     """
     if (per == "population") != (population_column is not None):
-        raise click.UsageError("--per population and --population COLUMN go together: the column of --zones that "
-                               "holds each zone's population.")
+        raise click.UsageError(
+            "--per population and --population COLUMN go together: the column of --zones that "
+            "holds each zone's population."
+        )
     if population_column is not None and zones_path is None:
-        raise click.UsageError("--population names a column of your --zones file; the shipped zones carry no "
-                               "population.")
+        raise click.UsageError(
+            "--population names a column of your --zones file; the shipped zones carry no population."
+        )
     path = _path_or_sample(ctx, incidents)
     refuse_overwriting_inputs([output], [path, zones_path, control_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
@@ -352,16 +426,27 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
     declared = read_control(control_path, zones=zones) if control_path else None
     with _working(ctx, "Scoring"):
         assigned = assign(result.incidents, zones)
-        scored = risk_index(assigned, zones, as_of=as_of, window_days=window_days,
-                            half_life_days=half_life_days, scheme=scheme, per=per, population=population_column)
-        control = infer_control(assigned, zones, as_of=scored.attrs["katye_method"]["as_of"],
-                                window_days=window_days, declared=declared)
+        scored = risk_index(
+            assigned,
+            zones,
+            as_of=as_of,
+            window_days=window_days,
+            half_life_days=half_life_days,
+            scheme=scheme,
+            per=per,
+            population=population_column,
+        )
+        control = infer_control(
+            assigned, zones, as_of=scored.attrs["katye_method"]["as_of"], window_days=window_days, declared=declared
+        )
     table = scored.merge(pd.DataFrame(control).drop(columns=["events"]), on="zone_id", how="left")
     write_frame(table, output, layer="risk")
     breaks = "; ".join(f"{name} {low:.3g}–{high:.3g}" for name, (low, high) in scored.attrs["katye_breaks"].items())
-    _console(ctx).print(f"Wrote risk ({scored.attrs['katye_method']['unit']}) for {len(table)} zones as of "
-                        f"{scored.attrs['katye_method']['as_of']} to {output}. Class breaks: {breaks or 'none'}",
-                        markup=False)
+    _console(ctx).print(
+        f"Wrote risk ({scored.attrs['katye_method']['unit']}) for {len(table)} zones as of "
+        f"{scored.attrs['katye_method']['as_of']} to {output}. Class breaks: {breaks or 'none'}",
+        markup=False,
+    )
 
 
 @main.command("map")
@@ -371,24 +456,62 @@ def risk_command(ctx, incidents, output, as_of, window_days, half_life_days, sch
 @click.option("--since", help="First day of incidents to show (YYYY-MM-DD).")
 @click.option("--until", help="Last day of incidents to show (YYYY-MM-DD).")
 @click.option("--as-of", "as_of", help="Date of the control snapshot and risk index; default --until.")
-@click.option("--control", "control_path", type=click.Path(dir_okay=False),
-              help="Declared control table; without it the map shows control inferred from the incidents.")
+@click.option(
+    "--control",
+    "control_path",
+    type=click.Path(dir_okay=False),
+    help="Declared control table; without it the map shows control inferred from the incidents.",
+)
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
-@click.option("--tiles", type=click.Choice(["none", "osm", "cartodb"]), default="none", show_default=True,
-              help="none: no network at all (shipped outlines as basemap); osm/cartodb: online tiles.")
+@click.option(
+    "--tiles",
+    type=click.Choice(["none", "osm", "cartodb"]),
+    default="none",
+    show_default=True,
+    help="none: no network at all (shipped outlines as basemap); osm/cartodb: online tiles.",
+)
 @click.option("--title", help="Map title.")
 @click.option("--png", "png", type=click.Path(dir_okay=False), help="Also write a PNG for reports.")
 @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Also write a PDF for reports.")
 @click.option("--svg", "svg", type=click.Path(dir_okay=False), help="Also write an SVG.")
-@click.option("--static-layer", type=click.Choice(["control", "risk"]), default="control", show_default=True,
-              help="What colours the zones in the PNG/PDF/SVG.")
-@click.option("--per", type=click.Choice(["zone", "km2"]), default="zone", show_default=True,
-              help="How the Risk layer compares zones: the index per zone, or per km2 of zone area.")
+@click.option(
+    "--static-layer",
+    type=click.Choice(["control", "risk"]),
+    default="control",
+    show_default=True,
+    help="What colours the zones in the PNG/PDF/SVG.",
+)
+@click.option(
+    "--per",
+    type=click.Choice(["zone", "km2"]),
+    default="zone",
+    show_default=True,
+    help="How the Risk layer compares zones: the index per zone, or per km2 of zone area.",
+)
 @with_zone_options
 @incident_options
 @click.pass_context
-def map_command(ctx, incidents, output, since, until, as_of, control_path, lang, tiles, title, png, pdf, svg,
-                static_layer, per, zones_path, zone_id_column, zone_name_column, **options):
+def map_command(
+    ctx,
+    incidents,
+    output,
+    since,
+    until,
+    as_of,
+    control_path,
+    lang,
+    tiles,
+    title,
+    png,
+    pdf,
+    svg,
+    static_layer,
+    per,
+    zones_path,
+    zone_id_column,
+    zone_name_column,
+    **options,
+):
     """Make the report map: one HTML file that opens with no network, and optional PNG/PDF/SVG.
 
     Layers: control, risk, incidents (with a month selector), density, hot spots, key sites with
@@ -406,16 +529,23 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
 
     if incidents is None and control_path is None:
         control_path = str(samples.path("control"))
-        _notices(ctx).print(
-            "Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
+        _notices(ctx).print("Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
     _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
     path = _path_or_sample(ctx, incidents)
     refuse_overwriting_inputs([output, png, pdf, svg], [path, zones_path, control_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     control = read_control(control_path, zones=zones) if control_path else None
-    common = {"zones": zones, "control": control, "as_of": as_of, "start": since, "end": until, "lang": lang,
-              "title": title, "risk_per": per}
+    common = {
+        "zones": zones,
+        "control": control,
+        "as_of": as_of,
+        "start": since,
+        "end": until,
+        "lang": lang,
+        "title": title,
+        "risk_per": per,
+    }
     with _working(ctx, "Analysing"):
         # Once for every output: the HTML map and each static figure draw the same prepared data.
         data = prepare(result.incidents, **common)
@@ -427,8 +557,10 @@ def map_command(ctx, incidents, output, since, until, as_of, control_path, lang,
             with _working(ctx, f"Drawing {target}"):
                 render_static(data, layer=static_layer, path=target)
             written.append(target)
-    _console(ctx).print(f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, "
-                        f"{result.report.rejected:,} rejected)", markup=False)
+    _console(ctx).print(
+        f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, {result.report.rejected:,} rejected)",
+        markup=False,
+    )
 
 
 def _check_map_outputs(output: str, **static: str | None) -> None:
@@ -476,8 +608,14 @@ def geodata_list(ctx: click.Context) -> None:
 @geodata_group.command("export")
 @global_flags
 @click.argument("name", type=click.Choice([*gazetteer.LAYERS, *gazetteer.TABLES], case_sensitive=False))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="Target file: .geojson, .gpkg, .parquet or .csv.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Target file: .geojson, .gpkg, .parquet or .csv.",
+)
 @click.pass_context
 def geodata_export(ctx: click.Context, name: str, output: str) -> None:
     """Export shipped layer NAME to a file, the format chosen by the extension (tables: .csv only).

@@ -62,8 +62,10 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
         try:
             table = pd.DataFrame(gpd.read_file(path)).drop(columns="geometry", errors="ignore").astype(str)
         except Exception as exc:  # GDAL's errors vary by driver; the user needs one message
-            raise InputError(f"{path}: katye could not read this control table ({exc}). Give a CSV (UTF-8) or a "
-                             f"GeoJSON/GeoPackage with the columns {', '.join(COLUMNS)}.") from exc
+            raise InputError(
+                f"{path}: katye could not read this control table ({exc}). Give a CSV (UTF-8) or a "
+                f"GeoJSON/GeoPackage with the columns {', '.join(COLUMNS)}."
+            ) from exc
         first_line = 1
     table.columns = [c.strip().lower() for c in table.columns]
     missing = [c for c in ("zone_id", "as_of", "status") if c not in table.columns]
@@ -80,8 +82,10 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     unknown_zone = ~table["zone_id"].str.strip().isin(known)
     if unknown_zone.any():
         names = ", ".join(sorted(set(table.loc[unknown_zone, "zone_id"]))[:8])
-        problems.append(f"unknown zone_id ({names}) at {at_rows(lines[unknown_zone], unit=unit)}; "
-                        "use ids from katye.geodata.zones() or your own zones file")
+        problems.append(
+            f"unknown zone_id ({names}) at {at_rows(lines[unknown_zone], unit=unit)}; "
+            "use ids from katye.geodata.zones() or your own zones file"
+        )
     status = table["status"].str.strip().str.lower()
     bad_status = ~status.isin(STATUSES)
     if bad_status.any():
@@ -95,8 +99,10 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
         problems.append(f"as_of must be a date (YYYY-MM-DD) at {at_rows(lines[dates.isna()], unit=unit)}")
     twice = pd.DataFrame({"zone": table["zone_id"].str.strip(), "day": dates}).duplicated(keep=False).to_numpy()
     if twice.any() and not dates.isna().any():
-        problems.append(f"two rows for the same zone_id and as_of at {at_rows(lines[twice], unit=unit)}; "
-                        "keep one row per zone and date")
+        problems.append(
+            f"two rows for the same zone_id and as_of at {at_rows(lines[twice], unit=unit)}; "
+            "keep one row per zone and date"
+        )
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems) + ".")
     out = table[list(COLUMNS)].copy()
@@ -125,9 +131,17 @@ def _kinds(data: pd.DataFrame, side: str, actors) -> tuple[np.ndarray, np.ndarra
     return found.actor, found.kind
 
 
-def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, as_of=None,
-                  window_days: int = 90, min_events: int = 5, dominance: float = 0.6,
-                  declared: pd.DataFrame | None = None, actors=None) -> pd.DataFrame:
+def infer_control(
+    incidents: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    as_of=None,
+    window_days: int = 90,
+    min_events: int = 5,
+    dominance: float = 0.6,
+    declared: pd.DataFrame | None = None,
+    actors=None,
+) -> pd.DataFrame:
     """Estimate which armed group holds each zone from the incidents in a window (module docstring).
 
     Parameters
@@ -170,8 +184,20 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     when = window_end(data, as_of)
     age = (when - data["event_date"]).dt.days
     # Only the columns counted here: filtering a wide frame of a million rows copies every column.
-    needed = [c for c in ("zone_id", "event_type", "actor1", "actor2", "actor1_kind", "actor2_kind",
-                          "actor1_original", "actor2_original") if c in data.columns]
+    needed = [
+        c
+        for c in (
+            "zone_id",
+            "event_type",
+            "actor1",
+            "actor2",
+            "actor1_kind",
+            "actor2_kind",
+            "actor1_original",
+            "actor2_original",
+        )
+        if c in data.columns
+    ]
     window = data[needed][((data["assignment"] == "exact") & (age >= 0) & (age < window_days)).to_numpy()]
     zone_ids = list(geodata.resolve_zones(zones)["zone_id"])
     zone_index = {zone_id: i for i, zone_id in enumerate(zone_ids)}
@@ -185,12 +211,14 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
     acts2 = keep & battle
     event = np.arange(len(window))
     # One row per (event, acting actor); an actor on both sides of one event counts once.
-    sides = pd.DataFrame({
-        "event": np.concatenate([event[acts1], event[acts2]]),
-        "zone": np.concatenate([zone_code[acts1], zone_code[acts2]]),
-        "name": np.concatenate([name1[acts1], name2[acts2]]),
-        "kind": np.concatenate([kind1[acts1], kind2[acts2]]),
-    }).drop_duplicates(["event", "name"])
+    sides = pd.DataFrame(
+        {
+            "event": np.concatenate([event[acts1], event[acts2]]),
+            "zone": np.concatenate([zone_code[acts1], zone_code[acts2]]),
+            "name": np.concatenate([name1[acts1], name2[acts2]]),
+            "kind": np.concatenate([kind1[acts1], kind2[acts2]]),
+        }
+    ).drop_duplicates(["event", "name"])
     n_zones = len(zone_ids)
     events = np.bincount(zone_code[keep], minlength=n_zones)
 
@@ -224,15 +252,23 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
         else:
             status = "contested"
         leading = str(lead["name"]) if lead is not None else ""
-        rows.append({
-            "zone_id": zone_id, "events": int(events[i]), "armed_events": total, "leading_actor": leading,
-            "leading_coalition": coalition.get(leading, ""), "leading_share": round(share, 3),
-            "unidentified_share": round(unknown_share, 3), "holder": holder, "holder_kind": holder_kind,
-            "state_events": int(state_events[i]),
-            "state_share": round(float(state_events[i]) / events[i], 3) if events[i] else 0.0,
-            "inferred_status": status,
-            "inferred_confidence": "high" if total >= 30 else "medium" if total >= 10 else "low",
-        })
+        rows.append(
+            {
+                "zone_id": zone_id,
+                "events": int(events[i]),
+                "armed_events": total,
+                "leading_actor": leading,
+                "leading_coalition": coalition.get(leading, ""),
+                "leading_share": round(share, 3),
+                "unidentified_share": round(unknown_share, 3),
+                "holder": holder,
+                "holder_kind": holder_kind,
+                "state_events": int(state_events[i]),
+                "state_share": round(float(state_events[i]) / events[i], 3) if events[i] else 0.0,
+                "inferred_status": status,
+                "inferred_confidence": "high" if total >= 30 else "medium" if total >= 10 else "low",
+            }
+        )
     out = pd.DataFrame(rows)
     if declared is not None:
         snapshot = control_as_of(declared, when).set_index("zone_id")
@@ -241,9 +277,13 @@ def infer_control(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = 
         out["declared_as_of"] = out["zone_id"].map(snapshot["as_of"])
         both = (out["declared_status"] != "unknown") & (out["inferred_status"] != "unknown")
         out["disagrees"] = both & (out["declared_status"] != out["inferred_status"])
-    out.attrs["katye_method"] = {"as_of": str(when.date()), "window_days": window_days, "min_events": min_events,
-                                 "dominance": dominance,
-                                 "rule": "named armed group's share of armed-group events; state presence apart"}
+    out.attrs["katye_method"] = {
+        "as_of": str(when.date()),
+        "window_days": window_days,
+        "min_events": min_events,
+        "dominance": dominance,
+        "rule": "named armed group's share of armed-group events; state presence apart",
+    }
     return out
 
 

@@ -25,9 +25,11 @@ def window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
         return as_day(as_of, what="as_of")
     latest = data["event_date"].max() if len(data) else pd.NaT
     if pd.isna(latest):
-        raise InputError("there are no incidents with a date to score (every row was rejected, or the table is "
-                         "empty). Check the file with katye validate, or pass as_of= (CLI --as-of) for an empty "
-                         "window.")
+        raise InputError(
+            "there are no incidents with a date to score (every row was rejected, or the table is "
+            "empty). Check the file with katye validate, or pass as_of= (CLI --as-of) for an empty "
+            "window."
+        )
     return pd.Timestamp(latest).normalize()
 
 
@@ -35,8 +37,12 @@ def require_columns(frame: pd.DataFrame, columns, *, what: str = "the incidents"
     """Raise a clear error when a hand-built table lacks a column or has dates that are not dates."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError(f"{what}: no {', '.join(missing)} column. Read incident files with katye.read_incidents(), "
-                         "which makes every canonical column.")
+        raise InputError(
+            f"{what}: no {', '.join(missing)} column. Read incident files with katye.read_incidents(), "
+            "which makes every canonical column."
+        )
     if "event_date" in columns and not pd.api.types.is_datetime64_any_dtype(frame["event_date"]):
-        raise InputError(f"{what}: event_date holds {frame['event_date'].dtype}, not dates. Convert it with "
-                         "pandas.to_datetime(), or read the file with katye.read_incidents().")
+        raise InputError(
+            f"{what}: event_date holds {frame['event_date'].dtype}, not dates. Convert it with "
+            "pandas.to_datetime(), or read the file with katye.read_incidents()."
+        )

@@ -49,28 +49,45 @@ LAYERS: dict[str, Layer] = {
     layer.name: layer
     for layer in (
         Layer(
-            "communes", "communes.geojson", "commune_pcode",
+            "communes",
+            "communes.geojson",
+            "commune_pcode",
             "The 10 communes of the Port-au-Prince metro area (COD-AB adm2)",
-            "CNIGS / OCHA COD-AB Haiti, 2018-11-29", "CC BY-IGO 3.0", COD_AB_CREDIT,
+            "CNIGS / OCHA COD-AB Haiti, 2018-11-29",
+            "CC BY-IGO 3.0",
+            COD_AB_CREDIT,
         ),
         Layer(
-            "sections", "sections.geojson", "section_pcode",
+            "sections",
+            "sections.geojson",
+            "section_pcode",
             "The 48 sections communales of those communes (COD-AB adm3)",
-            "CNIGS / OCHA COD-AB Haiti, 2018-11-29", "CC BY-IGO 3.0", COD_AB_CREDIT,
+            "CNIGS / OCHA COD-AB Haiti, 2018-11-29",
+            "CC BY-IGO 3.0",
+            COD_AB_CREDIT,
         ),
         Layer(
-            "urban_extent", "urban_extent.geojson", "name",
+            "urban_extent",
+            "urban_extent.geojson",
+            "name",
             "Built-up extent of Port-au-Prince (Who's On First locality polygon, clipped to COD-AB)",
-            "Who's On First record 421176527; COD-AB", "CC0 (Quattroshapes CC BY); CC BY-IGO 3.0",
+            "Who's On First record 421176527; COD-AB",
+            "CC0 (Quattroshapes CC BY); CC BY-IGO 3.0",
             f"{WOF_CREDIT}; {COD_AB_CREDIT}",
         ),
         Layer(
-            "land", "land.geojson", "land_id",
+            "land",
+            "land.geojson",
+            "land_id",
             "Land: the 10 metro communes' union (COD-AB coastline) and Haiti's, simplified, as a backdrop",
-            "CNIGS / OCHA COD-AB Haiti, 2018-11-29", "CC BY-IGO 3.0", COD_AB_CREDIT,
+            "CNIGS / OCHA COD-AB Haiti, 2018-11-29",
+            "CC BY-IGO 3.0",
+            COD_AB_CREDIT,
         ),
         Layer(
-            "sites", "sites.geojson", "site_id",
+            "sites",
+            "sites.geojson",
+            "site_id",
             "Key sites and sourced place points (airport, MSS base (approximate), US Embassy, "
             "neighbourhood label points)",
             "OurAirports, Natural Earth, Who's On First / GeoNames, Wikipedia, NGA WPI, COD-AB",
@@ -78,14 +95,15 @@ LAYERS: dict[str, Layer] = {
             f"{OURAIRPORTS_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {WPI_CREDIT}; {COD_AB_CREDIT}",
         ),
         Layer(
-            "zones", "zones.geojson", "zone_id",
+            "zones",
+            "zones.geojson",
+            "zone_id",
             "Named zones tiling the land of the 10 metro communes: cells around sourced place points "
             "inside COD-AB sections (at most 950 m from the point in the dense communes, 2 km elsewhere), "
             "the rest of each section, the airport, the MSS base area (approximate)",
             "katye build from COD-AB, Who's On First / GeoNames, Wikipedia, OpenStreetMap, OurAirports",
             "Derived; inherits CC BY-IGO 3.0, CC BY 4.0, CC BY-SA, ODbL, public domain (per row)",
-            f"Zones: katye, from {COD_AB_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {OSM_CREDIT}; "
-            f"{OURAIRPORTS_CREDIT}",
+            f"Zones: katye, from {COD_AB_CREDIT}; {WOF_CREDIT}; {WIKIPEDIA_CREDIT}; {OSM_CREDIT}; {OURAIRPORTS_CREDIT}",
         ),
     )
 }
@@ -113,9 +131,7 @@ def _layer(name: str) -> Layer:
     try:
         return LAYERS[name.lower().replace("-", "_")]
     except KeyError:
-        raise InputError(
-            f"There is no shipped layer called {name!r}. Layers: {', '.join(LAYERS)}."
-        ) from None
+        raise InputError(f"There is no shipped layer called {name!r}. Layers: {', '.join(LAYERS)}.") from None
 
 
 @cache
@@ -185,17 +201,21 @@ def resolve_zones(layer: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
         out = zones()
     else:
         if not isinstance(layer, gpd.GeoDataFrame):
-            raise UsageError(f"zones: expected a GeoDataFrame (e.g. from katye.geodata.read_areas), got "
-                             f"{type(layer).__name__}")
+            raise UsageError(
+                f"zones: expected a GeoDataFrame (e.g. from katye.geodata.read_areas), got {type(layer).__name__}"
+            )
         if "zone_id" not in layer.columns:
-            raise InputError("zones: no zone_id column. Read your layer with katye.geodata.read_areas(path, "
-                             "id_column=…).")
+            raise InputError(
+                "zones: no zone_id column. Read your layer with katye.geodata.read_areas(path, id_column=…)."
+            )
         out = to_storage(layer, what="the zones").copy()
         out["zone_id"] = out["zone_id"].astype(str)
         twice = out["zone_id"][out["zone_id"].duplicated()]
         if len(twice):
-            raise InputError(f"zones: zone_id {', '.join(sorted(set(twice))[:10])} appear more than once; each zone "
-                             "needs its own id.")
+            raise InputError(
+                f"zones: zone_id {', '.join(sorted(set(twice))[:10])} appear more than once; each zone "
+                "needs its own id."
+            )
     out = out.sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in out.columns:
         out["name"] = out["zone_id"]
@@ -266,11 +286,18 @@ def urban_extent() -> gpd.GeoDataFrame:
 
 #: Shipped tables (no geometry): file, source, licence.
 TABLES = {
-    "admin_names": ("admin_names.csv", "Every department, commune and section name of Haiti (COD-AB, French and "
-                    "English) and common spellings", "CNIGS / OCHA COD-AB Haiti, 2018-11-29; katye aliases",
-                    "CC BY-IGO 3.0; aliases CC0"),
-    "actors": ("actors.csv", "ACLED actor names in Haiti exports: normalised name, kind, gang coalition, source",
-               "katye, from the sources named per row", "MIT (as katye); facts from the cited sources"),
+    "admin_names": (
+        "admin_names.csv",
+        "Every department, commune and section name of Haiti (COD-AB, French and English) and common spellings",
+        "CNIGS / OCHA COD-AB Haiti, 2018-11-29; katye aliases",
+        "CC BY-IGO 3.0; aliases CC0",
+    ),
+    "actors": (
+        "actors.csv",
+        "ACLED actor names in Haiti exports: normalised name, kind, gang coalition, source",
+        "katye, from the sources named per row",
+        "MIT (as katye); facts from the cited sources",
+    ),
 }
 
 
@@ -317,19 +344,31 @@ def catalog() -> pd.DataFrame:
     rows = []
     for layer in LAYERS.values():
         frame = _read_shipped(layer.name)
-        rows.append({
-            "name": layer.name,
-            "file": layer.file,
-            "features": len(frame),
-            "geometry_type": "/".join(sorted(frame.geom_type.unique())),
-            "description": layer.description,
-            "source": layer.source,
-            "licence": layer.licence,
-            "attribution": layer.attribution,
-        })
+        rows.append(
+            {
+                "name": layer.name,
+                "file": layer.file,
+                "features": len(frame),
+                "geometry_type": "/".join(sorted(frame.geom_type.unique())),
+                "description": layer.description,
+                "source": layer.source,
+                "licence": layer.licence,
+                "attribution": layer.attribution,
+            }
+        )
     for name, (file, description, source, licence) in TABLES.items():
-        rows.append({"name": name, "file": file, "features": len(_read_table(name)), "geometry_type": "table",
-                     "description": description, "source": source, "licence": licence, "attribution": source})
+        rows.append(
+            {
+                "name": name,
+                "file": file,
+                "features": len(_read_table(name)),
+                "geometry_type": "table",
+                "description": description,
+                "source": source,
+                "licence": licence,
+                "attribution": source,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -489,9 +528,11 @@ def _check_coordinates(frame: gpd.GeoDataFrame, path: Path) -> None:
         return
     minx, miny, maxx, maxy = frame.total_bounds
     if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
-        _warn(f"{path}: the layer says {frame.crs.to_string()} (metres) but its coordinates look like degrees "
-              f"({minx:.3f} … {maxx:.3f}, {miny:.3f} … {maxy:.3f}); it was probably saved without its true CRS. "
-              "Fix the .prj, or read it with crs='EPSG:4326'.")
+        _warn(
+            f"{path}: the layer says {frame.crs.to_string()} (metres) but its coordinates look like degrees "
+            f"({minx:.3f} … {maxx:.3f}, {miny:.3f} … {maxy:.3f}); it was probably saved without its true CRS. "
+            "Fix the .prj, or read it with crs='EPSG:4326'."
+        )
 
 
 def _check_placement(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> None:
@@ -500,11 +541,15 @@ def _check_placement(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> Non
     hx0, hy0, hx1, hy1 = HAITI_BOUNDS
     if not (maxx >= hx0 and minx <= hx1 and maxy >= hy0 and miny <= hy1):
         if maxy >= hx0 and miny <= hx1 and maxx >= hy0 and minx <= hy1:
-            _warn(f"{path}: the areas lie at longitude {minx:.2f} … {maxx:.2f}, latitude {miny:.2f} … {maxy:.2f}: "
-                  "with the axes swapped they would be in Haiti. Save the layer with longitude as x.")
+            _warn(
+                f"{path}: the areas lie at longitude {minx:.2f} … {maxx:.2f}, latitude {miny:.2f} … {maxy:.2f}: "
+                "with the axes swapped they would be in Haiti. Save the layer with longitude as x."
+            )
         else:
-            _warn(f"{path}: the areas lie at longitude {minx:.2f} … {maxx:.2f}, latitude {miny:.2f} … {maxy:.2f}, "
-                  "not in Haiti: no incident of Port-au-Prince will fall in them. Check the layer's CRS.")
+            _warn(
+                f"{path}: the areas lie at longitude {minx:.2f} … {maxx:.2f}, latitude {miny:.2f} … {maxy:.2f}, "
+                "not in Haiti: no incident of Port-au-Prince will fall in them. Check the layer's CRS."
+            )
         return
     metric = frame.to_crs("EPSG:32618")
     tree = shapely.STRtree(metric.geometry.values)
@@ -517,8 +562,10 @@ def _check_placement(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> Non
             overlaps.append((str(frame[id_column].iloc[i]), str(frame[id_column].iloc[j]), area))
     if overlaps:
         shown = "; ".join(f"{a} and {b} share {area:,.0f} m²" for a, b, area in overlaps[:8])
-        _warn(f"{path}: {len(overlaps)} pair(s) of areas overlap ({shown}{' …' if len(overlaps) > 8 else ''}). "
-              "An incident in an overlap goes to the area whose id sorts first; fix the layer if they should not.")
+        _warn(
+            f"{path}: {len(overlaps)} pair(s) of areas overlap ({shown}{' …' if len(overlaps) > 8 else ''}). "
+            "An incident in an overlap goes to the area whose id sorts first; fix the layer if they should not."
+        )
 
 
 def _polygon_parts(geom):

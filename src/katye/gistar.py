@@ -14,8 +14,9 @@ from katye.errors import UsageError
 LEVELS = ((0.01, "99%"), (0.05, "95%"), (0.10, "90%"))
 
 
-def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "risk_index",
-             permutations: int = 999, seed: int = 0) -> gpd.GeoDataFrame:
+def hotspots(
+    values, zones: gpd.GeoDataFrame | None = None, *, column: str = "risk_index", permutations: int = 999, seed: int = 0
+) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* per zone on contiguity (zones within 1 m touch), with FDR-corrected classes.
 
     Parameters
@@ -51,8 +52,15 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
     if len(zones) < 3 or np.ptp(y) == 0:
         # Gi* compares a zone's neighbourhood with the rest: with fewer than three zones, or the same
         # value everywhere (no incident anywhere), there is nothing to compare.
-        return _frame(zones, y, np.full(len(zones), np.nan), np.full(len(zones), np.nan),
-                      np.full(len(zones), "not significant", dtype=object), permutations, seed)
+        return _frame(
+            zones,
+            y,
+            np.full(len(zones), np.nan),
+            np.full(len(zones), np.nan),
+            np.full(len(zones), "not significant", dtype=object),
+            permutations,
+            seed,
+        )
     # Imported on use: esda and libpysal pull in scipy.stats and cost over a second at start-up.
     import esda
     from libpysal import weights as lpweights
@@ -63,13 +71,19 @@ def hotspots(values, zones: gpd.GeoDataFrame | None = None, *, column: str = "ri
         warnings.simplefilter("ignore")
         # Neighbours are zones within a metre of each other: exact Queen contiguity misses zones
         # whose shared edges differ in the last digits, as hand-made layers often do.
-        w = lpweights.fuzzy_contiguity(zones.to_crs("EPSG:32618"), buffering=True, buffer=1.0,
-                                       predicate="intersects")
+        w = lpweights.fuzzy_contiguity(zones.to_crs("EPSG:32618"), buffering=True, buffer=1.0, predicate="intersects")
         w.transform = "B"
         if len(w.islands) == len(zones):
             # No zone touches another: Gi* has no neighbourhood to compare anywhere.
-            return _frame(zones, y, np.full(len(zones), np.nan), np.full(len(zones), np.nan),
-                          np.full(len(zones), "not significant", dtype=object), permutations, seed)
+            return _frame(
+                zones,
+                y,
+                np.full(len(zones), np.nan),
+                np.full(len(zones), np.nan),
+                np.full(len(zones), "not significant", dtype=object),
+                permutations,
+                seed,
+            )
         gi = esda.G_Local(y, w, star=True, permutations=permutations, seed=seed, transform="B")
     z = np.asarray(gi.Zs, dtype=float)
     p = np.asarray(gi.p_sim, dtype=float)
@@ -91,6 +105,8 @@ def _frame(zones, y, z, p, label, permutations, seed) -> gpd.GeoDataFrame:
     out.attrs["katye_method"] = {
         "statistic": "Getis-Ord Gi* (esda.G_Local, star=True)",
         "weights": "contiguity (zones within 1 m), binary",
-        "permutations": permutations, "seed": seed, "correction": "FDR (esda.fdr)",
+        "permutations": permutations,
+        "seed": seed,
+        "correction": "FDR (esda.fdr)",
     }
     return out

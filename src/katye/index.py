@@ -51,8 +51,10 @@ class PolygonIndex:
         self.grid = self._classify()
 
     def _cell(self, x, y):
-        return (np.floor((y - self.origin[1]) / self.size).astype(np.int64),
-                np.floor((x - self.origin[0]) / self.size).astype(np.int64))
+        return (
+            np.floor((y - self.origin[1]) / self.size).astype(np.int64),
+            np.floor((x - self.origin[0]) / self.size).astype(np.int64),
+        )
 
     def _classify(self) -> np.ndarray:
         edges = shapely.segmentize(shapely.boundary(self.polygons), self.size / 4)
@@ -89,8 +91,7 @@ class PolygonIndex:
         """True when two polygons share interior: then a nearby boundary does not name every candidate."""
         left, right = self.tree.query(self.polygons, predicate="intersects")
         pairs = left < right
-        return bool(shapely.relate_pattern(self.polygons[left[pairs]], self.polygons[right[pairs]],
-                                           "T********").any())
+        return bool(shapely.relate_pattern(self.polygons[left[pairs]], self.polygons[right[pairs]], "T********").any())
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Index of the polygon covering each (x, y), or -1; NaN coordinates give -1."""
@@ -143,5 +144,5 @@ def _dilate_bits(bits: np.ndarray) -> np.ndarray:
     rows, cols = bits.shape[:2]
     for dr in (0, 1, 2):
         for dc in (0, 1, 2):
-            out |= padded[dr:dr + rows, dc:dc + cols]
+            out |= padded[dr : dr + rows, dc : dc + cols]
     return out

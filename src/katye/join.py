@@ -24,6 +24,7 @@ from katye.index import PolygonIndex
 
 log = logging.getLogger("katye")
 
+
 @cache
 def _shipped_index(name: str) -> PolygonIndex:
     """The index of a shipped layer, built once per process (the layers never change)."""
@@ -50,8 +51,10 @@ def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
         tidy = np.array([str(u).strip().lower() or "unknown" for u in uniques] + ["unknown"], dtype=object)
         wrong = sorted(set(tidy) - set(PRECISIONS))
         if wrong:
-            raise InputError(f"location_precision holds {', '.join(map(repr, wrong[:5]))}: expected one of "
-                             f"{', '.join(PRECISIONS)} (empty means unknown).")
+            raise InputError(
+                f"location_precision holds {', '.join(map(repr, wrong[:5]))}: expected one of "
+                f"{', '.join(PRECISIONS)} (empty means unknown)."
+            )
         return tidy[codes]
     out = np.full(len(incidents), "unknown", dtype=object)
     if "geo_precision" in incidents.columns:
@@ -60,9 +63,11 @@ def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
             out[coded == code] = level
     missing = int((out == "unknown").sum())
     if missing:
-        log.warning("%s have no location precision (no location_precision or geo_precision): kept out of zones. "
-                    "Read them with read_incidents(), or set location_precision='exact' if they are exact.",
-                    plural(missing, "incident"))
+        log.warning(
+            "%s have no location precision (no location_precision or geo_precision): kept out of zones. "
+            "Read them with read_incidents(), or set location_precision='exact' if they are exact.",
+            plural(missing, "incident"),
+        )
     return out
 
 
@@ -138,10 +143,14 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
         # Every exact incident is outside the user's zones: usually a layer in the wrong place or CRS.
         in_metro = _shipped_index("communes").lookup(x[exact], y[exact]) >= 0
         if in_metro.mean() >= 0.5:
-            log.warning("none of the %s exactly located incidents falls in any of the %s zones, although %.0f %% "
-                        "lie in the 10 metro communes: check the zones' position and CRS (katye.geodata.read_areas "
-                        "warns about swapped axes and wrong CRSs).", f"{int(exact.sum()):,}", len(zones),
-                        100 * in_metro.mean())
+            log.warning(
+                "none of the %s exactly located incidents falls in any of the %s zones, although %.0f %% "
+                "lie in the 10 metro communes: check the zones' position and CRS (katye.geodata.read_areas "
+                "warns about swapped axes and wrong CRSs).",
+                f"{int(exact.sum()):,}",
+                len(zones),
+                100 * in_metro.mean(),
+            )
     return out
 
 
@@ -201,8 +210,9 @@ def _distance_to(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndar
     return distance[back.ravel()]
 
 
-def near_sites(incidents: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None = None, *,
-               radii_m=(1000, 2000, 5000), site_ids=None) -> gpd.GeoDataFrame:
+def near_sites(
+    incidents: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None = None, *, radii_m=(1000, 2000, 5000), site_ids=None
+) -> gpd.GeoDataFrame:
     """Distance in metres (EPSG:32618) from each incident to each key site, and ring membership.
 
     Parameters

@@ -58,26 +58,44 @@ class DensitySurface:
             try:
                 import rasterio
             except ImportError as exc:
-                raise UsageError(f"{target}: writing GeoTIFF needs rasterio (pip install rasterio); "
-                                 "or save as .npz.") from exc
+                raise UsageError(
+                    f"{target}: writing GeoTIFF needs rasterio (pip install rasterio); or save as .npz."
+                ) from exc
             from rasterio.transform import Affine
 
-            with atomic_path(target) as tmp, rasterio.open(
-                tmp, "w", driver="GTiff", height=self.values.shape[0], width=self.values.shape[1], count=1,
-                dtype="float32", crs=self.crs, transform=Affine(*self.transform),
-            ) as dst:
+            with (
+                atomic_path(target) as tmp,
+                rasterio.open(
+                    tmp,
+                    "w",
+                    driver="GTiff",
+                    height=self.values.shape[0],
+                    width=self.values.shape[1],
+                    count=1,
+                    dtype="float32",
+                    crs=self.crs,
+                    transform=Affine(*self.transform),
+                ) as dst,
+            ):
                 dst.write(self.values.astype("float32"), 1)
             return target
         if suffix != ".npz":
             raise UsageError(f"{target}: save a density surface as .tif or .npz.")
         with atomic_path(target) as tmp, tmp.open("wb") as handle:
-            np.savez_compressed(handle, values=self.values, transform=np.asarray(self.transform), crs=self.crs,
-                                bandwidth_m=self.bandwidth_m, cell_m=self.cell_m)
+            np.savez_compressed(
+                handle,
+                values=self.values,
+                transform=np.asarray(self.transform),
+                crs=self.crs,
+                bandwidth_m=self.bandwidth_m,
+                cell_m=self.cell_m,
+            )
         return target
 
 
-def density(incidents: gpd.GeoDataFrame, *, bandwidth_m: float = 500, cell_m: float = 100,
-            weights=None, bounds=None) -> DensitySurface:
+def density(
+    incidents: gpd.GeoDataFrame, *, bandwidth_m: float = 500, cell_m: float = 100, weights=None, bounds=None
+) -> DensitySurface:
     """Gaussian kernel density of incident points, in events per km².
 
     Parameters
@@ -106,8 +124,11 @@ def density(incidents: gpd.GeoDataFrame, *, bandwidth_m: float = 500, cell_m: fl
     points = np.asarray(incidents.geometry.values)  # the plain object array: no pandas ufunc dispatch
     to_metric = Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
     x, y = to_metric.transform(shapely.get_x(points), shapely.get_y(points), inplace=True)
-    w = np.ones(len(x)) if weights is None else np.asarray(
-        incidents[weights] if isinstance(weights, str) else weights, dtype=float)
+    w = (
+        np.ones(len(x))
+        if weights is None
+        else np.asarray(incidents[weights] if isinstance(weights, str) else weights, dtype=float)
+    )
     finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
     x, y, w = x[finite], y[finite], w[finite]
     if bounds is None:
@@ -124,5 +145,6 @@ def density(incidents: gpd.GeoDataFrame, *, bandwidth_m: float = 500, cell_m: fl
     grid = counts.reshape(rows, cols)
     smoothed = ndimage.gaussian_filter(grid, sigma=bandwidth_m / cell_m, mode="constant", truncate=TRUNCATE)
     per_km2 = smoothed / (cell_m / 1000) ** 2
-    return DensitySurface(per_km2, (cell_m, 0.0, minx, 0.0, -cell_m, maxy), METRIC_CRS, bandwidth_m, cell_m,
-                          float(w[inside].sum()))
+    return DensitySurface(
+        per_km2, (cell_m, 0.0, minx, 0.0, -cell_m, maxy), METRIC_CRS, bandwidth_m, cell_m, float(w[inside].sum())
+    )

@@ -22,9 +22,14 @@ from katye.kde import DensitySurface, density
 from katye.labels import labels as label_set
 from katye.scoring import risk
 
-BASE_CREDITS = (geodata.COD_AB_CREDIT, geodata.WOF_CREDIT, geodata.OURAIRPORTS_CREDIT, geodata.WIKIPEDIA_CREDIT,
-                geodata.OSM_CREDIT,
-                "Zones, risk and map: katye")
+BASE_CREDITS = (
+    geodata.COD_AB_CREDIT,
+    geodata.WOF_CREDIT,
+    geodata.OURAIRPORTS_CREDIT,
+    geodata.WIKIPEDIA_CREDIT,
+    geodata.OSM_CREDIT,
+    "Zones, risk and map: katye",
+)
 
 
 @dataclass
@@ -58,8 +63,11 @@ class MapData:
     @property
     def subtitle(self) -> str:
         """The date range and the as-of date, in the map's language."""
-        period = self.words["period_all"].format(start=self.start.date(), end=self.end.date()) \
-            if self.start is not None else ""
+        period = (
+            self.words["period_all"].format(start=self.start.date(), end=self.end.date())
+            if self.start is not None
+            else ""
+        )
         as_of = f" · {self.words['as_of']} {self.as_of.date()}" if self.as_of is not None else ""
         return (period + as_of).strip(" ·")
 
@@ -88,7 +96,7 @@ def is_synthetic(incidents) -> bool:
 
 
 def acled_credit(incidents, accessed) -> str | None:
-    """"ACLED, accessed <date>" when the incidents come from an ACLED export (or its synthetic stand-in)."""
+    """The credit line "ACLED, accessed <date>" when the incidents come from an ACLED export (or its stand-in)."""
     if incidents is None or not ({"timestamp", "inter1"} & set(incidents.columns)):
         return None
     if accessed is None and "timestamp" in incidents.columns:
@@ -98,9 +106,19 @@ def acled_credit(incidents, accessed) -> str | None:
     return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
 
 
-def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame | None = None, *, control=None,
-            as_of=None, start=None, end=None, lang: str = "en", title: str | None = None,
-            acled_accessed: str | None = None, risk_per: str = "zone") -> MapData:
+def prepare(
+    incidents: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    control=None,
+    as_of=None,
+    start=None,
+    end=None,
+    lang: str = "en",
+    title: str | None = None,
+    acled_accessed: str | None = None,
+    risk_per: str = "zone",
+) -> MapData:
     """Filter, assign and score everything a map draws, once.
 
     Parameters
@@ -145,9 +163,20 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
         # same inputs give the same map whenever it is made.
         when = as_of if as_of is not None else control["as_of"].max()
         snapshot = control_as_of(control, when).set_index("zone_id")
-    data = MapData(words=words, zones=zones, incidents=incidents, start=start, end=end, as_of=as_of,
-                   snapshot=snapshot, inferred=None, scored=None, title=title or words["title"],
-                   credits=list(BASE_CREDITS), user_zones=user_zones)
+    data = MapData(
+        words=words,
+        zones=zones,
+        incidents=incidents,
+        start=start,
+        end=end,
+        as_of=as_of,
+        snapshot=snapshot,
+        inferred=None,
+        scored=None,
+        title=title or words["title"],
+        credits=list(BASE_CREDITS),
+        user_zones=user_zones,
+    )
     if is_synthetic(incidents):
         data.caveats.append(words["synthetic"])
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
@@ -163,8 +192,11 @@ def prepare(incidents: gpd.GeoDataFrame | None = None, zones: gpd.GeoDataFrame |
         coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):
             levels = coarse.astype(str).value_counts()
-            detail = ", ".join(words["precision_counts"][level].format(n=f"{int(levels[level]):,}")
-                               for level in ("commune", "region", "near", "unknown") if levels.get(level))
+            detail = ", ".join(
+                words["precision_counts"][level].format(n=f"{int(levels[level]):,}")
+                for level in ("commune", "region", "near", "unknown")
+                if levels.get(level)
+            )
             data.caveats.append(words["acled_precision"].format(n=f"{len(coarse):,}", detail=detail))
         credit = acled_credit(incidents, acled_accessed)
         if credit:

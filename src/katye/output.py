@@ -56,15 +56,18 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             target = target.resolve()
         if target.exists():
             if not target.is_file():
-                raise UsageError(f"{path}: exists and is not a regular file (a folder or a device); choose a file "
-                                 "name.")
+                raise UsageError(
+                    f"{path}: exists and is not a regular file (a folder or a device); choose a file name."
+                )
             mode = stat.S_IMODE(target.stat().st_mode)
         target.parent.mkdir(parents=True, exist_ok=True)
         # A short temporary name: the target's own may already be near the 255-byte limit.
         fd, tmp = tempfile.mkstemp(prefix=".katye-", suffix=target.suffix[:16], dir=target.parent)
     except OSError as exc:
-        raise UsageError(f"{path}: katye cannot write there ({exc.strerror or exc}). Choose a folder you can write "
-                         "to, with a shorter name.") from exc
+        raise UsageError(
+            f"{path}: katye cannot write there ({exc.strerror or exc}). Choose a folder you can write "
+            "to, with a shorter name."
+        ) from exc
     os.close(fd)
     os.unlink(tmp)  # writers such as GDAL refuse to open an existing empty file
     try:
@@ -82,8 +85,9 @@ def refuse_overwriting_inputs(outputs, inputs) -> None:
     sources = {_same_file_key(p) for p in inputs if p}
     for output in outputs:
         if output and _same_file_key(output) in sources:
-            raise UsageError(f"{output}: is also an input file; writing it would replace your data. Choose another "
-                             "output name.")
+            raise UsageError(
+                f"{output}: is also an input file; writing it would replace your data. Choose another output name."
+            )
 
 
 def _same_file_key(path) -> str:

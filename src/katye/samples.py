@@ -61,8 +61,16 @@ EVENT_TYPES = (
     ("Strategic developments", "Looting/property destruction", "Strategic developments", 14, 0.0, False),
 )
 # Actor names in ACLED's spellings (see geodata/actors.csv for their sources).
-ARMED_GROUPS = ("Viv Ansanm Gang", "G-9 Gang", "G-Pep Gang", "Base 5 Secondes Gang", "Grand-Ravine Gang",
-                "400 Mawozo Gang", "Baz Gran Grif de Savien Gang", "Kraze Barye Gang")
+ARMED_GROUPS = (
+    "Viv Ansanm Gang",
+    "G-9 Gang",
+    "G-Pep Gang",
+    "Base 5 Secondes Gang",
+    "Grand-Ravine Gang",
+    "400 Mawozo Gang",
+    "Baz Gran Grif de Savien Gang",
+    "Kraze Barye Gang",
+)
 UNIDENTIFIED = "Unidentified Armed Group (Haiti)"
 # ACLED closed the police actor's period in 2024 and opened a new one; the sample switches on
 # POLICE_SWITCH, a date picked for the sample only.
@@ -70,8 +78,16 @@ POLICE = ("Police Forces of Haiti (2017-2024)", "Police Forces of Haiti (2024-)"
 POLICE_SWITCH = "2024-07-01"
 STATE = POLICE
 #: ACLED's location for events known only to a commune: the bare commune name, on one shared point.
-COMMUNE_NAMES = {"HT0111": "Port-au-Prince", "HT0112": "Delmas", "HT0113": "Carrefour", "HT0114": "Petionville",
-                 "HT0115": "Kenscoff", "HT0117": "Cite Soleil", "HT0118": "Tabarre", "HT0131": "Croix-des-Bouquets"}
+COMMUNE_NAMES = {
+    "HT0111": "Port-au-Prince",
+    "HT0112": "Delmas",
+    "HT0113": "Carrefour",
+    "HT0114": "Petionville",
+    "HT0115": "Kenscoff",
+    "HT0117": "Cite Soleil",
+    "HT0118": "Tabarre",
+    "HT0131": "Croix-des-Bouquets",
+}
 GEO_PRECISION_WEIGHTS = (0.6, 0.25, 0.15)
 
 
@@ -158,48 +174,61 @@ def synthetic_acled(n: int = 3000, *, seed: int = 2024, year: int = 2024) -> pd.
     battle = event_type == "Battles"
     actor1[state_first & battle] = police[state_first & battle]
     # Gangs attack the police as often as the police attack them: actor2 is then the police.
-    actor2 = np.where(battle, np.where(state_first, gangs, police),
-                      np.where(event_type == "Violence against civilians", "Civilians (Haiti)", ""))
+    actor2 = np.where(
+        battle,
+        np.where(state_first, gangs, police),
+        np.where(event_type == "Violence against civilians", "Civilians (Haiti)", ""),
+    )
     actor1 = np.where(event_type == "Protests", "Protesters (Haiti)", actor1)
     actor1 = np.where(event_type == "Riots", "Rioters (Haiti)", actor1)
 
-    frame = pd.DataFrame({
-        "event_id_cnty": [f"HTI-SYN-{i:07d}" for i in range(1, n + 1)],
-        "event_date": dates.strftime("%Y-%m-%d"),
-        "year": str(year),
-        "time_precision": np.where(rng.random(n) < 0.9, "1", "2"),
-        "disorder_type": np.array([e[2] for e in EVENT_TYPES])[kind],
-        "event_type": event_type,
-        "sub_event_type": np.array([e[1] for e in EVENT_TYPES])[kind],
-        "actor1": actor1,
-        "assoc_actor_1": "",
-        "inter1": np.where(np.isin(actor1, STATE), "State forces",
-                           np.where(actor1 == "Protesters (Haiti)", "Protesters",
-                                    np.where(actor1 == "Rioters (Haiti)", "Rioters", "Political militia"))),
-        "actor2": actor2,
-        "assoc_actor_2": "",
-        "inter2": np.where(actor2 == "Civilians (Haiti)", "Civilians",
-                           np.where(np.isin(actor2, STATE), "State forces",
-                                    np.where(actor2 == "", "", "Political militia"))),
-        "interaction": "",
-        "civilian_targeting": np.where(np.array([e[5] for e in EVENT_TYPES])[kind], "Civilian targeting", ""),
-        "iso": "332",
-        "region": "Caribbean",
-        "country": "Haiti",
-        "admin1": np.where(np.array([p[0] for p in PLACES])[place] == "pont-sonde", "Artibonite", "Ouest"),
-        "admin2": "",
-        "admin3": "",
-        "location": np.array([p[2] for p in PLACES])[place],
-        "latitude": np.char.mod("%.4f", lat),
-        "longitude": np.char.mod("%.4f", lon),
-        "geo_precision": geo.astype(str),
-        "source": "SYNTHETIC (katye sample)",
-        "source_scale": "Other",
-        "notes": SYNTHETIC_NOTE,
-        "fatalities": fatalities.astype(str),
-        "tags": "",
-        "timestamp": "1735689600",
-    })
+    frame = pd.DataFrame(
+        {
+            "event_id_cnty": [f"HTI-SYN-{i:07d}" for i in range(1, n + 1)],
+            "event_date": dates.strftime("%Y-%m-%d"),
+            "year": str(year),
+            "time_precision": np.where(rng.random(n) < 0.9, "1", "2"),
+            "disorder_type": np.array([e[2] for e in EVENT_TYPES])[kind],
+            "event_type": event_type,
+            "sub_event_type": np.array([e[1] for e in EVENT_TYPES])[kind],
+            "actor1": actor1,
+            "assoc_actor_1": "",
+            "inter1": np.where(
+                np.isin(actor1, STATE),
+                "State forces",
+                np.where(
+                    actor1 == "Protesters (Haiti)",
+                    "Protesters",
+                    np.where(actor1 == "Rioters (Haiti)", "Rioters", "Political militia"),
+                ),
+            ),
+            "actor2": actor2,
+            "assoc_actor_2": "",
+            "inter2": np.where(
+                actor2 == "Civilians (Haiti)",
+                "Civilians",
+                np.where(np.isin(actor2, STATE), "State forces", np.where(actor2 == "", "", "Political militia")),
+            ),
+            "interaction": "",
+            "civilian_targeting": np.where(np.array([e[5] for e in EVENT_TYPES])[kind], "Civilian targeting", ""),
+            "iso": "332",
+            "region": "Caribbean",
+            "country": "Haiti",
+            "admin1": np.where(np.array([p[0] for p in PLACES])[place] == "pont-sonde", "Artibonite", "Ouest"),
+            "admin2": "",
+            "admin3": "",
+            "location": np.array([p[2] for p in PLACES])[place],
+            "latitude": np.char.mod("%.4f", lat),
+            "longitude": np.char.mod("%.4f", lon),
+            "geo_precision": geo.astype(str),
+            "source": "SYNTHETIC (katye sample)",
+            "source_scale": "Other",
+            "notes": SYNTHETIC_NOTE,
+            "fatalities": fatalities.astype(str),
+            "tags": "",
+            "timestamp": "1735689600",
+        }
+    )
     frame["interaction"] = frame["inter1"] + np.where(frame["inter2"] != "", "-" + frame["inter2"], "")
     frame = frame.sort_values(["event_date", "event_id_cnty"], kind="stable").reset_index(drop=True)
     frame["synthetic"] = "true"
@@ -228,8 +257,12 @@ def real_layout(frame: pd.DataFrame, *, seed: int = 7, commune_share: float = 0.
     out.loc[out.index[moved], "longitude"] = np.char.mod("%.4f", centres.x.to_numpy())
     out.loc[out.index[moved], "location"] = [COMMUNE_NAMES[p] for p in chosen]
     out = out.drop(columns=["event_id_cnty", "geo_precision"])
-    for name, scale in (("population_1km", 40_000), ("population_2km", 150_000), ("population_5km", 900_000),
-                        ("population_best", 40_000)):
+    for name, scale in (
+        ("population_1km", 40_000),
+        ("population_2km", 150_000),
+        ("population_5km", 900_000),
+        ("population_best", 40_000),
+    ):
         out[name] = (rng.random(len(out)) * scale).astype(int).astype(str)
     return out
 
@@ -252,9 +285,24 @@ def path(name: str = "acled") -> Path:
 
 
 #: What :func:`hostile_csv` may do to a file, each drawn with its own chance.
-MUTATIONS = ("encoding", "line_endings", "delimiter", "quote_all", "ragged", "duplicate_header", "case_header",
-             "line_header", "blank_lines", "huge_field", "nul", "bad_dates", "bad_numbers", "swapped", "cut",
-             "cp1252_undefined")
+MUTATIONS = (
+    "encoding",
+    "line_endings",
+    "delimiter",
+    "quote_all",
+    "ragged",
+    "duplicate_header",
+    "case_header",
+    "line_header",
+    "blank_lines",
+    "huge_field",
+    "nul",
+    "bad_dates",
+    "bad_numbers",
+    "swapped",
+    "cut",
+    "cp1252_undefined",
+)
 
 
 def hostile_csv(seed: int, *, rows: int = 12) -> bytes:
@@ -270,13 +318,27 @@ def hostile_csv(seed: int, *, rows: int = 12) -> bytes:
     on = {name: bool(rng.random() < 0.25) for name in MUTATIONS}
     frame = synthetic_acled(rows, seed=seed % 1000).iloc[:, :31].copy()
     if on["bad_dates"]:
-        choices = ["2024-10-01T22:00:00-05:00", "2024-10-02T01:00:00+01:00", "2024", "2024-10", "10/2024",
-                   "31/02/2024", "yesterday", "", "2024-13-45", "24 October 2024", "2024-10-03Z"]
+        choices = [
+            "2024-10-01T22:00:00-05:00",
+            "2024-10-02T01:00:00+01:00",
+            "2024",
+            "2024-10",
+            "10/2024",
+            "31/02/2024",
+            "yesterday",
+            "",
+            "2024-13-45",
+            "24 October 2024",
+            "2024-10-03Z",
+        ]
         frame["event_date"] = rng.choice(choices, size=rows)
     if on["bad_numbers"]:
         fatalities = ["inf", "-inf", "NaN", "1e20", "12345678901234567890", "2,5", "-1", "3"]
-        for column, choices in (("fatalities", fatalities), ("latitude", ["18,54", "inf", "", "91", "18.54"]),
-                                ("longitude", ["-72,33", "nan", "-181", "-72.33"])):
+        for column, choices in (
+            ("fatalities", fatalities),
+            ("latitude", ["18,54", "inf", "", "91", "18.54"]),
+            ("longitude", ["-72,33", "nan", "-181", "-72.33"]),
+        ):
             frame[column] = rng.choice(choices, size=rows)
     if on["swapped"]:
         frame[["latitude", "longitude"]] = frame[["longitude", "latitude"]].to_numpy()
@@ -289,8 +351,12 @@ def hostile_csv(seed: int, *, rows: int = 12) -> bytes:
         header[-1] = "line"
     delimiter = str(rng.choice([",", ";", "\t", "|"])) if on["delimiter"] else ","
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n",
-                        quoting=csv.QUOTE_ALL if on["quote_all"] else csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer,
+        delimiter=delimiter,
+        lineterminator="\n",
+        quoting=csv.QUOTE_ALL if on["quote_all"] else csv.QUOTE_MINIMAL,
+    )
     writer.writerow(header)
     for record in frame.astype(str).to_numpy().tolist():
         if on["ragged"] and rng.random() < 0.3:
@@ -303,8 +369,11 @@ def hostile_csv(seed: int, *, rows: int = 12) -> bytes:
     text = buffer.getvalue()
     if on["line_endings"]:
         text = text.replace("\n", str(rng.choice(["\r\n", "\r"])))
-    encoding = str(rng.choice(["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le", "utf-16-be"])) \
-        if on["encoding"] else "utf-8"
+    encoding = (
+        str(rng.choice(["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le", "utf-16-be"]))
+        if on["encoding"]
+        else "utf-8"
+    )
     data = text.encode(encoding, errors="replace")
     if on["nul"]:
         at = int(rng.integers(0, len(data)))

@@ -49,14 +49,24 @@ DEFAULT_WEIGHTS = {
     "Protests": 0.1,
 }
 #: Scheme names (case-insensitive) → mapclassify class names.
-SCHEMES = {"quantiles": "Quantiles", "fisher_jenks": "FisherJenks", "fisherjenks": "FisherJenks",
-           "natural_breaks": "NaturalBreaks"}
+SCHEMES = {
+    "quantiles": "Quantiles",
+    "fisher_jenks": "FisherJenks",
+    "fisherjenks": "FisherJenks",
+    "natural_breaks": "NaturalBreaks",
+}
 CLASS_LABELS = ("very low", "low", "medium", "high", "very high")
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
 
-def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *,
-              by=("month", "event_type"), start=None, end=None) -> pd.DataFrame:
+def summarize(
+    incidents: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    by=("month", "event_type"),
+    start=None,
+    end=None,
+) -> pd.DataFrame:
     """Events, fatalities and rates per zone and period, with the events no zone can hold apart.
 
     Parameters
@@ -100,31 +110,64 @@ def summarize(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None
     apart = data[coarse]
     communes = geodata.communes().set_index("commune_pcode")["name"]
     # Exact events in no zone are counted too, as "outside every zone".
-    reason = np.where(apart["assignment"].astype(str).to_numpy() == "outside", "outside",
-                      apart["location_precision"].astype(str).to_numpy())
-    label = (apart["commune_pcode"].astype(str).map(communes).fillna("outside the metro communes").astype(str)
-             + " (" + pd.Series(reason, index=apart.index).map(APART_WORDS) + ", not in zone counts)")
-    apart_rows = _summary_rows(apart, by, np.full(len(apart), "", dtype=object), extra={
-        "zone_name": label.to_numpy(), "location_precision": apart["location_precision"].astype(str).to_numpy()})
+    reason = np.where(
+        apart["assignment"].astype(str).to_numpy() == "outside",
+        "outside",
+        apart["location_precision"].astype(str).to_numpy(),
+    )
+    label = (
+        apart["commune_pcode"].astype(str).map(communes).fillna("outside the metro communes").astype(str)
+        + " ("
+        + pd.Series(reason, index=apart.index).map(APART_WORDS)
+        + ", not in zone counts)"
+    )
+    apart_rows = _summary_rows(
+        apart,
+        by,
+        np.full(len(apart), "", dtype=object),
+        extra={"zone_name": label.to_numpy(), "location_precision": apart["location_precision"].astype(str).to_numpy()},
+    )
     apart_rows["events_per_km2"] = np.nan
     apart_rows["share_of_zone_events"] = np.nan  # not a zone: no share to give
-    keys = [k for k in zone_rows.columns if k not in SUMMARY_VALUES and k not in ("zone_id", "zone_name",
-                                                                                   "location_precision")]
+    keys = [
+        k
+        for k in zone_rows.columns
+        if k not in SUMMARY_VALUES and k not in ("zone_id", "zone_name", "location_precision")
+    ]
     out = pd.concat([zone_rows, apart_rows], ignore_index=True)
-    return out[["zone_id", "zone_name", "location_precision", *keys, "events", "fatalities", "events_per_km2",
-                "civilians_targeted", "share_of_zone_events"]]
+    return out[
+        [
+            "zone_id",
+            "zone_name",
+            "location_precision",
+            *keys,
+            "events",
+            "fatalities",
+            "events_per_km2",
+            "civilians_targeted",
+            "share_of_zone_events",
+        ]
+    ]
 
 
 SUMMARY_VALUES = ("events", "fatalities", "civilians_targeted", "share_of_zone_events", "events_per_km2")
-APART_WORDS = {"near": "near a place only", "commune": "commune only", "region": "department or wider only",
-               "unknown": "precision unknown", "outside": "exact, outside every zone"}
+APART_WORDS = {
+    "near": "near a place only",
+    "commune": "commune only",
+    "region": "department or wider only",
+    "unknown": "precision unknown",
+    "outside": "exact, outside every zone",
+}
 
 
 def _summary_rows(data: pd.DataFrame, by, zone_ids: np.ndarray, extra: dict | None = None) -> pd.DataFrame:
     """Events, fatalities and civilian targeting grouped by zone (or the ``extra`` labels) and ``by``."""
     table = pd.DataFrame({"zone_id": zone_ids, "events": 1, "fatalities": data["fatalities"].to_numpy()})
-    civilian = (data["event_type"].astype(str).eq("Violence against civilians") if "event_type" in data.columns
-                else pd.Series(False, index=data.index))
+    civilian = (
+        data["event_type"].astype(str).eq("Violence against civilians")
+        if "event_type" in data.columns
+        else pd.Series(False, index=data.index)
+    )
     if "civilian_targeting" in data.columns:
         civilian |= data["civilian_targeting"].astype(str).str.strip().ne("")
     table["civilians_targeted"] = civilian.to_numpy().astype(int)
@@ -173,7 +216,7 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, dict
     if unique.size == 0:
         return labels, {}
     k = min(k, unique.size, len(CLASS_LABELS))
-    names = CLASS_LABELS[len(CLASS_LABELS) - k:] if k < len(CLASS_LABELS) else CLASS_LABELS
+    names = CLASS_LABELS[len(CLASS_LABELS) - k :] if k < len(CLASS_LABELS) else CLASS_LABELS
     if k == 1:
         labels[positive] = names[0]
     else:
@@ -205,13 +248,16 @@ def _divisor(zones: gpd.GeoDataFrame, per: str, population) -> np.ndarray:
         return zones["area_km2"].to_numpy(dtype=float)
     if population is None:
         if "population" not in zones.columns:
-            raise UsageError("per='population' needs population=: a column of the zones, or a Series or "
-                             "dict of people per zone_id.")
+            raise UsageError(
+                "per='population' needs population=: a column of the zones, or a Series or dict of people per zone_id."
+            )
         population = "population"
     if isinstance(population, str):
         if population not in zones.columns:
-            raise UsageError(f"population={population!r}: the zones have no such column. Columns: "
-                             f"{', '.join(c for c in zones.columns if c != 'geometry')}.")
+            raise UsageError(
+                f"population={population!r}: the zones have no such column. Columns: "
+                f"{', '.join(c for c in zones.columns if c != 'geometry')}."
+            )
         people = pd.to_numeric(zones[population], errors="coerce")
     elif isinstance(population, (dict, pd.Series)):
         table = pd.Series(population)
@@ -219,20 +265,34 @@ def _divisor(zones: gpd.GeoDataFrame, per: str, population) -> np.ndarray:
             raise UsageError("population: a zone_id appears twice; give one count per zone.")
         people = pd.to_numeric(zones["zone_id"].map(table), errors="coerce")
     else:
-        raise UsageError(f"population: expected a column name, a dict or a Series keyed by zone_id, got "
-                         f"{type(population).__name__}.")
+        raise UsageError(
+            f"population: expected a column name, a dict or a Series keyed by zone_id, got {type(population).__name__}."
+        )
     people = people.to_numpy(dtype=float)
     bad = zones["zone_id"].to_numpy()[~((people > 0) & np.isfinite(people))]
     if bad.size:
-        raise UsageError(f"population: no positive, finite count for zone(s) {', '.join(map(str, bad[:10]))}"
-                         + (f" and {bad.size - 10} more" if bad.size > 10 else "") + ".")
+        raise UsageError(
+            f"population: no positive, finite count for zone(s) {', '.join(map(str, bad[:10]))}"
+            + (f" and {bad.size - 10} more" if bad.size > 10 else "")
+            + "."
+        )
     return people / 100_000
 
 
-def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, as_of=None,
-         window_days: int = 90, half_life_days: float = 30, weights: dict[str, float] | None = None,
-         scheme: str = "quantiles", k: int = 5, low_baseline: int = 5, per: str = "zone",
-         population=None) -> gpd.GeoDataFrame:
+def risk(
+    incidents: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    as_of=None,
+    window_days: int = 90,
+    half_life_days: float = 30,
+    weights: dict[str, float] | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    low_baseline: int = 5,
+    per: str = "zone",
+    population=None,
+) -> gpd.GeoDataFrame:
     """The documented risk index per zone, its class and its trend (see the module docstring).
 
     Parameters
@@ -289,11 +349,21 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     type_weight = exact["event_type"].map(weights).fillna(0.5).to_numpy(dtype=float)
     severity = type_weight * (1 + np.log1p(exact["fatalities"].to_numpy(dtype=float)))
     recency = 0.5 ** (age / half_life_days)
-    frame = pd.DataFrame({"zone_id": exact["zone_id"].to_numpy(), "current": current, "previous": previous,
-                          "weighted": np.where(current, severity * recency, 0.0),
-                          "fatalities": np.where(current, exact["fatalities"].to_numpy(), 0)})
-    grouped = frame.groupby("zone_id").agg(events=("current", "sum"), events_previous=("previous", "sum"),
-                                           score=("weighted", "sum"), fatalities=("fatalities", "sum"))
+    frame = pd.DataFrame(
+        {
+            "zone_id": exact["zone_id"].to_numpy(),
+            "current": current,
+            "previous": previous,
+            "weighted": np.where(current, severity * recency, 0.0),
+            "fatalities": np.where(current, exact["fatalities"].to_numpy(), 0),
+        }
+    )
+    grouped = frame.groupby("zone_id").agg(
+        events=("current", "sum"),
+        events_previous=("previous", "sum"),
+        score=("weighted", "sum"),
+        fatalities=("fatalities", "sum"),
+    )
     out = geodata.resolve_zones(zones)
     divisor = _divisor(out, per, population)
     keep = [c for c in ("zone_id", "name", "area_km2", "confidence") if c in out.columns]
@@ -304,18 +374,23 @@ def risk(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, 
     out["risk_index"] = out["score"] / divisor
     out["risk_class"], breaks = _classify(out["risk_index"].to_numpy(), scheme, k)
     out["class_range"] = out["risk_class"].map(lambda c: _range_text(breaks.get(c)))
-    bands = [trend_band(c, p, low_baseline=low_baseline) for c, p in zip(out.events, out.events_previous,
-                                                                         strict=True)]
+    bands = [trend_band(c, p, low_baseline=low_baseline) for c, p in zip(out.events, out.events_previous, strict=True)]
     out["change_pct"] = [b[0] for b in bands]
     out["trend"] = [b[1] for b in bands]
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=out.crs)
     out.attrs["katye_method"] = {
         "index": "sum over exact incidents in the window of type_weight * (1 + ln(1 + fatalities)) "
-                 "* 0.5 ** (age_days / half_life_days)" + {"zone": "", "km2": ", divided by the zone area in km2",
-                                                          "population": ", per 100,000 people"}[per],
-        "per": per, "unit": UNITS[per],
-        "as_of": str(as_of.date()), "window_days": window_days, "half_life_days": half_life_days,
-        "weights": weights, "scheme": scheme, "k": k, "low_baseline": low_baseline,
+        "* 0.5 ** (age_days / half_life_days)"
+        + {"zone": "", "km2": ", divided by the zone area in km2", "population": ", per 100,000 people"}[per],
+        "per": per,
+        "unit": UNITS[per],
+        "as_of": str(as_of.date()),
+        "window_days": window_days,
+        "half_life_days": half_life_days,
+        "weights": weights,
+        "scheme": scheme,
+        "k": k,
+        "low_baseline": low_baseline,
         "trend": "event counts vs the previous window; ACLED Trendfinder bands >+25 / +10..+25 / -25..+10 / <-25 %",
         "coarse": "incidents whose location precision is not exact are not in any zone and do not count",
     }

@@ -23,17 +23,21 @@ def read_text_table(path: Path, *, what: str, columns: tuple[str, ...]) -> pd.Da
     """
     data = path.read_bytes()
     if b"\x00" in data:
-        raise InputError(f"{path}: holds NUL bytes: it is not a text {what} (a spreadsheet or a damaged file?). "
-                         "Save it as 'CSV UTF-8'.")
+        raise InputError(
+            f"{path}: holds NUL bytes: it is not a text {what} (a spreadsheet or a damaged file?). "
+            "Save it as 'CSV UTF-8'."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise InputError(f"{path}: is not text in UTF-8 or Windows-1252 (byte 0x{data[exc.start]:02X} at line "
-                             f"{line}). Save the {what} as 'CSV UTF-8'.") from exc
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"{path}: is not text in UTF-8 or Windows-1252 (byte 0x{data[exc.start]:02X} at line "
+                f"{line}). Save the {what} as 'CSV UTF-8'."
+            ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
     start = 1
@@ -49,8 +53,10 @@ def read_text_table(path: Path, *, what: str, columns: tuple[str, ...]) -> pd.Da
     (_, header), body = records[0], records[1:]
     ragged = [line for line, row in body if len(row) != len(header)]
     if ragged:
-        raise InputError(f"{path}: {at_rows(ragged, unit='line')} do not have the header's {len(header)} fields. "
-                         "Quote values that contain commas.")
+        raise InputError(
+            f"{path}: {at_rows(ragged, unit='line')} do not have the header's {len(header)} fields. "
+            "Quote values that contain commas."
+        )
     frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
     frame.index = pd.Index([line for line, _ in body], dtype="int64")
     return frame

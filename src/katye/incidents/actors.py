@@ -31,12 +31,10 @@ from katye import geodata
 from katye.errors import InputError, at_rows
 from katye.tables import read_text_table
 
-KINDS = ("state", "armed_group", "unidentified_armed_group", "self_defence", "civilians", "rioters_protesters",
-         "other")
+KINDS = ("state", "armed_group", "unidentified_armed_group", "self_defence", "civilians", "rioters_protesters", "other")
 #: Kinds that act with force: they may hold or contest ground. Civilians, rioters and protesters do not.
 ARMED_KINDS = ("armed_group", "unidentified_armed_group")
-COLUMNS = ("acled_name", "actor", "kind", "coalition", "coalition_since", "base", "source_url", "source_title",
-           "note")
+COLUMNS = ("acled_name", "actor", "kind", "coalition", "coalition_since", "base", "source_url", "source_title", "note")
 REQUIRED = ("acled_name", "actor", "kind")
 _PERIOD = re.compile(r"\s*\(\s*\d{4}\s*-\s*(?:\d{4})?\s*\)\s*$")
 #: ACLED's generic actor forms, tried in order when a name is not in the table.
@@ -49,15 +47,27 @@ PATTERNS = (
     # ACLED names gangs "<Name> Gang"; "Anti-Gang Unit" or "Gang Victims …" are not gangs.
     (re.compile(r"\bgang$", re.I), "armed_group"),
 )
-EVENT_TYPES = ("Battles", "Violence against civilians", "Explosions/Remote violence", "Riots", "Protests",
-               "Strategic developments")
+EVENT_TYPES = (
+    "Battles",
+    "Violence against civilians",
+    "Explosions/Remote violence",
+    "Riots",
+    "Protests",
+    "Strategic developments",
+)
 #: Older ACLED event types (before the 2019 taxonomy) and common variants → today's type.
 _LEGACY_TYPES = {
-    "battle": "Battles", "battlenochangeofterritory": "Battles",
-    "battlegovernmentregainsterritory": "Battles", "battlenonstateactorovertakesterritory": "Battles",
-    "remoteviolence": "Explosions/Remote violence", "explosionsremoteviolence": "Explosions/Remote violence",
-    "violenceagainstcivilians": "Violence against civilians", "riot": "Riots", "protest": "Protests",
-    "strategicdevelopment": "Strategic developments", "nonviolenttransferofterritory": "Strategic developments",
+    "battle": "Battles",
+    "battlenochangeofterritory": "Battles",
+    "battlegovernmentregainsterritory": "Battles",
+    "battlenonstateactorovertakesterritory": "Battles",
+    "remoteviolence": "Explosions/Remote violence",
+    "explosionsremoteviolence": "Explosions/Remote violence",
+    "violenceagainstcivilians": "Violence against civilians",
+    "riot": "Riots",
+    "protest": "Protests",
+    "strategicdevelopment": "Strategic developments",
+    "nonviolenttransferofterritory": "Strategic developments",
     "headquartersorbaseestablished": "Strategic developments",
 }
 
@@ -106,24 +116,27 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
             table[column] = ""
     table = table[list(COLUMNS)].fillna("").astype(str).apply(lambda c: c.str.strip())
     if table.empty:
-        raise InputError(f"{where}: the actor table has no rows. Add one row per actor name "
-                         f"({', '.join(COLUMNS)}).")
+        raise InputError(f"{where}: the actor table has no rows. Add one row per actor name ({', '.join(COLUMNS)}).")
     table["kind"] = table["kind"].str.lower().str.replace(r"[\s/-]+", "_", regex=True)
-    lines = (table.index.to_numpy(dtype=np.int64) if first == 2 and len(table) else np.arange(len(table)) + first)
+    lines = table.index.to_numpy(dtype=np.int64) if first == 2 and len(table) else np.arange(len(table)) + first
     problems = []
     bad_kind = ~table["kind"].isin(KINDS)
     if bad_kind.any():
         shown = ", ".join(sorted(set(table.loc[bad_kind, "kind"]))[:5])
-        problems.append(f"kind must be one of {', '.join(KINDS)} (found {shown!s}) at "
-                        f"{at_rows(lines[bad_kind.to_numpy()], unit=unit)}")
+        problems.append(
+            f"kind must be one of {', '.join(KINDS)} (found {shown!s}) at "
+            f"{at_rows(lines[bad_kind.to_numpy()], unit=unit)}"
+        )
     empty = (table["acled_name"] == "") | (table["actor"] == "")
     if empty.any():
         problems.append(f"acled_name and actor must not be empty at {at_rows(lines[empty.to_numpy()], unit=unit)}")
     keys = table["acled_name"].map(actor_key)
     blank_key = (keys == "") & ~empty
     if blank_key.any():
-        problems.append(f"acled_name has no letter or digit once its period suffix is set aside at "
-                        f"{at_rows(lines[blank_key.to_numpy()], unit=unit)}")
+        problems.append(
+            f"acled_name has no letter or digit once its period suffix is set aside at "
+            f"{at_rows(lines[blank_key.to_numpy()], unit=unit)}"
+        )
     # Spellings of one actor ("(2017-2024)" and "(2024-)") may share a key when they say the same
     # thing; the same name twice, or one key with two meanings, is an error.
     same_name = table["acled_name"].str.lower().duplicated(keep=False) & ~empty
@@ -134,13 +147,17 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
     dupes = same_name | (conflicting & ~empty & ~blank_key) | ((kinds_of_actor > 1) & ~empty)
     if dupes.any():
         shown = "; ".join(sorted(set(table.loc[dupes, "acled_name"]))[:5])
-        problems.append(f"the same name appears twice, or with two meanings ({shown}; names are matched ignoring "
-                        "case, accents, punctuation and period suffixes), at "
-                        f"{at_rows(lines[dupes.to_numpy()], unit=unit)}")
+        problems.append(
+            f"the same name appears twice, or with two meanings ({shown}; names are matched ignoring "
+            "case, accents, punctuation and period suffixes), at "
+            f"{at_rows(lines[dupes.to_numpy()], unit=unit)}"
+        )
     bad_since = ~table.apply(lambda r: _dates_ok(r["coalition"], r["coalition_since"]), axis=1).astype(bool)
     if bad_since.any():
-        problems.append("coalition_since must be empty or a date (YYYY, YYYY-MM or YYYY-MM-DD) for each coalition, "
-                        f"';'-separated in the same order, at {at_rows(lines[bad_since.to_numpy()], unit=unit)}")
+        problems.append(
+            "coalition_since must be empty or a date (YYYY, YYYY-MM or YYYY-MM-DD) for each coalition, "
+            f"';'-separated in the same order, at {at_rows(lines[bad_since.to_numpy()], unit=unit)}"
+        )
     if problems:
         raise InputError(f"{where}: " + "; ".join(problems) + ". Fix those rows.")
     table["key"] = keys
@@ -218,9 +235,10 @@ class Actors:
 
 def text_column(values: np.ndarray, codes: np.ndarray):
     """A pandas text array whose row i is ``values[codes[i]]``, decoded by arrow from a dictionary."""
-    dictionary = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
-                                                pa.array(np.asarray(values, dtype=object).astype(str),
-                                                         type=pa.string()))
+    dictionary = pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(codes, dtype=np.int32)),
+        pa.array(np.asarray(values, dtype=object).astype(str), type=pa.string()),
+    )
     return pd.array(dictionary.dictionary_decode(), dtype=pd.Series([""]).dtype)
 
 
@@ -259,9 +277,14 @@ def normalise(names: pd.Series, table: pd.DataFrame | None = None) -> Actors:
             unknown[f"{name} ({guessed})"] = int(counts[i])
     pick = np.asarray(codes)
     actor, kind = np.asarray(actor, dtype=object), np.asarray(kind, dtype=object)
-    return Actors(actor[pick], kind[pick], np.asarray(coalition, dtype=object)[pick],
-                  dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))), codes=pick,
-                  per_name={"actor": actor, "kind": kind})
+    return Actors(
+        actor[pick],
+        kind[pick],
+        np.asarray(coalition, dtype=object)[pick],
+        dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))),
+        codes=pick,
+        per_name={"actor": actor, "kind": kind},
+    )
 
 
 def event_types(values: pd.Series):

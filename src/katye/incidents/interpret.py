@@ -17,20 +17,32 @@ from katye.incidents.schema import DERIVED, ORIGINALS
 def interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> dict:
     """Add location precision, normalised actors and event types, in place; return what the report says."""
     coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    decided = location_precision.decide(incidents["location"], coded, incidents["longitude"].to_numpy(),
-                                        incidents["latitude"].to_numpy(), rules=options["rules"],
-                                        default=options["default"])
+    decided = location_precision.decide(
+        incidents["location"],
+        coded,
+        incidents["longitude"].to_numpy(),
+        incidents["latitude"].to_numpy(),
+        rules=options["rules"],
+        default=options["default"],
+    )
     columns = {}
     for side in ("actor1", "actor2"):
         found = actor_table.normalise(incidents[side], options["actors"])
         columns[side] = found
-    originals = {"event_type_original": incidents["event_type"].copy(),
-                 "actor1_original": incidents["actor1"].copy(), "actor2_original": incidents["actor2"].copy()}
+    originals = {
+        "event_type_original": incidents["event_type"].copy(),
+        "actor1_original": incidents["actor1"].copy(),
+        "actor2_original": incidents["actor2"].copy(),
+    }
     incidents["event_type"] = actor_table.event_types(incidents["event_type"])
     for side, found in columns.items():
         incidents[side] = found.column("actor")
-    derived = {"actor1_kind": columns["actor1"].column("kind"), "actor2_kind": columns["actor2"].column("kind"),
-               "location_precision": decided.precision, "precision_basis": decided.basis}
+    derived = {
+        "actor1_kind": columns["actor1"].column("kind"),
+        "actor2_kind": columns["actor2"].column("kind"),
+        "location_precision": decided.precision,
+        "precision_basis": decided.basis,
+    }
     for after, names in DERIVED.items():
         at = incidents.columns.get_loc(after) + 1
         for offset, name in enumerate(names):
@@ -45,5 +57,10 @@ def interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> 
     if options["actors"] is not actor_table.shipped():
         # Small and comparable (unlike a DataFrame): later steps read coalitions from the same table.
         incidents.attrs[actor_table.ATTR] = actor_table.as_records(options["actors"])
-    return {"has_code": has_code, "precision": decided, "unknown_actors": unknown, "rules": options["rules"],
-            "default": options["default"]}
+    return {
+        "has_code": has_code,
+        "precision": decided,
+        "unknown_actors": unknown,
+        "rules": options["rules"],
+        "default": options["default"],
+    }

@@ -54,8 +54,13 @@ LEVELS = ("exact", "near", "commune", "region", "unknown")
 #: Coarseness used when a rule can only make a precision coarser. Unknown is replaced by any rule.
 _RANK = {"exact": 0, "near": 1, "commune": 2, "region": 3, "unknown": -1}
 _CODED = {1: "exact", 2: "near", 3: "commune"}
-_ADMIN_LEVEL = {"country": "region", "department": "region", "arrondissement": "region", "commune": "commune",
-                "section": "commune"}
+_ADMIN_LEVEL = {
+    "country": "region",
+    "department": "region",
+    "arrondissement": "region",
+    "commune": "commune",
+    "section": "commune",
+}
 BASES = {
     "geo_precision": "the file's geo_precision code",
     "missing": "the file gives no geo_precision for the event",
@@ -65,8 +70,11 @@ BASES = {
 }
 CENTRE_MIN_EVENTS = 3
 CENTRE_MIN_SHARE = 0.25
-_PREFIX = re.compile(r"^(?:commune|ville|arrondissement|departement|department|section communale|city|town|"
-                     r"municipality)(?: of| de la| de l| des| du| de| d)? ", re.ASCII)
+_PREFIX = re.compile(
+    r"^(?:commune|ville|arrondissement|departement|department|section communale|city|town|"
+    r"municipality)(?: of| de la| de l| des| du| de| d)? ",
+    re.ASCII,
+)
 _SUFFIX = re.compile(r" (?:commune|department|departement|arrondissement|city|municipality)$", re.ASCII)
 _ORDINAL = re.compile(r"\b(\d+)\s*(?:eme|ere|re|er|e|st|nd|rd|th)\b", re.ASCII)
 # Dash characters, not \\u escapes: arrow's RE2 has none.
@@ -175,8 +183,15 @@ class Precision:
     centres: int = 0
 
 
-def decide(location: pd.Series, coded: np.ndarray, lon: np.ndarray, lat: np.ndarray, *, rules: bool = True,
-           default: str | None = None) -> Precision:
+def decide(
+    location: pd.Series,
+    coded: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    rules: bool = True,
+    default: str | None = None,
+) -> Precision:
     """Decide the precision of each event (see the module docstring).
 
     Parameters
@@ -215,8 +230,7 @@ def decide(location: pd.Series, coded: np.ndarray, lon: np.ndarray, lat: np.ndar
     names: dict[str, int] = {}
     centres = 0
     if rules and n:
-        codes, uniques = pd.factorize(pd.Series(location, dtype=object).fillna("").astype(str).str.strip(),
-                                      sort=False)
+        codes, uniques = pd.factorize(pd.Series(location, dtype=object).fillna("").astype(str).str.strip(), sort=False)
         unique_rank = np.array([_RANK[level] if level else -2 for level in admin_levels(uniques)], dtype=np.int8)
         named = unique_rank[codes]
         is_admin = named >= 0
@@ -232,8 +246,12 @@ def decide(location: pd.Series, coded: np.ndarray, lon: np.ndarray, lat: np.ndar
             entry[1] += int(counts[i])
         names = dict(sorted((tuple(v) for v in grouped.values()), key=lambda kv: (-kv[1], kv[0])))
         # Commune centres: coordinates that bare commune (or wider) names share.
-        point_code = pd.DataFrame({"x": np.round(lon, 5), "y": np.round(lat, 5)}).groupby(
-            ["x", "y"], sort=False, dropna=False).ngroup().to_numpy()
+        point_code = (
+            pd.DataFrame({"x": np.round(lon, 5), "y": np.round(lat, 5)})
+            .groupby(["x", "y"], sort=False, dropna=False)
+            .ngroup()
+            .to_numpy()
+        )
         per_point = np.bincount(point_code[is_admin], minlength=int(point_code.max()) + 1)
         all_point = np.bincount(point_code, minlength=int(point_code.max()) + 1)
         # Many bare names, and a fair share of the point's events: a neighbourhood centre with a

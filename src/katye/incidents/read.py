@@ -144,10 +144,12 @@ def read_incidents(
         if value is not None:
             overrides[key] = value
     layout, mapping = _resolve_columns(raw, overrides, path)
-    options = {"rules": precision == "rules",
-               "default": None if default_precision in (None, "unknown") else default_precision, "actors": table}
-    return _assemble(raw, path, layout, mapping, crs=crs, swapped=swapped, strict=strict, area=area,
-                     options=options)
+    options = {
+        "rules": precision == "rules",
+        "default": None if default_precision in (None, "unknown") else default_precision,
+        "actors": table,
+    }
+    return _assemble(raw, path, layout, mapping, crs=crs, swapped=swapped, strict=strict, area=area, options=options)
 
 
 def _columns_text(columns) -> str:
@@ -250,8 +252,18 @@ def _coordinates(raw: RawTable, mapping: dict[str, str], crs, path: Path):
     return lon, lat, code
 
 
-def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *, crs, swapped: str,
-              strict: bool, area, options: dict) -> IncidentRead:
+def _assemble(
+    raw: RawTable,
+    path: Path,
+    layout: str,
+    mapping: dict[str, str],
+    *,
+    crs,
+    swapped: str,
+    strict: bool,
+    area,
+    options: dict,
+) -> IncidentRead:
     frame = raw.frame.reset_index(drop=True)
     n = len(frame)
     warnings: list[str] = []
@@ -266,8 +278,10 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
         lon[swapped_mask], lat[swapped_mask] = lat[swapped_mask], lon[swapped_mask].copy()
         repaired = int(swapped_mask.sum())
         if repaired:
-            warnings.append(f"{plural(repaired, 'row')} had latitude and longitude swapped; katye swapped them back "
-                            f"({at_rows(raw.lines[swapped_mask], unit=raw.unit)})")
+            warnings.append(
+                f"{plural(repaired, 'row')} had latitude and longitude swapped; katye swapped them back "
+                f"({at_rows(raw.lines[swapped_mask], unit=raw.unit)})"
+            )
     else:
         code[swapped_mask] = _CODES["swapped"]
     open_ = code == 0
@@ -314,8 +328,9 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
     for mask, what, code_ in ((month_only, "a month", 3), (year_only, "a year", YEAR_PRECISION)):
         hit = int((mask & (code == 0)).sum())
         if hit:
-            warnings.append(f"{plural(hit, 'event')} dated only to {what}: placed on its first day, with "
-                            f"date_precision {code_}")
+            warnings.append(
+                f"{plural(hit, 'event')} dated only to {what}: placed on its first day, with date_precision {code_}"
+            )
 
     ids, id_note = _event_ids(frame, mapping, raw, path)
     if id_note:
@@ -336,8 +351,9 @@ def _assemble(raw: RawTable, path: Path, layout: str, mapping: dict[str, str], *
     inside = np.zeros(n, dtype=bool)
     inside[accepted] = shapely.contains_xy(area_geom, lon[accepted], lat[accepted])
 
-    incidents = _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat,
-                           inside, raw.lines)
+    incidents = _canonical(
+        frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat, inside, raw.lines
+    )
     notes = interpret(incidents, has_code="geo_precision" in mapping, options=options)
     rejected = _rejected(frame, code, raw, first_line, ids)
     report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes)
@@ -434,8 +450,14 @@ def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
     values = values.rename(columns={c: f"{c}_input" for c in values.columns if c in REJECTED_COLUMNS})
     out = pd.concat([out, values], axis=1)
     if len(raw.malformed):
-        malformed = pd.DataFrame({"line": raw.malformed["line"], "reason": MALFORMED,
-                                  "detail": raw.malformed["detail"], "raw_text": raw.malformed["text"]})
+        malformed = pd.DataFrame(
+            {
+                "line": raw.malformed["line"],
+                "reason": MALFORMED,
+                "detail": raw.malformed["detail"],
+                "raw_text": raw.malformed["text"],
+            }
+        )
         out = pd.concat([out, malformed], ignore_index=True).sort_values("line", kind="stable")
     return out.reset_index(drop=True)
 
@@ -452,18 +474,25 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
     if not notes["has_code"] and len(incidents):
         unknown = precision_counts.get("unknown", 0)
         if notes["default"]:
-            warnings.append(f"the file has no geo_precision column; events with no other clue were taken as "
-                            f"{notes['default']} (default_precision)")
+            warnings.append(
+                f"the file has no geo_precision column; events with no other clue were taken as "
+                f"{notes['default']} (default_precision)"
+            )
         else:
-            warnings.append(f"the file has no geo_precision column: {plural(unknown, 'event')} have unknown location "
-                            "precision and are kept out of zone counts (set default_precision, CLI "
-                            "--default-precision, if you know how they were located)")
+            warnings.append(
+                f"the file has no geo_precision column: {plural(unknown, 'event')} have unknown location "
+                "precision and are kept out of zone counts (set default_precision, CLI "
+                "--default-precision, if you know how they were located)"
+            )
     else:
-        for level, meaning in (("3", "located only to a commune or a wider area"),
-                               ("2", "located near the named place, not at it")):
+        for level, meaning in (
+            ("3", "located only to a commune or a wider area"),
+            ("2", "located near the named place, not at it"),
+        ):
             if geo_counts.get(level):
-                warnings.append(f"{plural(geo_counts[level], 'event')} coded geo_precision {level} in the file: "
-                                f"{meaning}")
+                warnings.append(
+                    f"{plural(geo_counts[level], 'event')} coded geo_precision {level} in the file: {meaning}"
+                )
         if geo_counts.get("unknown") and notes["has_code"]:
             warnings.append(f"{plural(geo_counts['unknown'], 'event')} have an empty geo_precision: precision unknown")
     changed = decided.changed
@@ -471,16 +500,22 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
         top = ", ".join(f"{name} {count:,}" for name, count in list(decided.admin_names.items())[:6])
         top += ", …" if len(decided.admin_names) > 6 else ""
         verb = "has" if changed["admin_name"] == 1 else "have"
-        warnings.append(f"{plural(changed['admin_name'], 'event')} {verb} a location that names only a commune or a "
-                        f"wider unit ({top}): located only to the commune, not in zone counts")
+        warnings.append(
+            f"{plural(changed['admin_name'], 'event')} {verb} a location that names only a commune or a "
+            f"wider unit ({top}): located only to the commune, not in zone counts"
+        )
     if changed.get("commune_centre"):
-        warnings.append(f"{plural(changed['commune_centre'], 'more event')} sit on the same "
-                        f"{plural(decided.centres, 'commune-centre point')}: located only to the commune too")
+        warnings.append(
+            f"{plural(changed['commune_centre'], 'more event')} sit on the same "
+            f"{plural(decided.centres, 'commune-centre point')}: located only to the commune too"
+        )
     if notes["unknown_actors"]:
         top = "; ".join(f"{name} ({count:,})" for name, count in list(notes["unknown_actors"].items())[:8])
         more = len(notes["unknown_actors"]) - 8
-        warnings.append(f"{plural(len(notes['unknown_actors']), 'actor name')} not in the actor table, typed from "
-                        f"ACLED's name forms or 'other': {top}" + (f" and {more} more" if more > 0 else ""))
+        warnings.append(
+            f"{plural(len(notes['unknown_actors']), 'actor name')} not in the actor table, typed from "
+            f"ACLED's name forms or 'other': {top}" + (f" and {more} more" if more > 0 else "")
+        )
     if len(incidents):
         stacks = incidents.groupby(["longitude", "latitude"]).size()
         stacked = stacks[stacks >= STACK_MIN]
@@ -490,14 +525,23 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
                 f"with {STACK_MIN} or more events each (ACLED codes Port-au-Prince events to neighbourhood centres)"
             )
     report = ReadReport(
-        path=str(path), layout=layout, input_rows=len(raw.frame) + len(raw.malformed),
-        accepted=int(inside.sum()), outside=int((~inside).sum()), rejected=len(rejected),
+        path=str(path),
+        layout=layout,
+        input_rows=len(raw.frame) + len(raw.malformed),
+        accepted=int(inside.sum()),
+        outside=int((~inside).sum()),
+        rejected=len(rejected),
         rejected_by_reason={str(k): int(v) for k, v in by_reason.items()},
-        row_unit=raw.unit, encoding=raw.encoding, delimiter=raw.delimiter, hxl_row=raw.hxl,
+        row_unit=raw.unit,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        hxl_row=raw.hxl,
         date_min=str(dates.min().date()) if len(dates) else None,
         date_max=str(dates.max().date()) if len(dates) else None,
         event_types={str(k): int(v) for k, v in incidents["event_type"].value_counts().items()},
-        geo_precision=geo_counts, repaired_swapped=repaired, warnings=warnings,
+        geo_precision=geo_counts,
+        repaired_swapped=repaired,
+        warnings=warnings,
         location_precision=precision_counts,
         precision_rules={k: v for k, v in changed.items()} if notes["rules"] else {},
         admin_locations=dict(list(decided.admin_names.items())[:20]),

@@ -50,8 +50,10 @@ def read_table(path: Path) -> RawTable:
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give the incident file inside it.")
     if not path.is_file():
-        raise InputError(f"{path}: is not a regular file (a pipe, a device or a socket); katye reads files. Save "
-                         "the data to a file first.")
+        raise InputError(
+            f"{path}: is not a regular file (a pipe, a device or a socket); katye reads files. Save "
+            "the data to a file first."
+        )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls", ".ods"):
         raise InputError(
@@ -92,9 +94,11 @@ def _guess_encoding(path: Path) -> str:
             return "utf-16-be"
         at = sample.index(b"\x00")
         line = sample[:at].count(b"\n") + 1
-        raise InputError(f"{path}: holds NUL bytes (the first at line {line}, byte {at}): "
-                         "it is not a text CSV (a spreadsheet, a database or a damaged file?). Save it as "
-                         "'CSV UTF-8 (Comma delimited)' and try again.")
+        raise InputError(
+            f"{path}: holds NUL bytes (the first at line {line}, byte {at}): "
+            "it is not a text CSV (a spreadsheet, a database or a damaged file?). Save it as "
+            "'CSV UTF-8 (Comma delimited)' and try again."
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
@@ -109,8 +113,10 @@ def _not_text(path: Path, tried: str) -> InputError:
     at = min((i for i in (data.find(bytes([b])) for b in CP1252_UNDEFINED) if i >= 0), default=-1)
     line = data[:at].count(b"\n") + 1
     where = f" (byte 0x{data[at]:02X} at line {line}, byte offset {at})" if at >= 0 else ""
-    return InputError(f"{path}: is not text in UTF-8 or Windows-1252 ({tried}){where}. The file is damaged, cut "
-                      "short, or not a CSV; open it in a spreadsheet and save it as 'CSV UTF-8 (Comma delimited)'.")
+    return InputError(
+        f"{path}: is not text in UTF-8 or Windows-1252 ({tried}){where}. The file is damaged, cut "
+        "short, or not a CSV; open it in a spreadsheet and save it as 'CSV UTF-8 (Comma delimited)'."
+    )
 
 
 def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
@@ -173,8 +179,10 @@ def _read_utf16(path: Path, encoding: str) -> RawTable:
     try:
         text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: looks like UTF-16 but does not decode as {encoding} at byte {exc.start}: the "
-                         "file is damaged or cut short. Save it again as 'CSV UTF-8 (Comma delimited)'.") from exc
+        raise InputError(
+            f"{path}: looks like UTF-16 but does not decode as {encoding} at byte {exc.start}: the "
+            "file is damaged or cut short. Save it again as 'CSV UTF-8 (Comma delimited)'."
+        ) from exc
     with tempfile.TemporaryDirectory(prefix="katye-") as folder:
         copy = Path(folder) / path.name
         copy.write_bytes(text.lstrip("\ufeff").encode("utf-8"))
@@ -197,13 +205,19 @@ def _read_csv_fast(path: Path, encoding: str) -> RawTable:
             table = pacsv.read_csv(
                 source,
                 read_options=pacsv.ReadOptions(
-                    skip_rows=header_lines, column_names=names, encoding=encoding, block_size=1 << 24,
+                    skip_rows=header_lines,
+                    column_names=names,
+                    encoding=encoding,
+                    block_size=1 << 24,
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    invalid_row_handler=on_invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
                 ),
             )
     except pa.ArrowInvalid as exc:
@@ -275,8 +289,10 @@ def _newlines(path: Path) -> tuple[int, str]:
         while chunk := handle.read(1 << 24):
             if b"\x00" in chunk:
                 at = offset + chunk.index(b"\x00")
-                raise InputError(f"{path}: holds a NUL byte at byte {at} (after {lf + 1} lines): it is not a text "
-                                 "CSV (binary data, or a file in another encoding). Save it as 'CSV UTF-8'.")
+                raise InputError(
+                    f"{path}: holds a NUL byte at byte {at} (after {lf + 1} lines): it is not a text "
+                    "CSV (binary data, or a file in another encoding). Save it as 'CSV UTF-8'."
+                )
             lf += chunk.count(b"\n")
             if not lf:  # carriage returns matter only in a file without line feeds
                 cr += chunk.count(b"\r")
@@ -297,13 +313,16 @@ def _check_lengths(path: Path, table: pa.Table, starts: np.ndarray) -> None:
         lengths = pc.binary_length(column).to_numpy(zero_copy_only=False)
         if lengths.size and lengths.max() > MAX_FIELD:
             at = int(np.argmax(lengths > MAX_FIELD))
-            raise InputError(f"{path}: the row starting at line {starts[at]} holds a field of "
-                             f"{int(lengths[at]):,} bytes; katye reads fields up to {MAX_FIELD // (1 << 20)} MiB. "
-                             "Check the quoting on that line, or split the field.")
+            raise InputError(
+                f"{path}: the row starting at line {starts[at]} holds a field of "
+                f"{int(lengths[at]):,} bytes; katye reads fields up to {MAX_FIELD // (1 << 20)} MiB. "
+                "Check the quoting on that line, or split the field."
+            )
 
 
-def _check_quotes(path: Path, column: pa.ChunkedArray, breaks: np.ndarray, starts: np.ndarray, delimiter: str,
-                  fields: int) -> None:
+def _check_quotes(
+    path: Path, column: pa.ChunkedArray, breaks: np.ndarray, starts: np.ndarray, delimiter: str, fields: int
+) -> None:
     """Refuse a quote left open: one field then holds lines that look like rows of their own."""
     suspects = np.flatnonzero(breaks >= 2)
     if not suspects.size:
@@ -312,9 +331,11 @@ def _check_quotes(path: Path, column: pa.ChunkedArray, breaks: np.ndarray, start
     swallowed = suspects[seps >= max(fields - 1, 2) * 2]
     if swallowed.size:
         at = int(swallowed[0])
-        raise InputError(f"{path}: a quote opened on the row starting at line {starts[at]} seems never to be "
-                         "closed: one field runs over several lines that look like rows of their own. Close the "
-                         "quote (or double a quote inside the text: \"\") and read the file again.")
+        raise InputError(
+            f"{path}: a quote opened on the row starting at line {starts[at]} seems never to be "
+            "closed: one field runs over several lines that look like rows of their own. Close the "
+            'quote (or double a quote inside the text: "") and read the file again.'
+        )
 
 
 def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:
@@ -326,9 +347,11 @@ def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]
         try:
             _slow_rows(reader, names, delimiter, rows, lines, bad, state)
         except csv.Error as exc:
-            raise InputError(f"{path}: line {state['start']} cannot be read as CSV ({exc}; katye reads fields "
-                             f"up to {MAX_FIELD // (1 << 20)} MiB). Check the quoting on that line, or split the "
-                             "field.") from exc
+            raise InputError(
+                f"{path}: line {state['start']} cannot be read as CSV ({exc}; katye reads fields "
+                f"up to {MAX_FIELD // (1 << 20)} MiB). Check the quoting on that line, or split the "
+                "field."
+            ) from exc
         finally:
             csv.field_size_limit(previous)
     frame = pd.DataFrame(rows, columns=names, dtype=pd.StringDtype("pyarrow"))
@@ -348,8 +371,13 @@ def _slow_rows(reader, names, delimiter, rows, lines, bad, state) -> None:
             rows.append(record)
             lines.append(start)
         elif any(cell.strip() for cell in record):
-            bad.append({"line": start, "text": delimiter.join(record),
-                        "detail": f"expected {len(names)} fields, found {len(record)}"})
+            bad.append(
+                {
+                    "line": start,
+                    "text": delimiter.join(record),
+                    "detail": f"expected {len(names)} fields, found {len(record)}",
+                }
+            )
         start = state["start"] = reader.line_num + 1
 
 
@@ -383,5 +411,9 @@ def _read_geo(path: Path) -> RawTable:
         ) from exc
     geometry = frame.geometry if frame.geometry.name in frame.columns else None
     table = pd.DataFrame(frame.drop(columns=[frame.geometry.name])) if geometry is not None else frame
-    return RawTable(table.reset_index(drop=True), np.arange(1, len(frame) + 1), "feature",
-                    geometry=geometry.reset_index(drop=True) if geometry is not None else None)
+    return RawTable(
+        table.reset_index(drop=True),
+        np.arange(1, len(frame) + 1),
+        "feature",
+        geometry=geometry.reset_index(drop=True) if geometry is not None else None,
+    )

@@ -70,8 +70,10 @@ class ReadReport:
         if self.location_precision:
             out.append("  location precision: " + ", ".join(f"{k} {v:,}" for k, v in self.location_precision.items()))
         if self.precision_rules:
-            out.append("  changed by rule: " + ", ".join(f"{k.replace('_', ' ')} {v:,}"
-                                                         for k, v in self.precision_rules.items()))
+            out.append(
+                "  changed by rule: "
+                + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.precision_rules.items())
+            )
         out += [f"  warning: {w}" for w in self.warnings]
         return out
 

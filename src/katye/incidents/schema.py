@@ -4,8 +4,20 @@ from __future__ import annotations
 
 #: Canonical columns, in order. Extra input columns follow them, unchanged.
 CANONICAL = (
-    "event_id", "event_date", "date_precision", "event_type", "sub_event_type", "actor1", "actor2",
-    "fatalities", "location", "geo_precision", "source", "notes", "latitude", "longitude",
+    "event_id",
+    "event_date",
+    "date_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities",
+    "location",
+    "geo_precision",
+    "source",
+    "notes",
+    "latitude",
+    "longitude",
 )
 #: Columns katye derives, inserted after the canonical field they explain (not mappable with ``columns=``).
 DERIVED = {
@@ -14,6 +26,8 @@ DERIVED = {
 }
 #: The file's own text, kept beside the normalised canonical value.
 ORIGINALS = ("event_type_original", "actor1_original", "actor2_original")
+
+
 def output_columns() -> tuple[str, ...]:
     """The leading columns of :func:`katye.read_incidents`' result, in order."""
     out: list[str] = []
@@ -28,20 +42,72 @@ TEXT_COLUMNS = ("event_type", "sub_event_type", "actor1", "actor2", "location", 
 
 #: ACLED's current export (since March 2023): 31 columns.
 ACLED_CURRENT = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-    "fatalities", "tags", "timestamp",
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
 )
 #: ACLED's export before March 2023: also 31 columns, with data_id, event_id_no_cnty and iso3,
 #: and numeric inter1/inter2/interaction codes.
 ACLED_PRE_2023 = (
-    "data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year", "time_precision",
-    "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2",
-    "inter2", "interaction", "region", "country", "admin1", "admin2", "admin3", "location",
-    "latitude", "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities",
-    "timestamp", "iso3",
+    "data_id",
+    "iso",
+    "event_id_cnty",
+    "event_id_no_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "timestamp",
+    "iso3",
 )
 #: The columns that make a file an ACLED export, whatever its vintage or header case.
 #: Real exports come without event_id_cnty (or geo_precision) when columns were left out at download.

@@ -19,14 +19,29 @@ from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, _range, typ
 
 FORMATS = (".png", ".svg", ".pdf")
 # Fixed metadata so that the same map gives the same bytes.
-METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
-            ".pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
+METADATA = {
+    ".png": {"Software": None},
+    ".svg": {"Date": None, "Creator": None},
+    ".pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
 
 
-def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None, *,
-                  control=None, as_of=None, start=None, end=None, lang: str = "en", layer: str = "control",
-                  title: str | None = None, acled_accessed: str | None = None, path: str | os.PathLike | None = None,
-                  dpi: int = 200, risk_per: str = "zone") -> Figure:
+def render_static(
+    incidents: gpd.GeoDataFrame | MapData | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    control=None,
+    as_of=None,
+    start=None,
+    end=None,
+    lang: str = "en",
+    layer: str = "control",
+    title: str | None = None,
+    acled_accessed: str | None = None,
+    path: str | os.PathLike | None = None,
+    dpi: int = 200,
+    risk_per: str = "zone",
+) -> Figure:
     """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
 
     Parameters
@@ -52,9 +67,22 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
         raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
-    data = incidents if isinstance(incidents, MapData) else prepare(
-        incidents, zones, control=control, as_of=as_of, start=start, end=end, lang=lang, title=title,
-        acled_accessed=acled_accessed, risk_per=risk_per)
+    data = (
+        incidents
+        if isinstance(incidents, MapData)
+        else prepare(
+            incidents,
+            zones,
+            control=control,
+            as_of=as_of,
+            start=start,
+            end=end,
+            lang=lang,
+            title=title,
+            acled_accessed=acled_accessed,
+            risk_per=risk_per,
+        )
+    )
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.
@@ -77,8 +105,15 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
         disagree = zones_m[zones_m["zone_id"].map(data.disagrees)]
         if len(disagree):
             disagree.boundary.plot(ax=ax, color="#000000", linewidth=1.8, linestyle="--")
-        handles += [Patch(facecolor=STATUS_COLORS[s], edgecolor="#555555", hatch="///" if s == "contested" else None,
-                          label=_plain(words["statuses"][s])) for s in STATUS_COLORS]
+        handles += [
+            Patch(
+                facecolor=STATUS_COLORS[s],
+                edgecolor="#555555",
+                hatch="///" if s == "contested" else None,
+                label=_plain(words["statuses"][s]),
+            )
+            for s in STATUS_COLORS
+        ]
         handles.append(Line2D([], [], color="#000000", linestyle="--", label=_plain(words["disagrees"])))
         heading = words["control"]
     else:
@@ -87,9 +122,15 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
         scored = data.scored.to_crs(metric)
         scored.plot(ax=ax, color=scored["risk_class"].map(RISK_COLORS), edgecolor="#555555", linewidth=0.5)
         breaks = data.scored.attrs.get("katye_breaks", {})
-        handles += [Patch(facecolor=RISK_COLORS[c], edgecolor="#555555",
-                          label=_plain(words["classes"][c] + (f" ({_range(breaks[c])})" if c in breaks else "")))
-                    for c in RISK_COLORS if c in breaks or c == "none"]
+        handles += [
+            Patch(
+                facecolor=RISK_COLORS[c],
+                edgecolor="#555555",
+                label=_plain(words["classes"][c] + (f" ({_range(breaks[c])})" if c in breaks else "")),
+            )
+            for c in RISK_COLORS
+            if c in breaks or c == "none"
+        ]
         per = data.scored.attrs.get("katye_method", {}).get("per", "zone")
         heading = f"{words['risk']} ({words['risk_unit'][per]})"
     geodata.sections().to_crs(metric).boundary.plot(ax=ax, color="#737373", linewidth=0.3, linestyle=":")
@@ -103,23 +144,60 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
             exact = subset[subset["assignment"] != "coarse"]
             coarse = subset[subset["assignment"] == "coarse"]
             color = colors[i]
-            ax.scatter(exact.geometry.x, exact.geometry.y, s=6 + 6 * exact["fatalities"].clip(upper=20) ** 0.5,
-                       color=color, alpha=0.6, linewidths=0)
-            ax.scatter(coarse.geometry.x, coarse.geometry.y, s=10, facecolors="none", edgecolors=color,
-                       linewidths=0.5, alpha=0.6)
+            ax.scatter(
+                exact.geometry.x,
+                exact.geometry.y,
+                s=6 + 6 * exact["fatalities"].clip(upper=20) ** 0.5,
+                color=color,
+                alpha=0.6,
+                linewidths=0,
+            )
+            ax.scatter(
+                coarse.geometry.x,
+                coarse.geometry.y,
+                s=10,
+                facecolors="none",
+                edgecolors=color,
+                linewidths=0.5,
+                alpha=0.6,
+            )
             handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=_plain(kind)))
-        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", color="#555555",
-                              label=_plain(words["coarse"])))
+        handles.append(
+            Line2D(
+                [], [], marker="o", linestyle="", markerfacecolor="none", color="#555555", label=_plain(words["coarse"])
+            )
+        )
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(["airport", "mss-base", "us-embassy", "palais-national", "port"])].to_crs(metric)
     for site in key.itertuples(index=False):
-        ax.scatter([site.geometry.x], [site.geometry.y], s=40, marker="D",
-                   color="#9e9ac8" if site.approximate else "#54278f", edgecolors="white", zorder=5)
+        ax.scatter(
+            [site.geometry.x],
+            [site.geometry.y],
+            s=40,
+            marker="D",
+            color="#9e9ac8" if site.approximate else "#54278f",
+            edgecolors="white",
+            zorder=5,
+        )
         if site.approximate:
-            ax.add_patch(Circle((site.geometry.x, site.geometry.y), site.precision_m, fill=False,
-                                    linestyle="--", color="#54278f", linewidth=0.6))
-        ax.annotate(_plain(site.name), (site.geometry.x, site.geometry.y), xytext=(4, 4), textcoords="offset points",
-                    fontsize=6, color="#3f007d")
+            ax.add_patch(
+                Circle(
+                    (site.geometry.x, site.geometry.y),
+                    site.precision_m,
+                    fill=False,
+                    linestyle="--",
+                    color="#54278f",
+                    linewidth=0.6,
+                )
+            )
+        ax.annotate(
+            _plain(site.name),
+            (site.geometry.x, site.geometry.y),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=6,
+            color="#3f007d",
+        )
     handles.append(Line2D([], [], marker="D", linestyle="", color="#9e9ac8", label=_plain(words["approximate_site"])))
     urban = geodata.urban_extent().to_crs(metric).total_bounds
     pad = 1500
@@ -136,8 +214,15 @@ def render_static(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gp
     fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color="#444444")
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.88), fontsize=7, frameon=False)
     fig.text(0.02, 0.12, _plain("\n".join(data.caveats)), fontsize=7, color="#8c2d04", va="top", wrap=True)
-    fig.text(0.02, 0.045, _plain(words["credits"] + ": " + " · ".join(data.credits)), fontsize=5.5, color="#333333",
-             va="top", wrap=True)
+    fig.text(
+        0.02,
+        0.045,
+        _plain(words["credits"] + ": " + " · ".join(data.credits)),
+        fontsize=5.5,
+        color="#333333",
+        va="top",
+        wrap=True,
+    )
     if path is not None:
         save_static(fig, path, dpi=dpi)
     return fig
@@ -157,8 +242,16 @@ def _scale_bar(ax, length_m: float = 5000) -> None:
 
 
 def _north_arrow(ax) -> None:
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", fontsize=11,
-                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5},
+    )
 
 
 def save_static(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:

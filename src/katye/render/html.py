@@ -34,23 +34,61 @@ from katye.mapdata import MapData, prepare
 from katye.output import atomic_path
 from katye.render import assets
 
-STATUS_COLORS = {"state": "#2166ac", "contested": "#fc8d59", "gang": "#b2182b", "international": "#1b7837",
-                 "unknown": "#bdbdbd"}
-RISK_COLORS = {"very low": "#fee5d9", "low": "#fcae91", "medium": "#fb6a4a", "high": "#de2d26",
-               "very high": "#a50f15", "none": "#f7f7f7"}
-HOTSPOT_COLORS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7", "cold 90%": "#d1e5f0",
-                  "cold 95%": "#67a9cf", "cold 99%": "#2166ac"}
+STATUS_COLORS = {
+    "state": "#2166ac",
+    "contested": "#fc8d59",
+    "gang": "#b2182b",
+    "international": "#1b7837",
+    "unknown": "#bdbdbd",
+}
+RISK_COLORS = {
+    "very low": "#fee5d9",
+    "low": "#fcae91",
+    "medium": "#fb6a4a",
+    "high": "#de2d26",
+    "very high": "#a50f15",
+    "none": "#f7f7f7",
+}
+HOTSPOT_COLORS = {
+    "hot 99%": "#b2182b",
+    "hot 95%": "#ef8a62",
+    "hot 90%": "#fddbc7",
+    "cold 90%": "#d1e5f0",
+    "cold 95%": "#67a9cf",
+    "cold 99%": "#2166ac",
+}
 #: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
-EVENT_TYPE_COLORS = {"Battles": "#e41a1c", "Violence against civilians": "#a65628",
-                     "Explosions/Remote violence": "#984ea3", "Riots": "#377eb8", "Protests": "#ff7f00",
-                     "Strategic developments": "#4daf4a"}
+EVENT_TYPE_COLORS = {
+    "Battles": "#e41a1c",
+    "Violence against civilians": "#a65628",
+    "Explosions/Remote violence": "#984ea3",
+    "Riots": "#377eb8",
+    "Protests": "#ff7f00",
+    "Strategic developments": "#4daf4a",
+}
 #: Other types (your own files), in order of their names.
-TYPE_COLORS = ["#e41a1c", "#984ea3", "#ff7f00", "#377eb8", "#4daf4a", "#a65628", "#f781bf", "#999999",
-               "#66c2a5", "#e6ab02"]
+TYPE_COLORS = [
+    "#e41a1c",
+    "#984ea3",
+    "#ff7f00",
+    "#377eb8",
+    "#4daf4a",
+    "#a65628",
+    "#f781bf",
+    "#999999",
+    "#66c2a5",
+    "#e6ab02",
+]
 PRECISION_ORDER = ("exact", "near", "commune", "region", "unknown")
 BASIS_ORDER = ("geo_precision", "missing", "declared", "admin_name", "commune_centre")
-TREND_ARROWS = {"large increase": "↑↑", "moderate increase": "↑", "limited change": "→", "large decrease": "↓",
-                "low baseline": "·", "new activity": "↑"}
+TREND_ARROWS = {
+    "large increase": "↑↑",
+    "moderate increase": "↑",
+    "limited change": "→",
+    "large decrease": "↓",
+    "low baseline": "·",
+    "new activity": "↑",
+}
 KEY_SITES = {"airport": (1000, 2000, 5000), "mss-base": (1000, 2000, 5000), "us-embassy": (1000, 2000)}
 SHOWN_SITE_KINDS = {"airport", "security_base", "site", "neighbourhood", "town_centre", "village"}
 TILES = {
@@ -84,9 +122,11 @@ class KatyeMap(folium.Map):
 
     def _repr_html_(self, **kwargs):
         frame = escape(self.render_html())
-        return ('<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
-                f'<iframe srcdoc="{frame}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
-                'border:none !important;" allowfullscreen></iframe></div></div>')
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
+            f'<iframe srcdoc="{frame}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+            'border:none !important;" allowfullscreen></iframe></div></div>'
+        )
 
 
 class _Payload(MacroElement):
@@ -107,17 +147,26 @@ katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("kat
         self._name = "KatyePayload"
         self.payload = safe_json(payload)
         self.placeholder = PLACEHOLDER
-        self.head = "\n".join([
-            assets.style(assets.leaflet_css()), assets.style(assets.katye_css()),
-            assets.script(assets.leaflet_js()), assets.script(assets.katye_js()),
-        ])
+        self.head = "\n".join(
+            [
+                assets.style(assets.leaflet_css()),
+                assets.style(assets.katye_css()),
+                assets.script(assets.leaflet_js()),
+                assets.script(assets.katye_js()),
+            ]
+        )
 
 
 def safe_json(value) -> str:
     """JSON that can sit inside a <script> element: ``<``, ``>``, ``&`` and line separators escaped."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, escaped)
     return text
 
@@ -130,7 +179,7 @@ def _geometry(geom, digits: int = 5) -> dict:
 def _geometry_cached(wkb: bytes, digits: int) -> dict:
     """GeoJSON of a geometry on a 10^-digits degree grid (cached: the shipped layers recur on every map)."""
     geom = shapely.from_wkb(wkb)
-    mapped = shapely.geometry.mapping(shapely.set_precision(geom, 10 ** -digits))
+    mapped = shapely.geometry.mapping(shapely.set_precision(geom, 10**-digits))
 
     def rounded(value):
         if isinstance(value, float):
@@ -161,8 +210,14 @@ def _fix_ids(element, counter=None) -> None:
 def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of) -> list[dict]:
     features = []
     for zone in zones.itertuples(index=False):
-        features.append({"geometry": _geometry(zone.geometry), "title": zone.name,
-                         "rows": [[a, _text(b)] for a, b in rows_of(zone)], **style_of(zone)})
+        features.append(
+            {
+                "geometry": _geometry(zone.geometry),
+                "title": zone.name,
+                "rows": [[a, _text(b)] for a, b in rows_of(zone)],
+                **style_of(zone),
+            }
+        )
     return features
 
 
@@ -178,8 +233,11 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     colors = type_colors(types)
     lon = incidents.geometry.x.to_numpy()
     lat = incidents.geometry.y.to_numpy()
-    origin = [round(float(np.floor(lon.min() * 100) / 100), 2), round(float(np.floor(lat.min() * 100) / 100), 2)] \
-        if len(incidents) else [-72.5, 18.4]
+    origin = (
+        [round(float(np.floor(lon.min() * 100) / 100), 2), round(float(np.floor(lat.min() * 100) / 100), 2)]
+        if len(incidents)
+        else [-72.5, 18.4]
+    )
     day_text = incidents["event_date"].dt.strftime("%Y-%m-%d")
     month_of = day_text.str.slice(0, 7).map({m: i for i, m in enumerate(months)})
     type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
@@ -187,17 +245,34 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
     levels = list(PRECISION_ORDER)
     bases = list(BASIS_ORDER)
-    basis = (incidents["precision_basis"].astype(str).map({b: i for i, b in enumerate(bases)}).fillna(-1).astype(int)
-             .to_numpy() if "precision_basis" in incidents.columns else np.full(len(incidents), -1))
-    precision = incidents["location_precision"].astype(str).map({p: i for i, p in enumerate(levels)}).fillna(
-        levels.index("unknown")).astype(int).to_numpy()
+    basis = (
+        incidents["precision_basis"]
+        .astype(str)
+        .map({b: i for i, b in enumerate(bases)})
+        .fillna(-1)
+        .astype(int)
+        .to_numpy()
+        if "precision_basis" in incidents.columns
+        else np.full(len(incidents), -1)
+    )
+    precision = (
+        incidents["location_precision"]
+        .astype(str)
+        .map({p: i for i, p in enumerate(levels)})
+        .fillna(levels.index("unknown"))
+        .astype(int)
+        .to_numpy()
+    )
     common = {"origin": origin, "types": types, "colors": colors, "precisions": levels, "bases": bases}
     if len(incidents) <= max_points:
         tables = {}
 
         def table(column: str, name: str):
-            values = incidents[column].astype(str).fillna("") if column in incidents.columns else \
-                pd.Series([""] * len(incidents))
+            values = (
+                incidents[column].astype(str).fillna("")
+                if column in incidents.columns
+                else pd.Series([""] * len(incidents))
+            )
             codes, uniques = pd.factorize(values, sort=True)
             tables[name] = [str(u) for u in uniques]
             return codes.tolist()
@@ -210,22 +285,33 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
         actor2 = [index[tables["actors_2"][i]] if tables["actors_2"][i] else -1 for i in actor2]
         location = table("location", "locations")
         source = table("source", "sources")
-        return {**common, "mode": "points",
-                "lon": np.round((lon - origin[0]) * 1e5).astype(int).tolist(),
-                "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
-                "type": type_codes.tolist(), "fatalities": fatalities.tolist(), "month": month_of.tolist(),
-                "coarse": coarse.tolist(), "precision": precision.tolist(), "basis": basis.tolist(),
-                "ids": incidents["event_id"].astype(str).tolist(),
-                "dates": day_text.tolist(),
-                "actor1": actor1, "actor2": actor2, "location": location, "source": source,
-                "notes": incidents["notes"].astype(str).tolist() if "notes" in incidents.columns else None,
-                "text": {"actors": actors, "locations": tables["locations"], "sources": tables["sources"]}}
+        return {
+            **common,
+            "mode": "points",
+            "lon": np.round((lon - origin[0]) * 1e5).astype(int).tolist(),
+            "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
+            "type": type_codes.tolist(),
+            "fatalities": fatalities.tolist(),
+            "month": month_of.tolist(),
+            "coarse": coarse.tolist(),
+            "precision": precision.tolist(),
+            "basis": basis.tolist(),
+            "ids": incidents["event_id"].astype(str).tolist(),
+            "dates": day_text.tolist(),
+            "actor1": actor1,
+            "actor2": actor2,
+            "location": location,
+            "source": source,
+            "notes": incidents["notes"].astype(str).tolist() if "notes" in incidents.columns else None,
+            "text": {"actors": actors, "locations": tables["locations"], "sources": tables["sources"]},
+        }
     # Too many to draw one by one: squares of about 110 m with counts by type and by month.
     cell = 100  # in 1e-5 degrees
     cx = (np.floor((lon - origin[0]) * 1e5 / cell) * cell).astype(np.int64)
     cy = (np.floor((lat - origin[1]) * 1e5 / cell) * cell).astype(np.int64)
-    frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "month": month_of.to_numpy(),
-                          "fatalities": fatalities})
+    frame = pd.DataFrame(
+        {"cx": cx, "cy": cy, "type": type_codes, "month": month_of.to_numpy(), "fatalities": fatalities}
+    )
     frame = frame.sort_values(["cx", "cy", "month"], kind="stable")
     key = frame["cx"].to_numpy() * 10**9 + frame["cy"].to_numpy()
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -243,8 +329,10 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     bounds = np.r_[0, np.cumsum(np.bincount(run_cell, minlength=starts.size))] * 2
     cx = frame["cx"].to_numpy()[starts].tolist()
     cy = frame["cy"].to_numpy()[starts].tolist()
-    cells = [[cx[i], cy[i], int(counts[i]), int(fatal[i]), pairs[bounds[i]:bounds[i + 1]], by_type[i].tolist()]
-             for i in range(starts.size)]
+    cells = [
+        [cx[i], cy[i], int(counts[i]), int(fatal[i]), pairs[bounds[i] : bounds[i + 1]], by_type[i].tolist()]
+        for i in range(starts.size)
+    ]
     return {**common, "mode": "cells", "cell": cell, "cells": cells}
 
 
@@ -275,10 +363,22 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
 
 
-def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.GeoDataFrame | None = None, *,
-             control=None, as_of=None, start=None, end=None, lang: str = "en", tiles: str | None = None,
-             title: str | None = None, acled_accessed: str | None = None, max_points: int = 50_000,
-             show=("control", "incidents", "sites"), risk_per: str = "zone") -> folium.Map:
+def make_map(
+    incidents: gpd.GeoDataFrame | MapData | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    control=None,
+    as_of=None,
+    start=None,
+    end=None,
+    lang: str = "en",
+    tiles: str | None = None,
+    title: str | None = None,
+    acled_accessed: str | None = None,
+    max_points: int = 50_000,
+    show=("control", "incidents", "sites"),
+    risk_per: str = "zone",
+) -> folium.Map:
     """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries.
 
     Parameters
@@ -322,9 +422,22 @@ def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.Geo
     if tiles is not None and tiles not in TILES and tiles != "none":
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
-    data = incidents if isinstance(incidents, MapData) else prepare(
-        incidents, zones, control=control, as_of=as_of, start=start, end=end, lang=lang, title=title,
-        acled_accessed=acled_accessed, risk_per=risk_per)
+    data = (
+        incidents
+        if isinstance(incidents, MapData)
+        else prepare(
+            incidents,
+            zones,
+            control=control,
+            as_of=as_of,
+            start=start,
+            end=end,
+            lang=lang,
+            title=title,
+            acled_accessed=acled_accessed,
+            risk_per=risk_per,
+        )
+    )
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
     months: list[str] = []
@@ -335,26 +448,51 @@ def make_map(incidents: gpd.GeoDataFrame | MapData | None = None, zones: gpd.Geo
         spec = _incidents_payload(incidents, months, max_points)
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
         spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
-        layers.append({"key": "incidents", "kind": "incidents", "name": words["incidents"],
-                       "show": "incidents" in show, "legend_title": words["incidents"], "incidents": spec,
-                       "legend": [{"label": t, "color": c}
-                                  for t, c in zip(spec["types"], spec["colors"], strict=True)]
-                       + [{"label": words["coarse"], "color": "#555555", "shape": "ring"}]})
+        layers.append(
+            {
+                "key": "incidents",
+                "kind": "incidents",
+                "name": words["incidents"],
+                "show": "incidents" in show,
+                "legend_title": words["incidents"],
+                "incidents": spec,
+                "legend": [{"label": t, "color": c} for t, c in zip(spec["types"], spec["colors"], strict=True)]
+                + [{"label": words["coarse"], "color": "#555555", "shape": "ring"}],
+            }
+        )
         image = _density_image(data.density)
-        layers.append({"key": "density", "kind": "image", "name": words["density"], "show": "density" in show,
-                       "image": image["image"], "bounds": image["bounds"], "legend_title": words["density_legend"],
-                       "legend": [{"label": f"≈ {image['top'] * f:,.0f}", "color": c} for f, c in
-                                  ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))]})
+        layers.append(
+            {
+                "key": "density",
+                "kind": "image",
+                "name": words["density"],
+                "show": "density" in show,
+                "image": image["image"],
+                "bounds": image["bounds"],
+                "legend_title": words["density_legend"],
+                "legend": [
+                    {"label": f"≈ {image['top'] * f:,.0f}", "color": c}
+                    for f, c in ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))
+                ],
+            }
+        )
         layers.append(_hotspot_layer(data.hotspots, words, show))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     credits = data.credits + ([f"Basemap: {TILES[tiles][1]}"] if tiles else [])
     bounds = geodata.urban_extent().total_bounds
-    payload = {"labels": {k: v for k, v in words.items() if isinstance(v, str)}, "title": data.title,
-               "subtitle": data.subtitle, "caveats": data.caveats, "credits": credits, "months": months,
-               "layers": layers,
-               "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
-               "basemap": None if tiles else _basemap(), "sea": None if tiles else SEA}
+    payload = {
+        "labels": {k: v for k, v in words.items() if isinstance(v, str)},
+        "title": data.title,
+        "subtitle": data.subtitle,
+        "caveats": data.caveats,
+        "credits": credits,
+        "months": months,
+        "layers": layers,
+        "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
+        "basemap": None if tiles else _basemap(),
+        "sea": None if tiles else SEA,
+    }
     centre = [round(float((bounds[1] + bounds[3]) / 2), 5), round(float((bounds[0] + bounds[2]) / 2), 5)]
     m = KatyeMap(location=centre, zoom_start=12, tiles=None, prefer_canvas=False, control_scale=False)
     if tiles:
@@ -372,8 +510,13 @@ def _control_layer(data, show) -> dict:
         out = [(words["status"], statuses[data.status(zone.zone_id)])]
         if snapshot is not None and zone.zone_id in snapshot.index:
             row = snapshot.loc[zone.zone_id]
-            out += [(words["actor"], row["actor"]), (words["source"], row["source"]), (words["as_of"], row["as_of"]),
-                    (words["confidence"], row["confidence"]), (words["note"], row["note"])]
+            out += [
+                (words["actor"], row["actor"]),
+                (words["source"], row["source"]),
+                (words["as_of"], row["as_of"]),
+                (words["confidence"], row["confidence"]),
+                (words["note"], row["note"]),
+            ]
         if inferred is not None and zone.zone_id in inferred.index:
             row = inferred.loc[zone.zone_id]
             holder = row["holder"] or (words["unidentified"] if row["holder_kind"] == "unidentified" else "")
@@ -382,10 +525,17 @@ def _control_layer(data, show) -> dict:
             if name and row["leading_coalition"] and row["holder_kind"] != "unidentified":
                 name = f"{name} [{row['leading_coalition'].replace(';', ', ')}]"
             detail = f"{name}, {share:.0%} " if name else ""
-            out += [(words["inferred"], f"{statuses[row['inferred_status']]} ({detail}"
-                                        f"{words['of']} {row['armed_events']} {words['armed_events']})"),
-                    (words["state_presence"], f"{row['state_events']} {words['events'].lower()} "
-                                              f"({row['state_share']:.0%})")]
+            out += [
+                (
+                    words["inferred"],
+                    f"{statuses[row['inferred_status']]} ({detail}"
+                    f"{words['of']} {row['armed_events']} {words['armed_events']})",
+                ),
+                (
+                    words["state_presence"],
+                    f"{row['state_events']} {words['events'].lower()} ({row['state_share']:.0%})",
+                ),
+            ]
             if data.disagrees(zone.zone_id):
                 out.append(("⚠", words["disagrees"]))
         out.append((words["zone"], zone.zone_id))
@@ -393,14 +543,24 @@ def _control_layer(data, show) -> dict:
 
     def style(zone):
         status, disagrees = data.status(zone.zone_id), data.disagrees(zone.zone_id)
-        return {"fill": STATUS_COLORS[status], "hatch": status == "contested",
-                "stroke": "#000000" if disagrees else "#555555", "weight": 3 if disagrees else 1,
-                "dash": "6 4" if disagrees else None}
+        return {
+            "fill": STATUS_COLORS[status],
+            "hatch": status == "contested",
+            "stroke": "#000000" if disagrees else "#555555",
+            "weight": 3 if disagrees else 1,
+            "dash": "6 4" if disagrees else None,
+        }
 
     legend = [{"label": statuses[s], "color": STATUS_COLORS[s], "pattern": s == "contested"} for s in STATUS_COLORS]
     legend.append({"label": words["disagrees"], "color": "#000000", "shape": "ring"})
-    return {"key": "control", "kind": "zones", "name": words["control"], "show": "control" in show,
-            "features": _zone_features(data.zones, rows, style), "legend": legend}
+    return {
+        "key": "control",
+        "kind": "zones",
+        "name": words["control"],
+        "show": "control" in show,
+        "features": _zone_features(data.zones, rows, style),
+        "legend": legend,
+    }
 
 
 def _risk_layer(scored, words, show) -> dict:
@@ -411,20 +571,32 @@ def _risk_layer(scored, words, show) -> dict:
 
     def rows(zone):
         change = "" if pd.isna(zone.change_pct) else f"{zone.change_pct:+.0f} %"
-        return [(words["risk_class"], classes[zone.risk_class]),
-                (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
-                (words["events"], zone.events), (words["fatalities"], zone.fatalities),
-                (words["trend"], f"{TREND_ARROWS[zone.trend]} {zone.trend} {change}".strip()),
-                (words["zone"], zone.zone_id)]
+        return [
+            (words["risk_class"], classes[zone.risk_class]),
+            (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
+            (words["events"], zone.events),
+            (words["fatalities"], zone.fatalities),
+            (words["trend"], f"{TREND_ARROWS[zone.trend]} {zone.trend} {change}".strip()),
+            (words["zone"], zone.zone_id),
+        ]
 
     def style(zone):
         return {"fill": RISK_COLORS[zone.risk_class], "fill_opacity": 0.7}
 
-    legend = [{"label": classes[c] + (f" ({_range(breaks[c])})" if c in breaks else ""), "color": RISK_COLORS[c]}
-              for c in RISK_COLORS if c in breaks or c == "none"]
-    return {"key": "risk", "kind": "zones", "name": words["risk"], "show": "risk" in show,
-            "legend_title": f"{words['risk_index']} ({unit})",
-            "features": _zone_features(scored, rows, style), "legend": legend}
+    legend = [
+        {"label": classes[c] + (f" ({_range(breaks[c])})" if c in breaks else ""), "color": RISK_COLORS[c]}
+        for c in RISK_COLORS
+        if c in breaks or c == "none"
+    ]
+    return {
+        "key": "risk",
+        "kind": "zones",
+        "name": words["risk"],
+        "show": "risk" in show,
+        "legend_title": f"{words['risk_index']} ({unit})",
+        "features": _zone_features(scored, rows, style),
+        "legend": legend,
+    }
 
 
 def _range(bounds) -> str:
@@ -434,15 +606,25 @@ def _range(bounds) -> str:
 
 def _hotspot_layer(spots, words, show) -> dict:
     def rows(zone):
-        return [(words["hotspot"], zone.hotspot), (words["gi_z"], f"{zone.gi_z:.2f}"),
-                (words["p_value"], f"{zone.p_sim:.3f}"), (words["zone"], zone.zone_id)]
+        return [
+            (words["hotspot"], zone.hotspot),
+            (words["gi_z"], f"{zone.gi_z:.2f}"),
+            (words["p_value"], f"{zone.p_sim:.3f}"),
+            (words["zone"], zone.zone_id),
+        ]
 
     def style(zone):
         return {"fill": HOTSPOT_COLORS.get(zone.hotspot), "fill_opacity": 0.7}
 
     legend = [{"label": name, "color": color} for name, color in HOTSPOT_COLORS.items()]
-    return {"key": "hotspots", "kind": "zones", "name": words["hotspots"], "show": "hotspots" in show,
-            "features": _zone_features(spots, rows, style), "legend": legend}
+    return {
+        "key": "hotspots",
+        "kind": "zones",
+        "name": words["hotspots"],
+        "show": "hotspots" in show,
+        "features": _zone_features(spots, rows, style),
+        "legend": legend,
+    }
 
 
 def _sites_layer(words, show) -> dict:
@@ -450,32 +632,74 @@ def _sites_layer(words, show) -> dict:
     sites = sites[sites["kind"].isin(SHOWN_SITE_KINDS) & sites["commune_pcode"].ne("")]
     out = []
     for site in sites.itertuples(index=False):
-        out.append({"name": site.name, "lat": round(site.geometry.y, 6), "lon": round(site.geometry.x, 6),
-                    "approximate": bool(site.approximate), "precision_m": int(site.precision_m),
-                    "rings": list(KEY_SITES.get(site.site_id, ())),
-                    "rows": [[words["precision_m"], str(site.precision_m)], [words["source"], site.source],
-                             [words["note"], site.note]]})
-    legend = [{"label": words["site"], "color": "#54278f"},
-              {"label": words["approximate_site"], "color": "#9e9ac8", "shape": "ring"},
-              {"label": ", ".join(words["ring"].format(km=k) for k in (1, 2, 5)), "color": "#444444",
-               "shape": "ring"}]
-    return {"key": "sites", "kind": "sites", "name": words["sites"], "show": "sites" in show, "sites": out,
-            "legend": legend}
+        out.append(
+            {
+                "name": site.name,
+                "lat": round(site.geometry.y, 6),
+                "lon": round(site.geometry.x, 6),
+                "approximate": bool(site.approximate),
+                "precision_m": int(site.precision_m),
+                "rings": list(KEY_SITES.get(site.site_id, ())),
+                "rows": [
+                    [words["precision_m"], str(site.precision_m)],
+                    [words["source"], site.source],
+                    [words["note"], site.note],
+                ],
+            }
+        )
+    legend = [
+        {"label": words["site"], "color": "#54278f"},
+        {"label": words["approximate_site"], "color": "#9e9ac8", "shape": "ring"},
+        {"label": ", ".join(words["ring"].format(km=k) for k in (1, 2, 5)), "color": "#444444", "shape": "ring"},
+    ]
+    return {
+        "key": "sites",
+        "kind": "sites",
+        "name": words["sites"],
+        "show": "sites" in show,
+        "sites": out,
+        "legend": legend,
+    }
 
 
 def _boundaries_layer(words, show) -> dict:
     features = []
     for commune in geodata.communes().itertuples(index=False):
-        features.append({"geometry": _geometry(commune.geometry, 4), "title": commune.name, "stroke": "#252525",
-                         "weight": 2, "rows": [[words["commune"], commune.name], ["P-code", commune.commune_pcode]]})
+        features.append(
+            {
+                "geometry": _geometry(commune.geometry, 4),
+                "title": commune.name,
+                "stroke": "#252525",
+                "weight": 2,
+                "rows": [[words["commune"], commune.name], ["P-code", commune.commune_pcode]],
+            }
+        )
     for section in geodata.sections().itertuples(index=False):
-        features.append({"geometry": _geometry(section.geometry, 4), "title": section.name, "stroke": "#737373",
-                         "weight": 1, "dash": "3 3",
-                         "rows": [[words["section"], section.name], [words["commune"], section.commune],
-                                  ["P-code", section.section_pcode]]})
-    return {"key": "boundaries", "kind": "zones", "name": words["boundaries"], "show": "boundaries" in show,
-            "features": features, "legend": [{"label": words["commune"], "color": "#252525", "shape": "ring"},
-                                             {"label": words["section"], "color": "#737373", "shape": "ring"}]}
+        features.append(
+            {
+                "geometry": _geometry(section.geometry, 4),
+                "title": section.name,
+                "stroke": "#737373",
+                "weight": 1,
+                "dash": "3 3",
+                "rows": [
+                    [words["section"], section.name],
+                    [words["commune"], section.commune],
+                    ["P-code", section.section_pcode],
+                ],
+            }
+        )
+    return {
+        "key": "boundaries",
+        "kind": "zones",
+        "name": words["boundaries"],
+        "show": "boundaries" in show,
+        "features": features,
+        "legend": [
+            {"label": words["commune"], "color": "#252525", "shape": "ring"},
+            {"label": words["section"], "color": "#737373", "shape": "ring"},
+        ],
+    }
 
 
 SEA = "#c6dbea"
@@ -485,8 +709,10 @@ LAND = {"haiti": ("#e3e1dc", "#b5b2ab"), "metro": ("#f4f1ea", "#9a9a9a")}
 def _basemap() -> list[dict]:
     """Haiti's land as a backdrop and the metro's land over it; the sea is the page behind both."""
     land = geodata.land().set_index("land_id")
-    return [{"geometry": _geometry(land.loc[key, "geometry"], 4), "weight": 1, "fill": fill, "stroke": stroke}
-            for key, (fill, stroke) in LAND.items()]
+    return [
+        {"geometry": _geometry(land.loc[key, "geometry"], 4), "weight": 1, "fill": fill, "stroke": stroke}
+        for key, (fill, stroke) in LAND.items()
+    ]
 
 
 def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
