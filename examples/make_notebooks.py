@@ -99,6 +99,8 @@ def main() -> None:
         notebook = new_notebook(
             cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
         )
+        for i, cell in enumerate(notebook.cells):
+            cell.id = f"{Path(name).stem.replace('_', '-')}-{i}"  # fixed ids: the same script writes the same bytes
         nbformat.write(notebook, HERE / name)
         print(f"wrote {name}")
 
