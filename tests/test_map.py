@@ -235,3 +235,11 @@ def test_no_incident_located_exactly_means_no_hot_spot_and_no_warning(sample, re
     data = katye.prepare(unknown)
     assert set(data.hotspots["hotspot"]) == {"not significant"}
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_zone_tooltips_say_how_approximate_the_outline_is(tmp_path):
+    data = payload(build(tmp_path))
+    control = next(layer for layer in data["layers"] if layer["key"] == "control")
+    rows = {f["title"]: dict(f["rows"]) for f in control["features"]}
+    assert rows["Solino"]["Zone outline"].startswith("APPROXIMATE")  # a point good to 750 m
+    assert rows["Simon Pelé"]["Zone outline"].startswith("official section, or a cell")

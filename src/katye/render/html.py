@@ -539,6 +539,9 @@ def _control_layer(data, show) -> dict:
             if data.disagrees(zone.zone_id):
                 out.append(("⚠", words["disagrees"]))
         out.append((words["zone"], zone.zone_id))
+        shape = getattr(zone, "confidence", "")
+        if shape in words["zone_shapes"]:
+            out.append((words["zone_shape"], words["zone_shapes"][shape]))
         return out
 
     def style(zone):
