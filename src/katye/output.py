@@ -15,6 +15,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 
 from katye.errors import UsageError
@@ -94,18 +96,33 @@ def _same_file_key(path) -> str:
     return os.path.realpath(os.fspath(path))
 
 
+#: What a spreadsheet may skip before a formula sign: white space, control characters and invisible
+#: ones (zero-width spaces, BOM, DEL).
+_SKIPPED = r"[\s\x00-\x1f\x7f\x{200b}-\x{200f}\x{2060}\x{feff}]"
+
+
 def _risky(text: pd.Series) -> pd.Series:
     """True where a spreadsheet could run the text, or one of its lines, as a formula.
 
     Leading white space and control characters are skipped first (``" =1+1"``, ``"\\t=1+1"``), and
     every line of a multi-line cell counts. A plain number such as -72.3 is data, not a formula.
     """
-    lines = text.str.split(r"[\r\n]", regex=True).explode()
-    # Also invisible characters a spreadsheet may skip: zero-width spaces, BOM, DEL.
+    # One arrow pass finds the few cells with a formula sign at the start of some line; only those
+    # are split into lines and checked for plain numbers.
+    values = pa.array(text.astype("string[pyarrow]"))
+    signed = pc.match_substring_regex(values, f"(^|[\\r\\n]){_SKIPPED}*[=+\\-@]")
+    number = pc.match_substring_regex(values, f"^{_SKIPPED}*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?$")
+    candidates = pc.fill_null(pc.and_not(signed, number), False).to_numpy(zero_copy_only=False)
+    out = pd.Series(False, index=text.index)
+    if not candidates.any():
+        return out
+    picked = text[candidates]
+    lines = picked.str.split(r"[\r\n]", regex=True).explode()
     stripped = lines.str.replace(r"^[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]+", "", regex=True)
     number = stripped.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?").fillna(False)
     formula = stripped.str.startswith(tuple("=+-@")).fillna(False) & ~number
-    return formula.groupby(level=0).any().reindex(text.index, fill_value=False)
+    out[picked.index] = formula.groupby(level=0).any().reindex(picked.index, fill_value=False).to_numpy()
+    return out
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
