@@ -243,3 +243,9 @@ def test_zone_tooltips_say_how_approximate_the_outline_is(tmp_path):
     rows = {f["title"]: dict(f["rows"]) for f in control["features"]}
     assert rows["Solino"]["Zone outline"].startswith("APPROXIMATE")  # a point good to 750 m
     assert rows["Simon Pelé"]["Zone outline"].startswith("official section, or a cell")
+
+
+def test_a_static_figure_does_not_compute_density_or_hot_spots(sample):
+    data = katye.prepare(sample, start="2024-11-01", end="2024-11-30")
+    katye.render_static(data, layer="risk")
+    assert "density" not in vars(data) and "hotspots" not in vars(data)  # cached only once asked for

@@ -52,15 +52,7 @@ def hotspots(
     if len(zones) < 3 or np.ptp(y) == 0:
         # Gi* compares a zone's neighbourhood with the rest: with fewer than three zones, or the same
         # value everywhere (no incident anywhere), there is nothing to compare.
-        return _frame(
-            zones,
-            y,
-            np.full(len(zones), np.nan),
-            np.full(len(zones), np.nan),
-            np.full(len(zones), "not significant", dtype=object),
-            permutations,
-            seed,
-        )
+        return _not_significant(zones, y, permutations, seed)
     # Imported on use: esda and libpysal pull in scipy.stats and cost over a second at start-up.
     import esda
     from libpysal import weights as lpweights
@@ -75,15 +67,7 @@ def hotspots(
         w.transform = "B"
         if len(w.islands) == len(zones):
             # No zone touches another: Gi* has no neighbourhood to compare anywhere.
-            return _frame(
-                zones,
-                y,
-                np.full(len(zones), np.nan),
-                np.full(len(zones), np.nan),
-                np.full(len(zones), "not significant", dtype=object),
-                permutations,
-                seed,
-            )
+            return _not_significant(zones, y, permutations, seed)
         gi = esda.G_Local(y, w, star=True, permutations=permutations, seed=seed, transform="B")
     z = np.asarray(gi.Zs, dtype=float)
     p = np.asarray(gi.p_sim, dtype=float)
@@ -94,6 +78,12 @@ def hotspots(
         label[significant & (z > 0)] = f"hot {name}"
         label[significant & (z < 0)] = f"cold {name}"
     return _frame(zones, y, z, p, label, permutations, seed)
+
+
+def _not_significant(zones, y, permutations, seed) -> gpd.GeoDataFrame:
+    """Every zone "not significant", with no z-score: when Gi* has nothing to compare."""
+    blank = np.full(len(zones), np.nan)
+    return _frame(zones, y, blank, blank, np.full(len(zones), "not significant", dtype=object), permutations, seed)
 
 
 def _frame(zones, y, z, p, label, permutations, seed) -> gpd.GeoDataFrame:

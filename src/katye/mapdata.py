@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
@@ -48,12 +49,26 @@ class MapData:
     title: str
     caveats: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
-    #: Kernel density of the incidents drawn (500 m bandwidth, 100 m cells), or None without incidents.
-    density: DensitySurface | None = None
-    #: Getis-Ord Gi* hot spots of the risk index, or None without incidents.
-    hotspots: gpd.GeoDataFrame | None = None
     #: The zones as given (None: the shipped ones), for the assignment cache.
     user_zones: gpd.GeoDataFrame | None = None
+
+    @cached_property
+    def density(self) -> DensitySurface | None:
+        """Kernel density of the incidents drawn (500 m bandwidth, 100 m cells), or None without incidents.
+
+        Only events located at or near their place count: an event known only to a commune would
+        paint a blob on the commune's centre. Computed on first use (a static figure never asks),
+        then kept.
+        """
+        if not self.has_incidents:
+            return None
+        placed = self.incidents["location_precision"].astype(str).isin(["exact", "near"]).to_numpy()
+        return density(self.incidents[placed], bandwidth_m=500, cell_m=100)
+
+    @cached_property
+    def hotspots(self) -> gpd.GeoDataFrame | None:
+        """Getis-Ord Gi* hot spots of the risk index, or None without incidents (computed on first use)."""
+        return None if self.scored is None else hotspots(self.scored, self.zones)
 
     @property
     def has_incidents(self) -> bool:
@@ -84,6 +99,11 @@ class MapData:
         if self.inferred is None or "disagrees" not in self.inferred.columns:
             return False
         return bool(self.inferred["disagrees"].get(zone_id, False))
+
+
+def as_map_data(incidents, zones=None, **options) -> MapData:
+    """``incidents`` when it is already a :class:`MapData`, else :func:`prepare` of it with ``options``."""
+    return incidents if isinstance(incidents, MapData) else prepare(incidents, zones, **options)
 
 
 def is_synthetic(incidents) -> bool:
@@ -184,11 +204,6 @@ def prepare(
     if data.has_incidents:
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
-        # Density of the events located well enough for it: at or near their place. An event known
-        # only to a commune would paint a blob on the commune's centre.
-        placed = incidents["location_precision"].astype(str).isin(["exact", "near"]).to_numpy()
-        data.density = density(incidents[placed], bandwidth_m=500, cell_m=100)
-        data.hotspots = hotspots(data.scored, zones)
         coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):
             levels = coarse.astype(str).value_counts()

@@ -13,7 +13,7 @@ from matplotlib.patches import Circle, Patch
 
 from katye import geodata
 from katye.errors import UsageError
-from katye.mapdata import MapData, prepare
+from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, _range, type_colors
 
@@ -67,21 +67,17 @@ def render_static(
         raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
-    data = (
-        incidents
-        if isinstance(incidents, MapData)
-        else prepare(
-            incidents,
-            zones,
-            control=control,
-            as_of=as_of,
-            start=start,
-            end=end,
-            lang=lang,
-            title=title,
-            acled_accessed=acled_accessed,
-            risk_per=risk_per,
-        )
+    data = as_map_data(
+        incidents,
+        zones,
+        control=control,
+        as_of=as_of,
+        start=start,
+        end=end,
+        lang=lang,
+        title=title,
+        acled_accessed=acled_accessed,
+        risk_per=risk_per,
     )
     words = data.words
     metric = "EPSG:32618"

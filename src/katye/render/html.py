@@ -30,7 +30,7 @@ from scipy import ndimage
 
 from katye import geodata
 from katye.errors import UsageError
-from katye.mapdata import MapData, prepare
+from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import assets
 
@@ -422,21 +422,17 @@ def make_map(
     if tiles is not None and tiles not in TILES and tiles != "none":
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
-    data = (
-        incidents
-        if isinstance(incidents, MapData)
-        else prepare(
-            incidents,
-            zones,
-            control=control,
-            as_of=as_of,
-            start=start,
-            end=end,
-            lang=lang,
-            title=title,
-            acled_accessed=acled_accessed,
-            risk_per=risk_per,
-        )
+    data = as_map_data(
+        incidents,
+        zones,
+        control=control,
+        as_of=as_of,
+        start=start,
+        end=end,
+        lang=lang,
+        title=title,
+        acled_accessed=acled_accessed,
+        risk_per=risk_per,
     )
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
