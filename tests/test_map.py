@@ -249,3 +249,9 @@ def test_a_static_figure_does_not_compute_density_or_hot_spots(sample):
     data = katye.prepare(sample, start="2024-11-01", end="2024-11-30")
     katye.render_static(data, layer="risk")
     assert "density" not in vars(data) and "hotspots" not in vars(data)  # cached only once asked for
+
+
+def test_an_empty_density_says_so_instead_of_a_scale_of_zeros(tmp_path, sample):
+    data = payload(build(tmp_path, incidents=sample.assign(location_precision="unknown")))
+    density = next(layer for layer in data["layers"] if layer["key"] == "density")
+    assert [item["label"] for item in density["legend"]] == ["no incident located at or near its place"]

@@ -466,10 +466,13 @@ def make_map(
                 "image": image["image"],
                 "bounds": image["bounds"],
                 "legend_title": words["density_legend"],
+                # No event located at or near its place: an empty surface, said so, not a scale of zeros.
                 "legend": [
                     {"label": f"≈ {image['top'] * f:,.0f}", "color": c}
                     for f, c in ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))
-                ],
+                ]
+                if data.density.mass() > 0
+                else [{"label": words["no_density"], "color": "#ffffff"}],
             }
         )
         layers.append(_hotspot_layer(data.hotspots, words, show))
