@@ -42,7 +42,8 @@ def maps(tmp_path_factory):
     folder = tmp_path_factory.mktemp("maps")
     incidents = katye.read_incidents(katye.samples.path()).incidents
     incidents = incidents[incidents.event_date >= "2024-10-01"].copy()
-    incidents.loc[:, "notes"] = incidents["notes"].astype(str)
+    # Compact categorical text columns take new values once they are plain text.
+    incidents = incidents.astype({"notes": "str", "actor1": "str"})
     incidents.loc[incidents.index[0], "notes"] = HOSTILE
     incidents.loc[incidents.index[0], "actor1"] = HOSTILE
     incidents.loc[incidents.index[0], "geo_precision"] = 1

@@ -7,6 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from katye.incidents.columns import per_value, recode
+
 #: Haiti with a margin: used to recognise latitude/longitude written the wrong way round.
 HAITI_BBOX = (-74.6, 17.9, -71.5, 20.2)
 
@@ -30,6 +32,9 @@ DATE_FORMATS = (
 
 def blank(series: pd.Series) -> pd.Series:
     """True where a raw value is missing or only white space."""
+    found = per_value(series, blank)
+    if found is not None:
+        return found.astype(bool)
     if pd.api.types.is_numeric_dtype(series):
         return series.isna().to_numpy()
     values = pa.array(series.astype("string[pyarrow]"))
@@ -39,6 +44,9 @@ def blank(series: pd.Series) -> pd.Series:
 
 def numbers(series: pd.Series) -> np.ndarray:
     """Parse numbers as float (NaN where not a number); a decimal comma (``18,54``) is accepted."""
+    found = per_value(series, numbers)
+    if found is not None:
+        return found.astype("float64")
     if pd.api.types.is_numeric_dtype(series):
         return series.astype("float64").to_numpy(copy=True)
     try:
@@ -62,6 +70,11 @@ def dates(series: pd.Series) -> pd.Series:
     (``10/24/2024``, ACLED's US layout) unless some value only makes sense day first
     (``24/10/2024``) and none only month first.
     """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Each distinct text once, but read as one column: the day-or-month-first choice is the column's.
+        found = per_value(series, lambda values: dates(values).to_numpy())
+        if found is not None:
+            return pd.Series(found, index=series.index, dtype="datetime64[ns]" if not found.size else found.dtype)
     if pd.api.types.is_datetime64_any_dtype(series):
         return pd.to_datetime(series).dt.tz_localize(None).dt.normalize()
     text = series.astype("string").str.strip()
@@ -91,6 +104,10 @@ def dates(series: pd.Series) -> pd.Series:
 
 def partial(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Masks of dates given only to a month (``2024-10``, ``10/2024``, ``October 2024``) or a year (``2024``)."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and (series.cat.codes >= 0).all():
+        month, year = partial(pd.Series(series.cat.categories, dtype="str"))
+        codes = series.cat.codes.to_numpy()
+        return month[codes], year[codes]
     text = pc.utf8_trim_whitespace(pa.array(series.astype("string[pyarrow]")))
 
     def matches(pattern: str) -> np.ndarray:
@@ -119,5 +136,13 @@ def codes(series: pd.Series, allowed=(1, 2, 3)) -> tuple[np.ndarray, np.ndarray]
 def text(series: pd.Series | None, n: int) -> pd.Series:
     """A text column with blanks as empty strings (or all empty when the file has no such column)."""
     if series is None:
-        return pd.Series([""] * n, dtype="str")
+        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([""], dtype="str")))
+    found = recode(series, lambda values: values.str.strip())
+    if found is not None:
+        return found.reset_index(drop=True)
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow" and not series.hasnans:
+        # Mostly distinct text (event ids): copied only when some value has spaces to strip.
+        padded = pc.match_substring_regex(pa.array(series), r"^\s|\s$")
+        if not pc.any(padded).as_py():
+            return series.reset_index(drop=True)
     return series.astype("str").fillna("").str.strip().reset_index(drop=True)

@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from katye import geodata
+from katye.incidents.columns import categorical, distinct, pair_codes
 
 LEVELS = ("exact", "near", "commune", "region", "unknown")
 #: Coarseness used when a rule can only make a precision coarser. Unknown is replaced by any rule.
@@ -172,12 +173,16 @@ def admin_level(location: str) -> str | None:
     return levels[-1]  # the last part is the most specific ("Ouest - Delmas" is Delmas)
 
 
+#: Where an event's precision came from, as small codes while the rules run.
+_BASIS = {name: i for i, name in enumerate(("missing", "geo_precision", "declared", "admin_name", "commune_centre"))}
+
+
 @dataclass
 class Precision:
     """Per-event precision and basis, and how many events each rule changed."""
 
-    precision: np.ndarray
-    basis: np.ndarray
+    precision: pd.Categorical
+    basis: pd.Categorical
     changed: dict[str, int] = field(default_factory=dict)
     admin_names: dict[str, int] = field(default_factory=dict)
     centres: int = 0
@@ -217,26 +222,26 @@ def decide(
     n = len(coded)
     # Work in ranks (-1 unknown, 0 exact … 3 region): a rule may only make a known precision coarser.
     rank = np.full(n, -1, dtype=np.int8)
-    basis = np.full(n, "missing", dtype=object)
+    basis = np.full(n, _BASIS["missing"], dtype=np.int8)
     for code, level in _CODED.items():
         hit = coded == code
         rank[hit] = _RANK[level]
-        basis[hit] = "geo_precision"
+        basis[hit] = _BASIS["geo_precision"]
     if default is not None:
-        missing = basis == "missing"
+        missing = basis == _BASIS["missing"]
         rank[missing] = _RANK[default]
-        basis[missing] = "declared"
+        basis[missing] = _BASIS["declared"]
     changed: dict[str, int] = {}
     names: dict[str, int] = {}
     centres = 0
     if rules and n:
-        codes, uniques = pd.factorize(pd.Series(location, dtype=object).fillna("").astype(str).str.strip(), sort=False)
+        codes, uniques = distinct(location)
         unique_rank = np.array([_RANK[level] if level else -2 for level in admin_levels(uniques)], dtype=np.int8)
         named = unique_rank[codes]
         is_admin = named >= 0
         coarser = is_admin & ((rank < 0) | (rank < named))
         rank[coarser] = named[coarser]
-        basis[coarser] = "admin_name"
+        basis[coarser] = _BASIS["admin_name"]
         changed["admin_name"] = int(coarser.sum())
         # The names that changed something, spellings of one name counted together under the first seen.
         counts = np.bincount(codes[coarser], minlength=len(uniques))
@@ -246,12 +251,7 @@ def decide(
             entry[1] += int(counts[i])
         names = dict(sorted((tuple(v) for v in grouped.values()), key=lambda kv: (-kv[1], kv[0])))
         # Commune centres: coordinates that bare commune (or wider) names share.
-        point_code = (
-            pd.DataFrame({"x": np.round(lon, 5), "y": np.round(lat, 5)})
-            .groupby(["x", "y"], sort=False, dropna=False)
-            .ngroup()
-            .to_numpy()
-        )
+        point_code, _ = pair_codes(np.round(lon, 5), np.round(lat, 5))
         per_point = np.bincount(point_code[is_admin], minlength=int(point_code.max()) + 1)
         all_point = np.bincount(point_code, minlength=int(point_code.max()) + 1)
         # Many bare names, and a fair share of the point's events: a neighbourhood centre with a
@@ -259,8 +259,14 @@ def decide(
         centre = (per_point >= CENTRE_MIN_EVENTS) & (per_point >= CENTRE_MIN_SHARE * all_point)
         on_centre = centre[point_code] & ~is_admin & (rank < _RANK["commune"])
         rank[on_centre] = _RANK["commune"]
-        basis[on_centre] = "commune_centre"
+        basis[on_centre] = _BASIS["commune_centre"]
         changed["commune_centre"] = int(on_centre.sum())
         centres = int(centre.sum())
     words = np.array([*LEVELS[:4], "unknown"], dtype=object)
-    return Precision(words[np.where(rank < 0, 4, rank)], basis, changed, names, centres)
+    return Precision(
+        categorical(words, np.where(rank < 0, 4, rank)),
+        categorical(np.array(list(_BASIS), dtype=object), basis),
+        changed,
+        names,
+        centres,
+    )

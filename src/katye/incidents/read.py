@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
@@ -22,6 +23,7 @@ from katye.errors import InputError, UsageError, at_rows, plural
 from katye.incidents import actors as actor_table
 from katye.incidents import parse
 from katye.incidents import precision as location_precision
+from katye.incidents.columns import hash64, pair_codes
 from katye.incidents.interpret import interpret
 from katye.incidents.readers import RawTable, read_table
 from katye.incidents.report import IncidentRead, ReadReport
@@ -119,7 +121,9 @@ def read_incidents(
         ``event_type_original``, ``actor1_original``, ``actor2_original``, then the file's other
         columns, then ``in_study_area`` and ``line``), ``rejected`` (DataFrame: ``line``,
         ``reason``, ``detail``, then the raw values) and ``report`` (:class:`ReadReport`).
-        Unpacks as ``incidents, rejected, report = read_incidents(...)``.
+        Unpacks as ``incidents, rejected, report = read_incidents(...)``. Text columns whose
+        values repeat are pandas categoricals (compact: a few bytes a row); ``.astype(str)`` one
+        before assigning it values it does not hold yet.
 
     Raises
     ------
@@ -335,13 +339,7 @@ def _assemble(
     ids, id_note = _event_ids(frame, mapping, raw, path)
     if id_note:
         warnings.append(id_note)
-    # Among rows with no other problem, the first copy of an id is kept; later ones are rejected.
-    candidates = np.flatnonzero(code == 0)
-    open_ids = ids.iloc[candidates]
-    later = open_ids.duplicated(keep="first").to_numpy()
-    code[candidates[later]] = _CODES["duplicate_id"]
-    repeated = open_ids.isin(open_ids[later]).to_numpy() & ~later
-    first_line = dict(zip(open_ids[repeated], raw.lines[candidates[repeated]], strict=True))
+    first_line = _duplicate_ids(ids, code, raw.lines) if "event_id" in mapping else {}
 
     if strict:
         _raise_strict(code, raw, path)
@@ -360,6 +358,27 @@ def _assemble(
     return IncidentRead(incidents, rejected, report)
 
 
+def _duplicate_ids(ids: pd.Series, code: np.ndarray, lines: np.ndarray) -> dict[str, int]:
+    """Reject later copies of an event id (in ``code``); return each repeated id's first line.
+
+    Among rows with no other problem the first copy is kept. Ids are compared by a 64-bit hash
+    first and as text only where hashes repeat: a hash table of five million strings would hold
+    a second copy of them all.
+    """
+    candidates = np.flatnonzero(code == 0)
+    values = pa.array(ids if len(candidates) == len(ids) else ids.iloc[candidates])
+    suspect = np.flatnonzero(pd.Series(hash64(values)).duplicated(keep=False).to_numpy())
+    if not suspect.size:
+        return {}
+    text = pd.Series(values.take(pa.array(suspect)).to_pylist(), dtype=object)
+    later = text.duplicated(keep="first").to_numpy()
+    if not later.any():
+        return {}
+    code[candidates[suspect[later]]] = _CODES["duplicate_id"]
+    first = ~later & text.isin(text[later]).to_numpy()
+    return dict(zip(text[first], lines[candidates[suspect[first]]].tolist(), strict=True))
+
+
 def _event_ids(frame: pd.DataFrame, mapping: dict[str, str], raw: RawTable, path: Path):
     def made(mask: np.ndarray) -> pd.Series:
         return f"{path.stem}-{raw.unit}-" + pd.Series(raw.lines[mask], dtype="int64").astype("str")
@@ -367,7 +386,7 @@ def _event_ids(frame: pd.DataFrame, mapping: dict[str, str], raw: RawTable, path
     if "event_id" not in mapping:
         ids = made(np.ones(len(frame), dtype=bool))
         return ids, f"the file has no event id column; ids were made from {raw.unit} numbers"
-    ids = parse.text(frame[mapping["event_id"]], len(frame))
+    ids = parse.text(frame[mapping["event_id"]], len(frame)).astype("str")
     empty = (ids == "").to_numpy()
     if empty.any():
         ids = ids.copy()
@@ -409,31 +428,46 @@ def _area(area):
 
 
 def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat, inside, lines):
-    n_ok = int(accepted.sum())
-    kept = frame if accepted.all() else frame.iloc[np.flatnonzero(accepted)].reset_index(drop=True)
+    """The accepted rows in canonical columns, each column built once (no frame-wide copies)."""
+    rows = None if accepted.all() else np.flatnonzero(accepted)
+
+    def pick(values):
+        if rows is None:
+            return values.reset_index(drop=True) if isinstance(values, pd.Series) else values
+        return values.iloc[rows].reset_index(drop=True) if isinstance(values, pd.Series) else values[rows]
+
+    n_ok = len(lon) if rows is None else len(rows)
     data = {
-        "event_id": ids[accepted].reset_index(drop=True),
-        "event_date": event_dates[accepted].reset_index(drop=True),
-        "date_precision": pd.array(precision["date_precision"][accepted], dtype="Int8"),
-        "fatalities": fatalities[accepted].astype(np.int64),
-        "geo_precision": pd.array(precision["geo_precision"][accepted], dtype="Int8"),
-        "latitude": lat[accepted],
-        "longitude": lon[accepted],
+        "event_id": pick(ids),
+        "event_date": pick(event_dates),
+        "date_precision": pd.array(pick(precision["date_precision"]), dtype="Int8"),
+        "fatalities": pick(fatalities).astype(np.int64),
+        "geo_precision": pd.array(pick(precision["geo_precision"]), dtype="Int8"),
+        "latitude": pick(lat),
+        "longitude": pick(lon),
     }
     for field in TEXT_COLUMNS:
-        data[field] = parse.text(kept[mapping[field]] if field in mapping else None, n_ok)
-    out = pd.DataFrame({k: data[k] for k in CANONICAL})
+        data[field] = parse.text(pick(frame[mapping[field]]) if field in mapping else None, n_ok)
+    columns = {k: data[k] for k in CANONICAL}
     used = set(mapping.values())
-    extras = {}
-    for column in kept.columns:
+    for column in frame.columns:
         if column not in used:
-            clash = column in RESERVED
-            extras[f"{column}_input" if clash else column] = kept[column]
-    out = pd.concat([out, pd.DataFrame(extras)], axis=1)
-    out["in_study_area"] = inside[accepted]
-    out["line"] = lines[accepted]
-    geometry = gpd.GeoSeries(shapely.points(lon[accepted], lat[accepted]), crs=STORAGE_CRS)
-    return gpd.GeoDataFrame(out, geometry=geometry, crs=STORAGE_CRS)
+            columns[f"{column}_input" if column in RESERVED else column] = pick(frame[column])
+    columns["in_study_area"] = pick(inside)
+    columns["line"] = pick(lines)
+    columns["geometry"] = gpd.array.from_shapely(shared_points(columns["longitude"], columns["latitude"]))
+    # copy=False: the arrays above become the frame's own (pandas would otherwise copy and merge them).
+    return gpd.GeoDataFrame(columns, geometry="geometry", crs=STORAGE_CRS, copy=False)
+
+
+def shared_points(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Points for coordinates, one shapely object per distinct coordinate pair.
+
+    Real exports stack most events on a few hundred points; shapely geometries are immutable, so
+    rows on one coordinate can share one object (8 bytes a row instead of about 200).
+    """
+    where, first = pair_codes(lon, lat)
+    return shapely.points(np.asarray(lon)[first], np.asarray(lat)[first])[where]
 
 
 def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
@@ -538,7 +572,7 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
         hxl_row=raw.hxl,
         date_min=str(dates.min().date()) if len(dates) else None,
         date_max=str(dates.max().date()) if len(dates) else None,
-        event_types={str(k): int(v) for k, v in incidents["event_type"].value_counts().items()},
+        event_types={str(k): int(v) for k, v in incidents["event_type"].value_counts().items() if v},
         geo_precision=geo_counts,
         repaired_swapped=repaired,
         warnings=warnings,

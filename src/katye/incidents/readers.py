@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from katye.errors import InputError
+from katye.incidents.columns import TextColumn
 
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
 DELIMITERS = (",", ";", "\t", "|")
@@ -176,76 +177,123 @@ def _read_csv(path: Path) -> RawTable:
 
 def _read_utf16(path: Path, encoding: str) -> RawTable:
     """A UTF-16 file (Excel's "Unicode Text"), read through a UTF-8 copy; lines stay where they were."""
-    try:
-        text = path.read_bytes().decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: looks like UTF-16 but does not decode as {encoding} at byte {exc.start}: the "
-            "file is damaged or cut short. Save it again as 'CSV UTF-8 (Comma delimited)'."
-        ) from exc
     with tempfile.TemporaryDirectory(prefix="katye-") as folder:
-        copy = Path(folder) / path.name
-        copy.write_bytes(text.lstrip("\ufeff").encode("utf-8"))
-        raw = _read_csv_fast(copy, "utf-8")
+        copy = Path(folder) / "utf-8.csv"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        offset = 0
+        with path.open("rb") as source, copy.open("wb") as target:
+            try:
+                while chunk := source.read(BLOCK):
+                    text = decoder.decode(chunk)
+                    target.write((text.lstrip("\ufeff") if offset == 0 else text).encode("utf-8"))
+                    offset += len(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path}: looks like UTF-16 but does not decode as {encoding} at byte "
+                    f"{offset + exc.start}: the file is damaged or cut short. Save it again as "
+                    "'CSV UTF-8 (Comma delimited)'."
+                ) from exc
+        try:
+            raw = _read_csv_fast(copy, "utf-8")
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(copy), str(path))) from exc
     raw.encoding = encoding
     return raw
+
+
+#: Bytes of text parsed at a time: the file is read batch by batch, never whole.
+BLOCK = 1 << 21
+
+
+def _csv_options(encoding: str, delimiter: str, names: list[str], skip: int, on_invalid=None) -> dict:
+    return {
+        "read_options": pacsv.ReadOptions(skip_rows=skip, column_names=names, encoding=encoding, block_size=BLOCK),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    }
+
+
+def _batches(path: Path, options: dict):
+    """The file's record batches; an empty file (a header and nothing else) gives none."""
+    with _quiet_row_handler(), _source(path) as source:
+        try:
+            reader = pacsv.open_csv(source, **options)
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):
+                return
+            raise
+        yield from reader
 
 
 def _read_csv_fast(path: Path, encoding: str) -> RawTable:
     header, delimiter, header_lines = _header(path, encoding)
     names = _dedupe(header)
+    # First, whichever way the rows are read: it refuses binary files (NUL bytes) anywhere.
+    breaks, eol = _newlines(path)
     malformed_rows: list = []
 
     def on_invalid(row):
         malformed_rows.append(row)
         return "skip"
 
+    columns = [TextColumn() for _ in names]
+    longest = (0, -1)  # the longest field seen (bytes) and its row
+    rows = 0
     try:
-        with _quiet_row_handler(), _source(path) as source:
-            table = pacsv.read_csv(
-                source,
-                read_options=pacsv.ReadOptions(
-                    skip_rows=header_lines,
-                    column_names=names,
-                    encoding=encoding,
-                    block_size=1 << 24,
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter,
-                    newlines_in_values=True,
-                    invalid_row_handler=on_invalid,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                ),
-            )
+        for batch in _batches(path, _csv_options(encoding, delimiter, names, header_lines, on_invalid)):
+            if malformed_rows:
+                break
+            text_bytes = 0
+            for column, values in zip(columns, batch.columns, strict=True):
+                lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
+                if lengths.size and lengths.max() > max(longest[0], MAX_FIELD):
+                    longest = (int(lengths.max()), rows + int(np.argmax(lengths)))
+                text_bytes += int(lengths.sum()) + 3 * len(lengths)  # the text, quotes and a delimiter
+                column.add(values)
+            if rows == 0 and batch.num_rows:
+                # Room for the whole file at this batch's bytes per row, so columns rarely grow.
+                expected = int(1.02 * path.stat().st_size * batch.num_rows / max(text_bytes, 1))
+                for column in columns:
+                    column.reserve(expected)
+            rows += batch.num_rows
     except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            table = pa.table({n: pa.array([], pa.string()) for n in names})
-        elif "UTF8" in str(exc):
+        if "UTF8" in str(exc):
             raise
-        else:
-            return _read_csv_slowly(path, encoding, delimiter, names)
+        return _read_csv_slowly(path, encoding, delimiter, names)
     if malformed_rows:
         # pyarrow does not say where a skipped row was; the csv module does.
         return _read_csv_slowly(path, encoding, delimiter, names)
-    starts = header_lines + 1 + np.arange(table.num_rows, dtype=np.int64)
-    breaks, eol = _newlines(path)
-    _check_lengths(path, table, starts)
-    if breaks > header_lines + table.num_rows:
+    starts = header_lines + 1 + np.arange(rows, dtype=np.int64)
+    if breaks > header_lines + rows:
         # Some values hold line breaks: shift each row by the breaks before it.
-        embedded = np.zeros(table.num_rows, dtype=np.int64)
-        for column in table.columns:
-            in_column = pc.count_substring(column, eol).to_numpy(zero_copy_only=False).astype(np.int64)
-            _check_quotes(path, column, in_column, starts, delimiter, len(names))
-            embedded += in_column
-        if header_lines + table.num_rows + int(embedded.sum()) != breaks:
+        embedded = _embedded_breaks(path, _csv_options(encoding, delimiter, names, header_lines), eol, rows)
+        if header_lines + rows + int(embedded.sum()) != breaks:
             # Blank lines (which the fast reader skips without a trace): the csv module counts them.
             return _read_csv_slowly(path, encoding, delimiter, names)
-        starts += np.concatenate(([0], np.cumsum(embedded)[:-1]))
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    return _drop_hxl(RawTable(frame, starts.astype(np.int64), "line", encoding, delimiter))
+        starts += np.concatenate(([0], np.cumsum(embedded)[:-1])).astype(np.int64)
+        _check_quotes(path, _csv_options(encoding, delimiter, names, header_lines), embedded, starts, (delimiter, eol))
+    if longest[1] >= 0:
+        _too_long(path, longest, starts)
+    frame = pd.DataFrame({name: column.finish() for name, column in zip(names, columns, strict=True)}, copy=False)
+    # The batches are gone: hand their memory back, so what follows does not stack on top of it.
+    pa.default_memory_pool().release_unused()
+    return _drop_hxl(RawTable(frame, starts, "line", encoding, delimiter))
+
+
+def _embedded_breaks(path: Path, options: dict, eol: str, rows: int) -> np.ndarray:
+    """Line breaks inside each row's values (a second pass, only for files that have some)."""
+    embedded = np.zeros(rows, dtype=np.int64)
+    row = 0
+    for batch in _batches(path, options):
+        for values in batch.columns:
+            embedded[row : row + batch.num_rows] += pc.count_substring(values, eol).to_numpy(zero_copy_only=False)
+        row += batch.num_rows
+    return embedded
 
 
 @contextlib.contextmanager
@@ -305,43 +353,48 @@ def _newlines(path: Path) -> tuple[int, str]:
 
 #: The longest field katye reads; a longer one is an error, not gigabytes of memory.
 MAX_FIELD = 1 << 20
+#: The longest physical line katye reads (in characters); longer is an error, read no further.
+MAX_LINE = 8 << 20
 
 
-def _check_lengths(path: Path, table: pa.Table, starts: np.ndarray) -> None:
-    """Refuse fields over ``MAX_FIELD`` bytes (read off the arrays' offsets: no scan of the text)."""
-    for column in table.columns:
-        lengths = pc.binary_length(column).to_numpy(zero_copy_only=False)
-        if lengths.size and lengths.max() > MAX_FIELD:
-            at = int(np.argmax(lengths > MAX_FIELD))
-            raise InputError(
-                f"{path}: the row starting at line {starts[at]} holds a field of "
-                f"{int(lengths[at]):,} bytes; katye reads fields up to {MAX_FIELD // (1 << 20)} MiB. "
-                "Check the quoting on that line, or split the field."
-            )
+def _too_long(path: Path, longest: tuple[int, int], starts: np.ndarray) -> None:
+    length, row = longest
+    raise InputError(
+        f"{path}: the row starting at line {starts[row]} holds a field of {length:,} bytes; katye reads "
+        f"fields up to {MAX_FIELD // (1 << 20)} MiB. Check the quoting on that line, or split the field."
+    )
 
 
-def _check_quotes(
-    path: Path, column: pa.ChunkedArray, breaks: np.ndarray, starts: np.ndarray, delimiter: str, fields: int
-) -> None:
+def _check_quotes(path: Path, options: dict, embedded: np.ndarray, starts: np.ndarray, marks: tuple[str, str]) -> None:
     """Refuse a quote left open: one field then holds lines that look like rows of their own."""
-    suspects = np.flatnonzero(breaks >= 2)
+    delimiter, eol = marks
+    suspects = np.flatnonzero(embedded >= 2)
     if not suspects.size:
         return
-    seps = pc.count_substring(column.take(pa.array(suspects)), delimiter).to_numpy(zero_copy_only=False)
-    swallowed = suspects[seps >= max(fields - 1, 2) * 2]
-    if swallowed.size:
-        at = int(swallowed[0])
-        raise InputError(
-            f"{path}: a quote opened on the row starting at line {starts[at]} seems never to be "
-            "closed: one field runs over several lines that look like rows of their own. Close the "
-            'quote (or double a quote inside the text: "") and read the file again.'
-        )
+    row = 0
+    for batch in _batches(path, options):
+        here = suspects[(suspects >= row) & (suspects < row + batch.num_rows)]
+        if here.size:
+            fields = batch.num_columns
+            for values in batch.columns:
+                local = pa.array(here - row)
+                breaks = pc.count_substring(values.take(local), eol).to_numpy(zero_copy_only=False)
+                seps = pc.count_substring(values.take(local), delimiter).to_numpy(zero_copy_only=False)
+                swallowed = here[(breaks >= 2) & (seps >= max(fields - 1, 2) * 2)]
+                if swallowed.size:
+                    raise InputError(
+                        f"{path}: a quote opened on the row starting at line {starts[swallowed[0]]} seems "
+                        "never to be closed: one field runs over several lines that look like rows of "
+                        'their own. Close the quote (or double a quote inside the text: "") and read '
+                        "the file again."
+                    )
+        row += batch.num_rows
 
 
 def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:
-    rows, lines, bad = [], [], []
+    rows, lines, bad = _SlowRows(len(names)), [], []
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(_bounded_lines(handle, path), delimiter=delimiter)
         previous = csv.field_size_limit(MAX_FIELD)
         state = {"start": 1}
         try:
@@ -354,10 +407,49 @@ def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]
             ) from exc
         finally:
             csv.field_size_limit(previous)
-    frame = pd.DataFrame(rows, columns=names, dtype=pd.StringDtype("pyarrow"))
+    frame = pd.DataFrame({name: column.finish() for name, column in zip(names, rows.finish(), strict=True)})
     raw = RawTable(frame, np.asarray(lines, dtype=np.int64), "line", encoding, delimiter)
     raw.malformed = pd.DataFrame(bad, columns=["line", "text", "detail"])
     return _drop_hxl(raw)
+
+
+def _bounded_lines(handle, path: Path):
+    """The file's physical lines, refusing one over ``MAX_LINE`` before it is read whole."""
+    number = 0
+    while line := handle.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE:
+            raise InputError(
+                f"{path}: line {number} is longer than {MAX_LINE >> 20} MiB; katye reads lines up to "
+                f"{MAX_LINE >> 20} MiB and fields up to {MAX_FIELD >> 20} MiB. Check the quoting and "
+                "line endings on that line, or split it."
+            )
+        yield line
+
+
+class _SlowRows:
+    """Rows from the csv module, moved into compact columns every ``CHUNK`` rows."""
+
+    CHUNK = 50_000
+
+    def __init__(self, width: int) -> None:
+        self.columns = [TextColumn() for _ in range(width)]
+        self.pending: list[list[str]] = []
+
+    def append(self, record: list[str]) -> None:
+        self.pending.append(record)
+        if len(self.pending) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            for column, values in zip(self.columns, zip(*self.pending, strict=True), strict=True):
+                column.add(pa.array(values, type=pa.string()))
+        self.pending = []
+
+    def finish(self) -> list[TextColumn]:
+        self._flush()
+        return self.columns
 
 
 def _slow_rows(reader, names, delimiter, rows, lines, bad, state) -> None:
