@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
 import katye
@@ -91,7 +93,8 @@ def test_many_incidents_are_aggregated(tmp_path):
     data = payload(build(tmp_path, incidents=incidents, max_points=5000))
     spec = data["layers"][2]["incidents"]
     assert spec["mode"] == "cells"
-    assert sum(cell[2] for cell in spec["cells"]) == len(incidents)
+    drawn = katye.prepare(incidents).incidents  # all but those far beyond the zones (Pont-Sondé)
+    assert sum(cell[2] for cell in spec["cells"]) == len(drawn) > 0.95 * len(incidents)
 
 
 def test_map_without_incidents_draws_the_gazetteer(tmp_path):
@@ -255,3 +258,20 @@ def test_an_empty_density_says_so_instead_of_a_scale_of_zeros(tmp_path, sample):
     data = payload(build(tmp_path, incidents=sample.assign(location_precision="unknown")))
     density = next(layer for layer in data["layers"] if layer["key"] == "density")
     assert [item["label"] for item in density["legend"]] == ["no incident located at or near its place"]
+
+
+def test_a_nationwide_file_maps_only_what_lies_near_the_zones(sample):
+    far = sample.iloc[:40].copy()
+    far["event_id"] = far["event_id"].astype(str) + "-cap"
+    far["geometry"] = gpd.GeoSeries.from_xy([-72.2] * 40, [19.76] * 40, crs="EPSG:4326").values  # Cap-Haïtien
+    nationwide = pd.concat([sample, far], ignore_index=True)
+    data = katye.prepare(nationwide, lang="fr")
+    local = katye.prepare(sample, lang="fr")
+    assert len(data.incidents) == len(local.incidents)
+    beyond = len(sample) - len(local.incidents)  # the sample's own events in the Artibonite
+    assert f"{40 + beyond} incidents situés à plus de 5 km de l'emprise des zones ne sont pas représentés." in (
+        data.caveats
+    )
+    # The density grid covers the metro area, not the whole country between the two.
+    assert data.density.values.shape == local.density.values.shape
+    assert data.scored["risk_index"].tolist() == local.scored["risk_index"].tolist()

@@ -65,6 +65,7 @@ LABELS = {
         "communes), the rest of each section named after it; the MSS base area is a stand-in.",
         "acled_precision": "{n} incidents are located only approximately and are drawn hollow; they are not in "
         "zone counts ({detail}).",
+        "beyond_map": "{n} incidents lie more than {km} km beyond the zones' extent and are not drawn.",
         "precisions": {
             "exact": "exact",
             "near": "near the named place",
@@ -171,6 +172,7 @@ LABELS = {
         "est indicative.",
         "acled_precision": "{n} incidents ne sont localisés qu'approximativement et sont dessinés vides ; ils ne "
         "comptent pas dans les zones ({detail}).",
+        "beyond_map": "{n} incidents situés à plus de {km} km de l'emprise des zones ne sont pas représentés.",
         "precisions": {
             "exact": "exacte",
             "near": "près du lieu nommé",

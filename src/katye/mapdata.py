@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
+from katye.crs import METRIC_CRS, require_crs
 from katye.dates import as_day
 from katye.gistar import hotspots
 from katye.join import assigned
@@ -101,6 +104,20 @@ class MapData:
         return bool(self.inferred["disagrees"].get(zone_id, False))
 
 
+#: How far beyond the zones' extent a map still draws incidents, in metres.
+MAP_MARGIN_M = 5_000
+
+
+def _near_zones(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """True for incidents within ``MAP_MARGIN_M`` of the zones' bounding box."""
+    crs = require_crs(incidents, what="the incidents")
+    minx, miny, maxx, maxy = zones.to_crs(METRIC_CRS).total_bounds
+    box = shapely.box(minx - MAP_MARGIN_M, miny - MAP_MARGIN_M, maxx + MAP_MARGIN_M, maxy + MAP_MARGIN_M)
+    area = gpd.GeoSeries([box], crs=METRIC_CRS).to_crs(crs).iloc[0]
+    shapely.prepare(area)
+    return shapely.intersects(area, np.asarray(incidents.geometry.values))
+
+
 def as_map_data(incidents, zones=None, **options) -> MapData:
     """``incidents`` when it is already a :class:`MapData`, else :func:`prepare` of it with ``options``."""
     return incidents if isinstance(incidents, MapData) else prepare(incidents, zones, **options)
@@ -157,9 +174,14 @@ def prepare(
     """
     words = label_set(lang)
     user_zones = zones  # None: the shipped zones, with their cached indexes
-    if incidents is not None:
-        incidents = assigned(incidents, zones)
     zones = geodata.resolve_zones(zones)
+    beyond = 0
+    if incidents is not None:
+        # A nationwide file costs what its part around the zones costs: the rest is never drawn,
+        # and falls in no zone, so neither control nor risk would count it.
+        near = _near_zones(incidents, zones)
+        beyond = int((~near).sum())
+        incidents = assigned(incidents if not beyond else incidents[near], user_zones)
     start = as_day(start, what="start") if start is not None else None
     end = as_day(end, what="end") if end is not None else None
     if incidents is not None and len(incidents):
@@ -201,6 +223,8 @@ def prepare(
         data.caveats.append(words["synthetic"])
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
         data.caveats.append(words["illustrative"])
+    if beyond:
+        data.caveats.append(words["beyond_map"].format(n=f"{beyond:,}", km=MAP_MARGIN_M // 1000))
     if data.has_incidents:
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
