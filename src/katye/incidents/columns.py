@@ -262,7 +262,14 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and the two small codes combined into one integer, which hashes fast.
     """
     xc, _ = pd.factorize(np.asarray(x, dtype=float), sort=False)
+    key = xc.astype(np.int64)
+    del xc
     yc, ys = pd.factorize(np.asarray(y, dtype=float), sort=False)
-    where, _ = pd.factorize(xc.astype(np.int64) * max(len(ys), 1) + yc, sort=False)
+    key *= max(len(ys), 1)
+    key += yc
+    del yc
+    where, pairs = pd.factorize(key, sort=False)
+    del key
+    where = where.astype(_narrow(len(pairs)))
     first = np.flatnonzero(~pd.Series(where).duplicated().to_numpy())
     return where, first

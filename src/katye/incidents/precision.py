@@ -251,7 +251,11 @@ def decide(
             entry[1] += int(counts[i])
         names = dict(sorted((tuple(v) for v in grouped.values()), key=lambda kv: (-kv[1], kv[0])))
         # Commune centres: coordinates that bare commune (or wider) names share.
-        point_code, _ = pair_codes(np.round(lon, 5), np.round(lat, 5))
+        # Exact points first (few), then those rounded to about a metre: no rounded copy of every row.
+        exact, first = pair_codes(lon, lat)
+        rounded, _ = pair_codes(np.round(np.asarray(lon)[first], 5), np.round(np.asarray(lat)[first], 5))
+        point_code = rounded[exact]
+        del exact
         per_point = np.bincount(point_code[is_admin], minlength=int(point_code.max()) + 1)
         all_point = np.bincount(point_code, minlength=int(point_code.max()) + 1)
         # Many bare names, and a fair share of the point's events: a neighbourhood centre with a

@@ -319,9 +319,9 @@ def _assemble(
         if field in mapping:
             values, bad = parse.codes(frame[mapping[field]])
             code[(code == 0) & bad] = _CODES["bad_precision"]
-            precision[field] = values
+            precision[field] = values.astype(np.float32)  # codes 1-4: half the memory
         else:
-            precision[field] = np.full(n, np.nan)
+            precision[field] = np.full(n, np.nan, dtype=np.float32)
     month_only, year_only = parse.partial(frame[mapping["event_date"]])
     coded = precision["date_precision"]
     # A date given only to a month or a year sits on the period's first day; its precision is at
@@ -367,9 +367,14 @@ def _duplicate_ids(ids: pd.Series, code: np.ndarray, lines: np.ndarray) -> dict[
     """
     candidates = np.flatnonzero(code == 0)
     values = pa.array(ids if len(candidates) == len(ids) else ids.iloc[candidates])
-    suspect = np.flatnonzero(pd.Series(hash64(values)).duplicated(keep=False).to_numpy())
-    if not suspect.size:
+    hashed = hash64(values)
+    # Sorted, repeats sit side by side: no hash table of millions of entries.
+    ordered = np.sort(hashed)
+    repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
+    if not repeats.size:
         return {}
+    suspect = np.flatnonzero(np.isin(hashed, repeats))
     text = pd.Series(values.take(pa.array(suspect)).to_pylist(), dtype=object)
     later = text.duplicated(keep="first").to_numpy()
     if not later.any():
@@ -551,7 +556,8 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
             f"ACLED's name forms or 'other': {top}" + (f" and {more} more" if more > 0 else "")
         )
     if len(incidents):
-        stacks = incidents.groupby(["longitude", "latitude"]).size()
+        where, _ = pair_codes(incidents["longitude"].to_numpy(), incidents["latitude"].to_numpy())
+        stacks = np.bincount(where)
         stacked = stacks[stacks >= STACK_MIN]
         if len(stacked):
             warnings.append(
