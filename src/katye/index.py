@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from scipy import ndimage
 
 OUTSIDE = -1
 #: Up to this many polygons, boundary cells list their candidate polygons as bits (memory: a few
@@ -57,6 +56,8 @@ class PolygonIndex:
         )
 
     def _classify(self) -> np.ndarray:
+        from scipy import ndimage  # imported when an index is built: `import katye` stays light
+
         edges = shapely.segmentize(shapely.boundary(self.polygons), self.size / 4)
         coords, owner = shapely.get_coordinates(edges, return_index=True)
         row, col = self._cell(coords[:, 0], coords[:, 1])

@@ -15,7 +15,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import Transformer
-from scipy import ndimage
 
 from katye.crs import METRIC_CRS, require_crs
 from katye.errors import UsageError
@@ -143,6 +142,8 @@ def density(
     inside = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
     counts = np.bincount(row[inside] * cols + col[inside], weights=w[inside], minlength=rows * cols)
     grid = counts.reshape(rows, cols)
+    from scipy import ndimage  # imported on first use: `import katye` stays light
+
     smoothed = ndimage.gaussian_filter(grid, sigma=bandwidth_m / cell_m, mode="constant", truncate=TRUNCATE)
     per_km2 = smoothed / (cell_m / 1000) ** 2
     return DensitySurface(

@@ -168,7 +168,7 @@ def distinct(values) -> tuple[np.ndarray, np.ndarray]:
             categories = pd.concat([categories, pd.Series([""], dtype="str")], ignore_index=True)
             codes = np.where(codes < 0, len(categories) - 1, codes)
         where, uniques = pd.factorize(categories, sort=False)
-        return where[codes], np.asarray(uniques, dtype=object)
+        return where.astype(_narrow(len(uniques)))[codes], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(series.astype(object).fillna("").astype(str).str.strip(), sort=False)
     return codes, np.asarray(uniques, dtype=object)
 
@@ -261,12 +261,14 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Exact (no rounding, no float hashing into one key): each coordinate is factorised on its own
     and the two small codes combined into one integer, which hashes fast.
     """
-    xc, _ = pd.factorize(np.asarray(x, dtype=float), sort=False)
-    key = xc.astype(np.int64)
-    del xc
+    xc, xs = pd.factorize(np.asarray(x, dtype=float), sort=False)
     yc, ys = pd.factorize(np.asarray(y, dtype=float), sort=False)
+    # The narrowest integer that holds every pair: less memory for the millions of keys.
+    width = np.int32 if len(xs) * max(len(ys), 1) < np.iinfo(np.int32).max else np.int64
+    key = xc.astype(width)
+    del xc
     key *= max(len(ys), 1)
-    key += yc
+    key += yc.astype(width, copy=False)
     del yc
     where, pairs = pd.factorize(key, sort=False)
     del key

@@ -16,7 +16,7 @@ from katye.incidents.schema import DERIVED, ORIGINALS
 
 def interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> dict:
     """Add location precision, normalised actors and event types, in place; return what the report says."""
-    coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    coded = incidents["geo_precision"].to_numpy(dtype=np.float32, na_value=np.nan)
     decided = location_precision.decide(
         incidents["location"],
         coded,
@@ -24,6 +24,7 @@ def interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> 
         incidents["latitude"].to_numpy(),
         rules=options["rules"],
         default=options["default"],
+        points=options.get("points"),
     )
     columns = {}
     for side in ("actor1", "actor2"):

@@ -34,7 +34,7 @@ def blank(series: pd.Series) -> pd.Series:
     """True where a raw value is missing or only white space."""
     found = per_value(series, blank)
     if found is not None:
-        return found.astype(bool)
+        return found.astype(bool, copy=False)
     if pd.api.types.is_numeric_dtype(series):
         return series.isna().to_numpy()
     values = pa.array(series.astype("string[pyarrow]"))
@@ -46,7 +46,7 @@ def numbers(series: pd.Series) -> np.ndarray:
     """Parse numbers as float (NaN where not a number); a decimal comma (``18,54``) is accepted."""
     found = per_value(series, numbers)
     if found is not None:
-        return found.astype("float64")
+        return found.astype("float64", copy=False)
     if pd.api.types.is_numeric_dtype(series):
         return series.astype("float64").to_numpy(copy=True)
     try:

@@ -196,6 +196,7 @@ def decide(
     *,
     rules: bool = True,
     default: str | None = None,
+    points: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Precision:
     """Decide the precision of each event (see the module docstring).
 
@@ -211,6 +212,8 @@ def decide(
         False: the file's codes only ("as-coded").
     default
         Precision of events with no code (``exact`` or ``near``); None leaves them ``unknown``.
+    points
+        :func:`~katye.incidents.columns.pair_codes` of ``lon``, ``lat`` when already computed.
 
     Returns
     -------
@@ -252,7 +255,7 @@ def decide(
         names = dict(sorted((tuple(v) for v in grouped.values()), key=lambda kv: (-kv[1], kv[0])))
         # Commune centres: coordinates that bare commune (or wider) names share.
         # Exact points first (few), then those rounded to about a metre: no rounded copy of every row.
-        exact, first = pair_codes(lon, lat)
+        exact, first = points if points is not None else pair_codes(lon, lat)
         rounded, _ = pair_codes(np.round(np.asarray(lon)[first], 5), np.round(np.asarray(lat)[first], 5))
         point_code = rounded[exact]
         del exact
@@ -268,7 +271,7 @@ def decide(
         centres = int(centre.sum())
     words = np.array([*LEVELS[:4], "unknown"], dtype=object)
     return Precision(
-        categorical(words, np.where(rank < 0, 4, rank)),
+        categorical(words, np.where(rank < 0, np.int8(4), rank)),
         categorical(np.array(list(_BASIS), dtype=object), basis),
         changed,
         names,

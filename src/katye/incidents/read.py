@@ -308,10 +308,13 @@ def _assemble(
             code[(code == 0) & (fatalities < 0)] = _CODES["negative_fatalities"]
             code[(code == 0) & (fatalities > MAX_FATALITIES)] = _CODES["too_many_fatalities"]
             code[np.isposinf(fatalities) & (code == _CODES["bad_fatalities"])] = _CODES["too_many_fatalities"]
+        # Whole numbers from here on (rows that are not are rejected, and read as 0).
+        fatalities = np.where(code == 0, fatalities, 0).astype(np.int64)
         if fat_blank.any():
             warnings.append(f"{plural(int(fat_blank.sum()), 'row')} had no fatalities value; counted as 0")
+        del fat_raw
     else:
-        fatalities = np.zeros(n)
+        fatalities = np.zeros(n, dtype=np.int64)
         warnings.append("the file has no fatalities column; every event counts 0 fatalities")
 
     precision = {}
@@ -345,16 +348,24 @@ def _assemble(
         _raise_strict(code, raw, path)
 
     accepted = code == 0
+    # A slice when every row is accepted: a boolean mask would copy the coordinate arrays.
+    ok = slice(None) if accepted.all() else accepted
     area_geom = _area(area)
     inside = np.zeros(n, dtype=bool)
-    inside[accepted] = shapely.contains_xy(area_geom, lon[accepted], lat[accepted])
+    inside[ok] = shapely.contains_xy(area_geom, lon[ok], lat[ok])
 
-    incidents = _canonical(
-        frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat, inside, raw.lines
-    )
-    notes = interpret(incidents, has_code="geo_precision" in mapping, options=options)
     rejected = _rejected(frame, code, raw, first_line, ids)
-    report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes)
+    points = pair_codes(lon[ok], lat[ok])
+    incidents = _canonical(
+        frame, mapping, accepted, ids, event_dates, precision, fatalities, (lon, lat, points), inside, raw.lines
+    )
+    # What the output does not share with the file's columns is no longer needed: let it go before
+    # the next steps allocate theirs.
+    input_rows = len(frame) + len(raw.malformed)
+    raw.frame = frame = frame.iloc[:0]
+    del fatalities, precision, event_dates, ids
+    notes = interpret(incidents, has_code="geo_precision" in mapping, options={**options, "points": points})
+    report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes, input_rows, points)
     return IncidentRead(incidents, rejected, report)
 
 
@@ -367,14 +378,15 @@ def _duplicate_ids(ids: pd.Series, code: np.ndarray, lines: np.ndarray) -> dict[
     """
     candidates = np.flatnonzero(code == 0)
     values = pa.array(ids if len(candidates) == len(ids) else ids.iloc[candidates])
-    hashed = hash64(values)
-    # Sorted, repeats sit side by side: no hash table of millions of entries.
-    ordered = np.sort(hashed)
+    # Sorted, repeats sit side by side: no hash table of millions of entries. Sorted in place, and
+    # hashed again in the rare file that has repeats.
+    ordered = hash64(values)
+    ordered.sort()
     repeats = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered
     if not repeats.size:
         return {}
-    suspect = np.flatnonzero(np.isin(hashed, repeats))
+    suspect = np.flatnonzero(np.isin(hash64(values), repeats))
     text = pd.Series(values.take(pa.array(suspect)).to_pylist(), dtype=object)
     later = text.duplicated(keep="first").to_numpy()
     if not later.any():
@@ -432,8 +444,9 @@ def _area(area):
     return geometry
 
 
-def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, lon, lat, inside, lines):
+def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, where, inside, lines):
     """The accepted rows in canonical columns, each column built once (no frame-wide copies)."""
+    lon, lat, points = where
     rows = None if accepted.all() else np.flatnonzero(accepted)
 
     def pick(values):
@@ -446,7 +459,7 @@ def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities
         "event_id": pick(ids),
         "event_date": pick(event_dates),
         "date_precision": pd.array(pick(precision["date_precision"]), dtype="Int8"),
-        "fatalities": pick(fatalities).astype(np.int64),
+        "fatalities": pick(fatalities),
         "geo_precision": pd.array(pick(precision["geo_precision"]), dtype="Int8"),
         "latitude": pick(lat),
         "longitude": pick(lon),
@@ -460,18 +473,19 @@ def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities
             columns[f"{column}_input" if column in RESERVED else column] = pick(frame[column])
     columns["in_study_area"] = pick(inside)
     columns["line"] = pick(lines)
-    columns["geometry"] = gpd.array.from_shapely(shared_points(columns["longitude"], columns["latitude"]))
+    columns["geometry"] = gpd.array.from_shapely(shared_points(columns["longitude"], columns["latitude"], points))
     # copy=False: the arrays above become the frame's own (pandas would otherwise copy and merge them).
     return gpd.GeoDataFrame(columns, geometry="geometry", crs=STORAGE_CRS, copy=False)
 
 
-def shared_points(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def shared_points(lon: np.ndarray, lat: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Points for coordinates, one shapely object per distinct coordinate pair.
 
     Real exports stack most events on a few hundred points; shapely geometries are immutable, so
-    rows on one coordinate can share one object (8 bytes a row instead of about 200).
+    rows on one coordinate can share one object (8 bytes a row instead of about 200). ``pairs``:
+    :func:`~katye.incidents.columns.pair_codes` of the coordinates, when already known.
     """
-    where, first = pair_codes(lon, lat)
+    where, first = pairs if pairs is not None else pair_codes(lon, lat)
     return shapely.points(np.asarray(lon)[first], np.asarray(lat)[first])[where]
 
 
@@ -484,7 +498,9 @@ def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
         dup_ids = ids[bad][dup].to_numpy()
         detail[dup] = [f"event id {i} first seen at {raw.unit} {first_line[i]}" for i in dup_ids]
     out = pd.DataFrame({"line": raw.lines[bad], "reason": labels[code[bad]], "detail": detail})
-    values = frame.iloc[np.flatnonzero(bad)].reset_index(drop=True).astype("string")
+    rows = np.flatnonzero(bad)
+    # No rejected rows: no take at all (arrow would first join a text column's chunks into a copy).
+    values = (frame.iloc[rows] if rows.size else frame.iloc[:0]).reset_index(drop=True).astype("string")
     # The file's own "line" or "reason" column must not pose as katye's.
     values = values.rename(columns={c: f"{c}_input" for c in values.columns if c in REJECTED_COLUMNS})
     out = pd.concat([out, values], axis=1)
@@ -501,7 +517,7 @@ def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -> ReadReport:
+def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes, input_rows, points) -> ReadReport:
     inside = incidents["in_study_area"].to_numpy()
     by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
     dates = incidents["event_date"]
@@ -556,8 +572,7 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
             f"ACLED's name forms or 'other': {top}" + (f" and {more} more" if more > 0 else "")
         )
     if len(incidents):
-        where, _ = pair_codes(incidents["longitude"].to_numpy(), incidents["latitude"].to_numpy())
-        stacks = np.bincount(where)
+        stacks = np.bincount(points[0])
         stacked = stacks[stacks >= STACK_MIN]
         if len(stacked):
             warnings.append(
@@ -567,7 +582,7 @@ def _report(path, layout, raw, incidents, rejected, repaired, warnings, notes) -
     report = ReadReport(
         path=str(path),
         layout=layout,
-        input_rows=len(raw.frame) + len(raw.malformed),
+        input_rows=input_rows,
         accepted=int(inside.sum()),
         outside=int((~inside).sum()),
         rejected=len(rejected),
