@@ -3,7 +3,8 @@
 katye does more work than the baseline (every column read as text so nothing is lost,
 validation of every row, line numbers, row accounting, the study-area test); the table shows
 what that costs in time and peak memory (ratios > 1 mean katye is slower / bigger). The
-``as-coded`` row reads without the location-precision rules, to show what the rules cost.
+``as-coded`` row reads without the location-precision rules, to show what the rules cost; the
+``keep=[]`` row drops the file's 24 other columns (katye keeps them all by default, compactly).
 Peak memory is the process's maximum resident set (imports included, about 170 MB on both sides).
 Run: ``python benchmarks/bench_read.py [--rows N [N ...]]`` (default: 1 M and 5 M rows).
 """
@@ -26,6 +27,12 @@ import katye
 incidents, rejected, report = katye.read_incidents(PATH, precision="as-coded")
 result = {"rows": len(incidents) + len(rejected), "balanced": report.balanced}
 """
+KEEP_NONE = """
+import katye
+#--
+incidents, rejected, report = katye.read_incidents(PATH, keep=[])
+result = {"rows": len(incidents) + len(rejected), "balanced": report.balanced}
+"""
 PANDAS = """
 import pandas as pd, geopandas as gpd
 #--
@@ -41,6 +48,7 @@ def run(rows: int, repeat: int = 1) -> list[dict]:
     contenders = (
         ("katye.read_incidents", KATYE),
         ("katye.read_incidents(precision='as-coded')", AS_CODED),
+        ("katye.read_incidents(keep=[])", KEEP_NONE),
         ("pandas.read_csv + points_from_xy", PANDAS),
     )
     for name, code in contenders:

@@ -213,3 +213,34 @@ def test_a_line_too_long_to_hold_is_refused_with_its_number(tmp_path):
         handle.write(b"A2,2024-10-01,18.5,-72.3" + b",x" * (readers.MAX_LINE // 2 + 10) + b"\n")
     with pytest.raises(katye.InputError, match=r"line 3 is longer than 8 MiB"):
         katye.read_incidents(path)
+
+
+def test_keep_carries_only_the_columns_asked_for_and_katyes_own(tmp_path):
+    full = katye.read_incidents(katye.samples.path())
+    slim = katye.read_incidents(katye.samples.path(), keep=["ADMIN1"])
+    extras = set(full.incidents.columns) - set(slim.incidents.columns)
+    assert {"interaction", "tags", "region"} <= extras
+    assert {"admin1", "synthetic", "timestamp", "inter1"} <= set(slim.incidents.columns)
+    assert slim.report.to_dict() == full.report.to_dict()
+    none = katye.read_incidents(katye.samples.path(), keep=[])
+    assert "admin1" not in none.incidents.columns and "synthetic" in none.incidents.columns
+    pd.testing.assert_frame_equal(
+        none.incidents[list(reading.CANONICAL)], full.incidents[list(reading.CANONICAL)], check_dtype=True
+    )
+
+
+def test_keep_names_a_column_the_file_lacks(tmp_path):
+    with pytest.raises(katye.UsageError, match=r"keep names 'admin9', not in the file"):
+        katye.read_incidents(katye.samples.path(), keep=["admin9"])
+    with pytest.raises(katye.UsageError, match=r"keep='some'"):
+        katye.read_incidents(katye.samples.path(), keep="some")
+
+
+def test_rejected_rows_keep_every_column_whatever_keep_says(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "event_id_cnty,event_date,latitude,longitude,admin1,extra\nA1,2024-10-01,x,-72.3,Ouest,kept\n",
+        encoding="utf-8",
+    )
+    rejected = katye.read_incidents(path, keep=[]).rejected
+    assert rejected.loc[0, "extra"] == "kept" and rejected.loc[0, "admin1"] == "Ouest"

@@ -170,6 +170,14 @@ def incident_options(command):
             "of zone counts). Use exact for your own GPS-located data.",
         ),
         click.option(
+            "--keep",
+            "keep_columns",
+            default="all",
+            show_default=True,
+            help="The file's other columns to carry beside katye's: all, none, or names separated by "
+            "commas (e.g. admin1,interaction). Fewer columns, less memory on big files.",
+        ),
+        click.option(
             "--actors",
             "actors_path",
             type=click.Path(dir_okay=False),
@@ -235,7 +243,16 @@ def _read_file(path: str, options: dict):
         precision=options["precision_mode"],
         default_precision=options["default_precision"],
         actors=options["actors_path"],
+        keep=_keep(options["keep_columns"]),
     )
+
+
+def _keep(text: str):
+    if text.strip().lower() == "all":
+        return "all"
+    if text.strip().lower() == "none":
+        return []
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 @main.command("validate")

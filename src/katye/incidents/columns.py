@@ -111,7 +111,8 @@ class TextColumn:
         if width.itemsize < codes.itemsize or len(self._codes) > 1.05 * self.rows:
             codes = codes.astype(width)  # narrower, or trimmed of the room reserved
         self._codes, self._dictionaries, self._ends = np.empty(0, dtype=np.int8), [], []
-        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str")))
+        column = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+        return pd.Series(column, copy=False)
 
 
 def _codes(series: pd.Series) -> np.ndarray | None:
@@ -147,11 +148,8 @@ def recode(series: pd.Series, change: Callable[[pd.Series], pd.Series]) -> pd.Se
     changed = change(pd.Series(series.cat.categories, dtype="str"))
     where, categories = pd.factorize(changed, sort=True)
     new = where.astype(_narrow(len(categories)))[codes]
-    return pd.Series(
-        pd.Categorical.from_codes(new, categories=pd.Index(categories, dtype="str")),
-        index=series.index,
-        name=series.name,
-    )
+    column = pd.Categorical.from_codes(new, categories=pd.Index(categories, dtype="str"))
+    return pd.Series(column, index=series.index, name=series.name, copy=False)
 
 
 def distinct(values) -> tuple[np.ndarray, np.ndarray]:
@@ -273,5 +271,5 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     where, pairs = pd.factorize(key, sort=False)
     del key
     where = where.astype(_narrow(len(pairs)))
-    first = np.flatnonzero(~pd.Series(where).duplicated().to_numpy())
+    first = np.flatnonzero(~pd.Series(where, copy=False).duplicated().to_numpy())
     return where, first

@@ -30,10 +30,11 @@ def interpret(incidents: gpd.GeoDataFrame, *, has_code: bool, options: dict) -> 
     for side in ("actor1", "actor2"):
         found = actor_table.normalise(incidents[side], options["actors"])
         columns[side] = found
+    # No copies: the columns are replaced below, not changed in place, so the originals stay as read.
     originals = {
-        "event_type_original": incidents["event_type"].copy(),
-        "actor1_original": incidents["actor1"].copy(),
-        "actor2_original": incidents["actor2"].copy(),
+        "event_type_original": incidents["event_type"],
+        "actor1_original": incidents["actor1"],
+        "actor2_original": incidents["actor2"],
     }
     incidents["event_type"] = actor_table.event_types(incidents["event_type"])
     for side, found in columns.items():

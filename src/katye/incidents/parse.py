@@ -74,7 +74,8 @@ def dates(series: pd.Series) -> pd.Series:
         # Each distinct text once, but read as one column: the day-or-month-first choice is the column's.
         found = per_value(series, lambda values: dates(values).to_numpy())
         if found is not None:
-            return pd.Series(found, index=series.index, dtype="datetime64[ns]" if not found.size else found.dtype)
+            dtype = "datetime64[ns]" if not found.size else found.dtype
+            return pd.Series(found, index=series.index, dtype=dtype, copy=False)
     if pd.api.types.is_datetime64_any_dtype(series):
         return pd.to_datetime(series).dt.tz_localize(None).dt.normalize()
     text = series.astype("string").str.strip()

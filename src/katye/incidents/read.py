@@ -72,6 +72,7 @@ def read_incidents(
     precision: str = "rules",
     default_precision: str | None = None,
     actors=None,
+    keep="all",
 ) -> IncidentRead:
     """Read an incident file into the canonical schema, accounting for every row.
 
@@ -112,6 +113,11 @@ def read_incidents(
         Actor table (path or DataFrame, see :func:`katye.read_actors`); default: the shipped
         one. ``actor1``/``actor2`` become normalised names with ``actor1_kind``/``actor2_kind``;
         the file's text stays in ``actor1_original``/``actor2_original``.
+    keep
+        The file's other columns to keep beside the canonical ones: ``"all"`` (default) or a list
+        of names (``[]`` for none). Each kept column costs a few bytes a row (more for free text),
+        so on millions of rows keep what you need. ``synthetic``, and ACLED's ``timestamp`` and
+        ``inter1`` (the map's credit line), are always kept. Rejected rows carry every column.
 
     Returns
     -------
@@ -148,12 +154,37 @@ def read_incidents(
         if value is not None:
             overrides[key] = value
     layout, mapping = _resolve_columns(raw, overrides, path)
+    kept = _kept(raw, keep, path)
     options = {
         "rules": precision == "rules",
         "default": None if default_precision in (None, "unknown") else default_precision,
         "actors": table,
     }
-    return _assemble(raw, path, layout, mapping, crs=crs, swapped=swapped, strict=strict, area=area, options=options)
+    return _assemble(
+        raw, path, layout, mapping, crs=crs, swapped=swapped, strict=strict, area=area, options=options, kept=kept
+    )
+
+
+#: Columns kept whatever ``keep`` says: the synthetic-data flag, and what the ACLED credit line reads.
+ALWAYS_KEPT = ("synthetic", "timestamp", "inter1")
+
+
+def _kept(raw: RawTable, keep, path: Path) -> set[str] | None:
+    """The file's columns to keep (None: all), checked against the file."""
+    if isinstance(keep, str):
+        if keep != "all":
+            raise UsageError(f"keep={keep!r}: expected 'all' or a list of column names.")
+        return None
+    names = [str(name) for name in keep]
+    lower = {c.strip().lower(): c for c in raw.frame.columns}
+    unknown = [n for n in names if n not in raw.frame.columns and n.strip().lower() not in lower]
+    if unknown:
+        raise UsageError(
+            f"{path}: keep names {', '.join(map(repr, unknown))}, not in the file. Columns in the file: "
+            f"{_columns_text(raw.frame.columns)}."
+        )
+    wanted = {n if n in raw.frame.columns else lower[n.strip().lower()] for n in names}
+    return wanted | {c for c in raw.frame.columns if c.strip().lower() in ALWAYS_KEPT}
 
 
 def _columns_text(columns) -> str:
@@ -267,6 +298,7 @@ def _assemble(
     strict: bool,
     area,
     options: dict,
+    kept: set[str] | None = None,
 ) -> IncidentRead:
     frame = raw.frame.reset_index(drop=True)
     n = len(frame)
@@ -355,15 +387,28 @@ def _assemble(
     inside[ok] = shapely.contains_xy(area_geom, lon[ok], lat[ok])
 
     rejected = _rejected(frame, code, raw, first_line, ids)
-    points = pair_codes(lon[ok], lat[ok])
-    incidents = _canonical(
-        frame, mapping, accepted, ids, event_dates, precision, fatalities, (lon, lat, points), inside, raw.lines
+    columns = _canonical(
+        frame if kept is None else frame[[c for c in frame.columns if c in kept or c in mapping.values()]],
+        mapping,
+        accepted,
+        ids,
+        event_dates,
+        precision,
+        fatalities,
+        (lon, lat),
+        inside,
+        raw.lines,
     )
     # What the output does not share with the file's columns is no longer needed: let it go before
-    # the next steps allocate theirs.
+    # the points and the next steps allocate theirs.
     input_rows = len(frame) + len(raw.malformed)
-    raw.frame = frame = frame.iloc[:0]
-    del fatalities, precision, event_dates, ids
+    raw.frame = frame = pd.DataFrame()  # not frame.iloc[:0]: a view would keep every column alive
+    del fatalities, precision, event_dates, ids, lon, lat
+    points = pair_codes(columns["longitude"], columns["latitude"])
+    columns["geometry"] = gpd.array.from_shapely(shared_points(columns["longitude"], columns["latitude"], points))
+    # copy=False: the arrays above become the frame's own (pandas would otherwise copy and merge them).
+    incidents = gpd.GeoDataFrame(columns, geometry="geometry", crs=STORAGE_CRS, copy=False)
+    del columns
     notes = interpret(incidents, has_code="geo_precision" in mapping, options={**options, "points": points})
     report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes, input_rows, points)
     return IncidentRead(incidents, rejected, report)
@@ -444,9 +489,9 @@ def _area(area):
     return geometry
 
 
-def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, where, inside, lines):
-    """The accepted rows in canonical columns, each column built once (no frame-wide copies)."""
-    lon, lat, points = where
+def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities, where, inside, lines) -> dict:
+    """The accepted rows' columns, canonical ones first, each built once (no frame-wide copies)."""
+    lon, lat = where
     rows = None if accepted.all() else np.flatnonzero(accepted)
 
     def pick(values):
@@ -473,9 +518,7 @@ def _canonical(frame, mapping, accepted, ids, event_dates, precision, fatalities
             columns[f"{column}_input" if column in RESERVED else column] = pick(frame[column])
     columns["in_study_area"] = pick(inside)
     columns["line"] = pick(lines)
-    columns["geometry"] = gpd.array.from_shapely(shared_points(columns["longitude"], columns["latitude"], points))
-    # copy=False: the arrays above become the frame's own (pandas would otherwise copy and merge them).
-    return gpd.GeoDataFrame(columns, geometry="geometry", crs=STORAGE_CRS, copy=False)
+    return columns
 
 
 def shared_points(lon: np.ndarray, lat: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
