@@ -47,7 +47,7 @@ def main() -> None:
         )
     )
     print("\n== End to end ==")
-    print(table(bench_e2e.run(rows), ["case", "seconds", "output_mb", "target"]))
+    print(table(bench_e2e.run(rows), ["case", "seconds", "peak_mb", "output_mb", "target"]))
     print("\n== Hostile files (must show 0 other exceptions and 0 unbalanced) ==")
     rows_ = bench_fuzz.run(500 if args.small else 10_000)
     print(table(rows_, list(rows_[0])))
