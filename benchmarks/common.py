@@ -13,12 +13,16 @@ CACHE = Path(tempfile.gettempdir()) / "katye-bench"
 
 def acled_file(rows: int, seed: int = 1) -> Path:
     """A synthetic ACLED-layout CSV of ``rows`` rows, generated once and cached in the temp folder."""
-    from katye.samples import synthetic_acled, write_csv
-
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"acled_synthetic_{rows}_{seed}.csv"
     if not path.exists():
-        write_csv(synthetic_acled(rows, seed=seed), path)
+        # In a child process: a child forked from a parent that once held the data would inherit
+        # its peak memory and report it as its own.
+        code = (
+            "import sys; from katye.samples import synthetic_acled, write_csv; "
+            "write_csv(synthetic_acled(int(sys.argv[1]), seed=int(sys.argv[2])), sys.argv[3])"
+        )
+        subprocess.run([sys.executable, "-c", code, str(rows), str(seed), str(path)], check=True)
     return path
 
 
@@ -29,13 +33,14 @@ def in_fresh_process(code: str, repeat: int = 1) -> dict:
     the child's maximum resident set size, imports included.
     """
     runner = f"""
-import json, resource, time
+import json, time
 {code.split("#--", 1)[0]}
 t0 = time.perf_counter()
 {code.split("#--", 1)[1]}
 elapsed = time.perf_counter() - t0
-print(json.dumps({{"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "result": result}}))
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's over fork and exec).
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
+print(json.dumps({{"seconds": elapsed, "peak_mb": peak, "result": result}}))
 """
     runs = []
     for _ in range(repeat):

@@ -52,7 +52,7 @@ def test_repeated_values_become_narrow_codes_and_distinct_ones_stay_text():
     assert isinstance(repeated.dtype, pd.CategoricalDtype)
     assert repeated.cat.codes.dtype == np.int8
     distinct = fed([[f"HTI{i}" for i in range(1000)], [f"HTI{i}" for i in range(1000, 2000)]])
-    assert distinct.dtype == pd.StringDtype("pyarrow") and distinct.iloc[1500] == "HTI1500"
+    assert distinct.dtype == "str" and distinct.iloc[1500] == "HTI1500"
 
 
 def test_codes_widen_when_a_later_batch_brings_many_values():
@@ -244,3 +244,62 @@ def test_rejected_rows_keep_every_column_whatever_keep_says(tmp_path):
     )
     rejected = katye.read_incidents(path, keep=[]).rejected
     assert rejected.loc[0, "extra"] == "kept" and rejected.loc[0, "admin1"] == "Ouest"
+
+
+HEADER = "event_id_cnty,event_date,event_type,actor1,actor2,latitude,longitude,fatalities,location,notes\n"
+
+
+def test_unicode_spaces_are_stripped_from_long_distinct_columns_too(tmp_path):
+    # 100 distinct ids keep the column as plain text; the padded copies must still be duplicates.
+    rows = [f"HTI{i},2024-10-01,Battles,,,18.54,-72.33,0,Bel Air,note {i}" for i in range(100)]
+    rows += [
+        "\u00a0HTI5,2024-10-02,Battles,,,18.54,-72.33,0,Bel Air,x",
+        "HTI7\u3000,2024-10-02,Battles,,,18.54,-72.33,0,Bel Air,y",
+        "\x0bHTI9,2024-10-02,Battles,,,18.54,-72.33,0,Bel Air,z",
+    ]
+    path = tmp_path / "spaces.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    incidents, rejected, _ = katye.read_incidents(path)
+    assert rejected["reason"].tolist() == ["duplicate event id"] * 3
+    assert incidents["event_id"].dtype == "str" and incidents["notes"].dtype == "str"
+
+
+def test_counts_hold_no_value_that_no_accepted_row_has(tmp_path):
+    path = tmp_path / "hxl.csv"
+    path.write_text(
+        HEADER + "#event+id,#date,#event+type,#actor,#actor,#geo+lat,#geo+lon,#affected+killed,#loc,#notes\n"
+        "A1,2024-10-01,Battles,G9,,18.54,-72.33,1,Delmas,\n"
+        "A2,2024-10-01,Riots,G9,,x,-72.33,1,Cite Soleil,\n",
+        encoding="utf-8",
+    )
+    incidents = katye.read_incidents(path).incidents
+    for column in ("event_type", "location", "location_precision", "precision_basis", "notes"):
+        counts = incidents[column].value_counts()
+        assert (counts > 0).all(), (column, counts.to_dict())
+    # Actor columns share one set of categories (so that they compare): only their own values.
+    family = ["actor1", "actor2", "actor1_original", "actor2_original"]
+    held = set().union(*(set(incidents[c]) for c in family))
+    assert set(incidents["actor1"].cat.categories) == held
+
+
+def test_related_columns_compare_and_plain_text_takes_any_pandas_code():
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    assert (incidents["actor1"] == incidents["actor2"]).dtype == bool
+    assert ((incidents["event_type"] == incidents["event_type_original"]).sum()) > 0
+    plain = katye.plain_text(incidents)
+    plain.loc[plain.index[0], "actor1"] = "A new name"
+    assert (plain["actor1"] + " / " + plain["actor2"]).iloc[0].startswith("A new name / ")
+    assert plain["event_type"].max() == "Violence against civilians"
+    assert isinstance(incidents["actor1"].dtype, pd.CategoricalDtype)  # the caller's frame is unchanged
+    assert plain.geometry.crs == incidents.geometry.crs and len(plain) == len(incidents)
+
+
+def test_spellings_of_one_commune_are_reported_under_the_first_seen(tmp_path):
+    path = tmp_path / "communes.csv"
+    rows = [
+        f"A{i},2024-10-01,Battles,,,18.51,-72.28,0,{name},"
+        for i, name in enumerate(["Petionville", "Petion-Ville", "Petionville", "Petion-Ville"])
+    ]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    report = katye.read_incidents(path).report
+    assert list(report.admin_locations) == ["Petionville"]

@@ -18,6 +18,7 @@ from katye.errors import CRSError, InputError, KatyeError, UsageError
 from katye.gistar import hotspots
 from katye.incidents import IncidentRead, ReadReport, read_incidents
 from katye.incidents.actors import read_actors
+from katye.incidents.columns import plain_text
 from katye.join import assign, near_sites
 from katye.kde import DensitySurface, density
 from katye.mapdata import MapData, prepare
@@ -58,6 +59,7 @@ __all__ = [
     "infer_control",
     "make_map",
     "near_sites",
+    "plain_text",
     "prepare",
     "read_actors",
     "read_control",

@@ -96,7 +96,7 @@ class TextColumn:
         if self.plain:
             values = pa.chunked_array(self._plain, type=pa.string())
             self._plain = []
-            return pd.Series(pd.array(values, dtype=pd.StringDtype("pyarrow")))
+            return pd.Series(pd.array(values, dtype="str"))  # pandas' own text type, as event ids are
         if not self._dictionaries:
             return pd.Series(pd.Categorical([], categories=pd.Index([], dtype="str")))
         dictionaries = pa.chunked_array(self._dictionaries, type=pa.string())
@@ -165,8 +165,12 @@ def distinct(values) -> tuple[np.ndarray, np.ndarray]:
         if codes.size and codes.min() < 0:
             categories = pd.concat([categories, pd.Series([""], dtype="str")], ignore_index=True)
             codes = np.where(codes < 0, len(categories) - 1, codes)
-        where, uniques = pd.factorize(categories, sort=False)
-        return where.astype(_narrow(len(uniques)))[codes], np.asarray(uniques, dtype=object)
+        # In order of first appearance, as for plain text, and only the values that appear.
+        seen = pd.unique(codes)
+        position = np.zeros(len(categories), dtype=_narrow(len(seen)))
+        position[seen] = np.arange(len(seen))
+        where, uniques = pd.factorize(categories.iloc[seen], sort=False)
+        return where.astype(_narrow(len(uniques)))[position[codes]], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(series.astype(object).fillna("").astype(str).str.strip(), sort=False)
     return codes, np.asarray(uniques, dtype=object)
 
@@ -273,3 +277,54 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     where = where.astype(_narrow(len(pairs)))
     first = np.flatnonzero(~pd.Series(where, copy=False).duplicated().to_numpy())
     return where, first
+
+
+def drop_unused(series: pd.Series) -> pd.Series:
+    """A categorical column without the categories no row holds (e.g. values of rejected rows)."""
+    codes = series.cat.codes.to_numpy()
+    counts = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)) if codes.size else None
+    if counts is None or counts.all():
+        return series if counts is not None else series.cat.remove_unused_categories()
+    keep = np.flatnonzero(counts)
+    position = np.full(len(counts), -1, dtype=_narrow(len(keep)))
+    position[keep] = np.arange(len(keep))
+    new = np.where(codes >= 0, position[np.maximum(codes, 0)], -1).astype(_narrow(len(keep)))
+    column = pd.Categorical.from_codes(new, categories=series.cat.categories[keep])
+    return pd.Series(column, index=series.index, name=series.name, copy=False)
+
+
+def share_categories(frame: pd.DataFrame, names: tuple[str, ...]) -> None:
+    """Give categorical columns one sorted set of categories, in place, so they compare (``==``)."""
+    present = [n for n in names if n in frame.columns and isinstance(frame[n].dtype, pd.CategoricalDtype)]
+    if len(present) < 2:
+        return
+    union = pd.Index(sorted(set().union(*(frame[n].cat.categories for n in present))), dtype="str")
+    for name in present:
+        if not frame[name].cat.categories.equals(union):
+            frame[name] = frame[name].cat.set_categories(union)
+
+
+def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose categorical text columns are plain text (pandas ``str``).
+
+    katye returns repeated text as categoricals to save memory; plain text is what pandas code
+    written for ordinary frames expects (new values assigned anywhere, ``+`` between columns,
+    ``min``/``max``). Costs the memory the categoricals saved.
+
+    Parameters
+    ----------
+    frame
+        A DataFrame or GeoDataFrame, e.g. ``read_incidents(...).incidents``.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Same type, rows and columns; the caller's frame is not changed.
+
+    """
+    text = [
+        c
+        for c in frame.columns
+        if isinstance(frame[c].dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(frame[c].cat.categories)
+    ]
+    return frame.astype(dict.fromkeys(text, "str")) if text else frame.copy()

@@ -143,7 +143,12 @@ def text(series: pd.Series | None, n: int) -> pd.Series:
         return found.reset_index(drop=True)
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow" and not series.hasnans:
         # Mostly distinct text (event ids): copied only when some value has spaces to strip.
-        padded = pc.match_substring_regex(pa.array(series), r"^\s|\s$")
+        padded = pc.match_substring_regex(pa.array(series), f"^{SPACE}|{SPACE}$")
         if not pc.any(padded).as_py():
-            return series.reset_index(drop=True)
+            return series.astype("str").reset_index(drop=True)
     return series.astype("str").fillna("").str.strip().reset_index(drop=True)
+
+
+#: What Python's ``str.strip()`` removes (``str.isspace``), spelled for arrow's RE2, whose ``\s``
+#: knows only ASCII: a no-break or ideographic space must be stripped whatever path a column takes.
+SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"

@@ -23,7 +23,7 @@ from katye.errors import InputError, UsageError, at_rows, plural
 from katye.incidents import actors as actor_table
 from katye.incidents import parse
 from katye.incidents import precision as location_precision
-from katye.incidents.columns import hash64, pair_codes
+from katye.incidents.columns import drop_unused, hash64, pair_codes, share_categories
 from katye.incidents.interpret import interpret
 from katye.incidents.readers import RawTable, read_table
 from katye.incidents.report import IncidentRead, ReadReport
@@ -128,8 +128,9 @@ def read_incidents(
         columns, then ``in_study_area`` and ``line``), ``rejected`` (DataFrame: ``line``,
         ``reason``, ``detail``, then the raw values) and ``report`` (:class:`ReadReport`).
         Unpacks as ``incidents, rejected, report = read_incidents(...)``. Text columns whose
-        values repeat are pandas categoricals (compact: a few bytes a row); ``.astype(str)`` one
-        before assigning it values it does not hold yet.
+        values repeat are pandas categoricals (compact: a few bytes a row; the actor columns
+        share their categories, so they compare); :func:`katye.plain_text` gives a copy in plain
+        text for code that assigns new values or joins columns with ``+``.
 
     Raises
     ------
@@ -410,8 +411,26 @@ def _assemble(
     incidents = gpd.GeoDataFrame(columns, geometry="geometry", crs=STORAGE_CRS, copy=False)
     del columns
     notes = interpret(incidents, has_code="geo_precision" in mapping, options={**options, "points": points})
+    _tidy(incidents)
     report = _report(path, layout, raw, incidents, rejected, repaired, warnings, notes, input_rows, points)
     return IncidentRead(incidents, rejected, report)
+
+
+#: Columns that hold the same kind of values: one set of categories, so that they compare.
+FAMILIES = (
+    ("actor1", "actor2", "actor1_original", "actor2_original"),
+    ("event_type", "event_type_original"),
+    ("actor1_kind", "actor2_kind"),
+)
+
+
+def _tidy(incidents: gpd.GeoDataFrame) -> None:
+    """No category without rows (values of rejected rows, fixed word lists); related columns comparable."""
+    for column in incidents.columns:
+        if isinstance(incidents[column].dtype, pd.CategoricalDtype):
+            incidents[column] = drop_unused(incidents[column])
+    for names in FAMILIES:
+        share_categories(incidents, names)
 
 
 def _duplicate_ids(ids: pd.Series, code: np.ndarray, lines: np.ndarray) -> dict[str, int]:
