@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+import bench_assign
 import bench_density
 import bench_e2e
 import bench_fuzz
@@ -32,8 +33,15 @@ def main() -> None:
             ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"],
         )
     )
-    print("\n== Assigning incidents to zones ==")
+    print("\n== Assigning incidents to zones: the grid lookup alone ==")
     print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
+    print("\n== katye.assign (zones, sections, communes, distances) vs three sjoins + sjoin_nearest ==")
+    print(
+        table(
+            bench_assign.run(rows),
+            ["case", "katye.assign_s", "geopandas_s", "speedup", "max_distance_gap_m"],
+        )
+    )
     print("\n== Kernel density ==")
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")
