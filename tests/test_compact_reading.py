@@ -303,3 +303,10 @@ def test_spellings_of_one_commune_are_reported_under_the_first_seen(tmp_path):
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     report = katye.read_incidents(path).report
     assert list(report.admin_locations) == ["Petionville"]
+
+
+def test_keep_none_means_all_and_a_bad_name_lists_every_column(tmp_path):
+    assert "tags" in katye.read_incidents(katye.samples.path(), keep=None).incidents.columns
+    with pytest.raises(katye.UsageError) as caught:
+        katye.read_incidents(katye.samples.path(), keep=["nope"])
+    assert "synthetic" in str(caught.value) and "…" not in str(caught.value)

@@ -275,3 +275,11 @@ def test_a_nationwide_file_maps_only_what_lies_near_the_zones(sample):
     # The density grid covers the metro area, not the whole country between the two.
     assert data.density.values.shape == local.density.values.shape
     assert data.scored["risk_index"].tolist() == local.scored["risk_index"].tolist()
+
+
+def test_risk_class_ranges_are_written_as_a_reader_writes_numbers():
+    from katye.scoring import range_text
+
+    assert range_text((50.9, 1000.0)) == "50.9–1,000"
+    assert range_text((1100.0, 3120.4)) == "1,100–3,120"
+    assert range_text((0.25, 0.5)) == "0.25–0.5"

@@ -26,6 +26,7 @@ from katye.errors import KatyeError
 from katye.incidents import read_incidents
 from katye.join import assign, near_sites
 from katye.output import refuse_overwriting_inputs, write_frame
+from katye.scoring import range_text
 from katye.scoring import risk as risk_index
 
 log = logging.getLogger("katye")
@@ -458,7 +459,7 @@ def risk_command(
         )
     table = scored.merge(pd.DataFrame(control).drop(columns=["events"]), on="zone_id", how="left")
     write_frame(table, output, layer="risk")
-    breaks = "; ".join(f"{name} {low:.3g}–{high:.3g}" for name, (low, high) in scored.attrs["katye_breaks"].items())
+    breaks = "; ".join(f"{name} {range_text(bounds)}" for name, bounds in scored.attrs["katye_breaks"].items())
     _console(ctx).print(
         f"Wrote risk ({scored.attrs['katye_method']['unit']}) for {len(table)} zones as of "
         f"{scored.attrs['katye_method']['as_of']} to {output}. Class breaks: {breaks or 'none'}",
@@ -541,7 +542,7 @@ def map_command(
       katye map acled_haiti_2024.csv -o pap-nov.html --since 2024-11-01 --until 2024-11-30 --png pap-nov.png
       katye map acled_haiti_2024.csv -o carte.html --lang fr --control control.csv --pdf carte.pdf
     """
-    from katye.mapdata import prepare
+    from katye.mapdata import MAP_MARGIN_M, prepare
     from katye.render import make_map, render_static, save_map
 
     if incidents is None and control_path is None:
@@ -566,6 +567,12 @@ def map_command(
     with _working(ctx, "Analysing"):
         # Once for every output: the HTML map and each static figure draw the same prepared data.
         data = prepare(result.incidents, **common)
+    if data.beyond:
+        _notices(ctx).print(
+            f"Note: {data.beyond:,} incidents lie more than {MAP_MARGIN_M // 1000} km beyond the zones' extent "
+            "and are not drawn (the map's caveats say so too).",
+            markup=False,
+        )
     with _working(ctx, "Building the map"):
         save_map(make_map(data, tiles=None if tiles == "none" else tiles), output)
     written = [output]

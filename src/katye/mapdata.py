@@ -54,6 +54,8 @@ class MapData:
     credits: list[str] = field(default_factory=list)
     #: The zones as given (None: the shipped ones), for the assignment cache.
     user_zones: gpd.GeoDataFrame | None = None
+    #: Incidents left out because they lie more than ``MAP_MARGIN_M`` beyond the zones' extent.
+    beyond: int = 0
 
     @cached_property
     def density(self) -> DensitySurface | None:
@@ -223,6 +225,7 @@ def prepare(
         data.caveats.append(words["synthetic"])
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
         data.caveats.append(words["illustrative"])
+    data.beyond = beyond
     if beyond:
         data.caveats.append(words["beyond_map"].format(n=f"{beyond:,}", km=MAP_MARGIN_M // 1000))
     if data.has_incidents:

@@ -399,7 +399,20 @@ def risk(
 
 
 def _range_text(bounds) -> str:
-    if bounds is None:
-        return ""
+    return "" if bounds is None else range_text(bounds)
+
+
+def short_number(value: float) -> str:
+    """A class bound as a reader writes it: ``3,120``, ``50.9``, ``0.25`` (never ``1e+03``)."""
+    value = float(value)
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def range_text(bounds) -> str:
+    """``low–high`` of a risk class (one number when they are equal)."""
     low, high = bounds
-    return f"{low:.3g}" if low == high else f"{low:.3g}–{high:.3g}"
+    return short_number(low) if low == high else f"{short_number(low)}–{short_number(high)}"

@@ -114,7 +114,7 @@ def read_incidents(
         one. ``actor1``/``actor2`` become normalised names with ``actor1_kind``/``actor2_kind``;
         the file's text stays in ``actor1_original``/``actor2_original``.
     keep
-        The file's other columns to keep beside the canonical ones: ``"all"`` (default) or a list
+        The file's other columns to keep beside the canonical ones: ``"all"`` (default, or None) or a list
         of names (``[]`` for none). Each kept column costs a few bytes a row (more for free text),
         so on millions of rows keep what you need. ``synthetic``, and ACLED's ``timestamp`` and
         ``inter1`` (the map's credit line), are always kept. Rejected rows carry every column.
@@ -172,6 +172,8 @@ ALWAYS_KEPT = ("synthetic", "timestamp", "inter1")
 
 def _kept(raw: RawTable, keep, path: Path) -> set[str] | None:
     """The file's columns to keep (None: all), checked against the file."""
+    if keep is None:
+        return None
     if isinstance(keep, str):
         if keep != "all":
             raise UsageError(f"keep={keep!r}: expected 'all' or a list of column names.")
@@ -182,7 +184,7 @@ def _kept(raw: RawTable, keep, path: Path) -> set[str] | None:
     if unknown:
         raise UsageError(
             f"{path}: keep names {', '.join(map(repr, unknown))}, not in the file. Columns in the file: "
-            f"{_columns_text(raw.frame.columns)}."
+            f"{', '.join(map(str, raw.frame.columns))}."
         )
     wanted = {n if n in raw.frame.columns else lower[n.strip().lower()] for n in names}
     return wanted | {c for c in raw.frame.columns if c.strip().lower() in ALWAYS_KEPT}

@@ -15,7 +15,8 @@ from katye import geodata
 from katye.errors import UsageError
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
-from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, _range, type_colors
+from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, type_colors
+from katye.scoring import range_text
 
 FORMATS = (".png", ".svg", ".pdf")
 # Fixed metadata so that the same map gives the same bytes.
@@ -122,7 +123,7 @@ def render_static(
             Patch(
                 facecolor=RISK_COLORS[c],
                 edgecolor="#555555",
-                label=_plain(words["classes"][c] + (f" ({_range(breaks[c])})" if c in breaks else "")),
+                label=_plain(words["classes"][c] + (f" ({range_text(breaks[c])})" if c in breaks else "")),
             )
             for c in RISK_COLORS
             if c in breaks or c == "none"

@@ -33,6 +33,7 @@ from katye.errors import UsageError
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import assets
+from katye.scoring import range_text
 
 STATUS_COLORS = {
     "state": "#2166ac",
@@ -586,7 +587,7 @@ def _risk_layer(scored, words, show) -> dict:
         return {"fill": RISK_COLORS[zone.risk_class], "fill_opacity": 0.7}
 
     legend = [
-        {"label": classes[c] + (f" ({_range(breaks[c])})" if c in breaks else ""), "color": RISK_COLORS[c]}
+        {"label": classes[c] + (f" ({range_text(breaks[c])})" if c in breaks else ""), "color": RISK_COLORS[c]}
         for c in RISK_COLORS
         if c in breaks or c == "none"
     ]
@@ -599,11 +600,6 @@ def _risk_layer(scored, words, show) -> dict:
         "features": _zone_features(scored, rows, style),
         "legend": legend,
     }
-
-
-def _range(bounds) -> str:
-    low, high = bounds
-    return f"{low:.3g}" if low == high else f"{low:.3g}–{high:.3g}"
 
 
 def _hotspot_layer(spots, words, show) -> dict:
