@@ -6,32 +6,52 @@ command line and the data's sources and licences.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from katye import geodata, samples
-
-# Modules are named apart from the functions they hold (katye.scoring holds katye.risk), so
-# ``import katye.scoring`` gives the module and ``katye.risk`` the function.
-from katye.control import control_as_of, infer_control, read_control
 from katye.errors import CRSError, InputError, KatyeError, UsageError
-from katye.gistar import hotspots
-from katye.incidents import IncidentRead, ReadReport, read_incidents
-from katye.incidents.actors import read_actors
-from katye.incidents.columns import plain_text
-from katye.join import assign, near_sites
-from katye.kde import DensitySurface, density
-from katye.mapdata import MapData, prepare
-from katye.scoring import risk, summarize
+
+# Everything else loads on first use (PEP 562), so that ``katye --help`` and ``import katye`` do
+# not pay for geopandas, scipy, folium and matplotlib before they are needed. Modules are named
+# apart from the functions they hold (katye.scoring holds katye.risk).
+_LAZY = {
+    "control_as_of": "katye.control",
+    "infer_control": "katye.control",
+    "read_control": "katye.control",
+    "hotspots": "katye.gistar",
+    "IncidentRead": "katye.incidents",
+    "ReadReport": "katye.incidents",
+    "read_incidents": "katye.incidents",
+    "read_actors": "katye.incidents.actors",
+    "plain_text": "katye.incidents.columns",
+    "assign": "katye.join",
+    "near_sites": "katye.join",
+    "DensitySurface": "katye.kde",
+    "density": "katye.kde",
+    "MapData": "katye.mapdata",
+    "prepare": "katye.mapdata",
+    "risk": "katye.scoring",
+    "summarize": "katye.scoring",
+    "make_map": "katye.render",
+    "save_map": "katye.render",
+    "render_static": "katye.render",
+}
 
 
 def __getattr__(name: str):
-    # The map functions import folium and matplotlib; load them only when asked for.
-    if name in ("make_map", "save_map", "render_static"):
-        from katye import render
-
-        return getattr(render, name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"katye.{name}") is not None:
+        return importlib.import_module(f"katye.{name}")  # a submodule: katye.geodata, katye.samples …
     raise AttributeError(f"module 'katye' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, "geodata", "samples"})
 
 
 try:

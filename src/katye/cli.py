@@ -14,20 +14,13 @@ import sys
 from contextlib import contextmanager
 
 import click
-import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from katye import __version__, samples
-from katye import geodata as gazetteer
-from katye.control import infer_control, read_control
+from katye import __version__
 from katye.errors import KatyeError
-from katye.incidents import read_incidents
-from katye.join import assign, near_sites
-from katye.output import refuse_overwriting_inputs, write_frame
-from katye.scoring import range_text
-from katye.scoring import risk as risk_index
+
+# The analysis modules (geopandas, scipy …) are imported inside the commands that use them:
+# `katye --help` and `katye --version` answer without loading them.
 
 log = logging.getLogger("katye")
 
@@ -129,6 +122,8 @@ def _working(ctx: click.Context, message: str):
     The steps (reading, joining, building a map) are single library calls whose remaining work
     cannot be measured, so the bar pulses rather than fills; the clock shows it is alive.
     """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     console = _notices(ctx)
     if not console.is_terminal or console.quiet:
         yield
@@ -191,6 +186,8 @@ def incident_options(command):
 
 
 def _path_or_sample(ctx: click.Context, path: str | None) -> str:
+    from katye import samples
+
     if path is not None:
         return path
     sample = samples.path("acled")
@@ -232,6 +229,8 @@ def _read(ctx: click.Context, path: str, options: dict, *, zone_counts: bool = F
 
 
 def _read_file(path: str, options: dict):
+    from katye.incidents import read_incidents
+
     return read_incidents(
         path,
         lat=options["lat"],
@@ -283,6 +282,8 @@ def validate(ctx: click.Context, path: str | None, rejected_path: str | None, as
       katye validate acled_haiti_2024.csv --rejected rejected.csv
       katye validate my_incidents.csv --lat y --lon x --crs EPSG:32618 --date day --json
     """
+    from katye.output import refuse_overwriting_inputs, write_frame
+
     path = _path_or_sample(ctx, path)
     refuse_overwriting_inputs([rejected_path], [path, options["actors_path"]])
     result = _read(ctx, path, options)
@@ -299,6 +300,8 @@ def validate(ctx: click.Context, path: str | None, rejected_path: str | None, as
 
 
 def _zones_option(path: str | None, id_column: str, name_column: str | None):
+    from katye import geodata as gazetteer
+
     if path is None:
         return None
     return gazetteer.read_areas(path, id_column=id_column, name_column=name_column)
@@ -344,6 +347,9 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
       katye join acled_haiti_2024.csv -o joined.gpkg
       katye join acled_haiti_2024.csv -o joined.csv --zones quartiers.geojson --zone-id code
     """
+    from katye.join import assign, near_sites
+    from katye.output import refuse_overwriting_inputs, write_frame
+
     path = _path_or_sample(ctx, incidents)
     refuse_overwriting_inputs([output], [path, zones_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
@@ -428,6 +434,14 @@ def risk_command(
       katye risk acled_haiti_2024.csv -o risk.csv --control control.csv
       katye risk acled_haiti_2024.csv -o risk.csv --zones quartiers.gpkg --per population --population pop
     """
+    import pandas as pd
+
+    from katye.control import infer_control, read_control
+    from katye.join import assign
+    from katye.output import refuse_overwriting_inputs, write_frame
+    from katye.scoring import range_text
+    from katye.scoring import risk as risk_index
+
     if (per == "population") != (population_column is not None):
         raise click.UsageError(
             "--per population and --population COLUMN go together: the column of --zones that "
@@ -542,7 +556,10 @@ def map_command(
       katye map acled_haiti_2024.csv -o pap-nov.html --since 2024-11-01 --until 2024-11-30 --png pap-nov.png
       katye map acled_haiti_2024.csv -o carte.html --lang fr --control control.csv --pdf carte.pdf
     """
+    from katye import samples
+    from katye.control import read_control
     from katye.mapdata import MAP_MARGIN_M, prepare
+    from katye.output import refuse_overwriting_inputs
     from katye.render import make_map, render_static, save_map
 
     if incidents is None and control_path is None:
@@ -621,6 +638,10 @@ def geodata_list(ctx: click.Context) -> None:
     Example:
       katye geodata list
     """
+    from rich.table import Table
+
+    from katye import geodata as gazetteer
+
     table = Table(title="katye gazetteer", show_lines=True)
     for column in ("layer", "features", "geometry", "source", "licence"):
         table.add_column(column, overflow="fold")
@@ -629,9 +650,23 @@ def geodata_list(ctx: click.Context) -> None:
     _console(ctx, status=False).print(table)
 
 
+class LayerName(click.ParamType):
+    """A shipped layer or table name, checked when given (the gazetteer loads only then)."""
+
+    name = "NAME"
+
+    def convert(self, value, param, ctx):
+        from katye import geodata as gazetteer
+
+        names = [*gazetteer.LAYERS, *gazetteer.TABLES]
+        if str(value).lower() not in names:
+            self.fail(f"{value!r} is not a shipped layer or table: choose one of {', '.join(names)}.", param, ctx)
+        return str(value).lower()
+
+
 @geodata_group.command("export")
 @global_flags
-@click.argument("name", type=click.Choice([*gazetteer.LAYERS, *gazetteer.TABLES], case_sensitive=False))
+@click.argument("name", type=LayerName())
 @click.option(
     "-o",
     "--output",
@@ -642,7 +677,9 @@ def geodata_list(ctx: click.Context) -> None:
 )
 @click.pass_context
 def geodata_export(ctx: click.Context, name: str, output: str) -> None:
-    """Export shipped layer NAME to a file, the format chosen by the extension (tables: .csv only).
+    """Export shipped layer NAME (`katye geodata list` lists them) to a file, the format chosen by the extension.
+
+    Tables (admin_names, actors) export to .csv only.
 
     \b
     Examples:
@@ -650,6 +687,9 @@ def geodata_export(ctx: click.Context, name: str, output: str) -> None:
       katye geodata export sites -o sites.csv
       katye geodata export actors -o actors.csv
     """
+    from katye import geodata as gazetteer
+    from katye.output import write_frame
+
     name = name.lower()
     frame = gazetteer.load(name) if name in gazetteer.LAYERS else gazetteer.load_table(name)
     path = write_frame(frame, output, layer=name)
