@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import katye
 from katye.scoring import trend_band
@@ -255,3 +258,21 @@ def test_an_assignment_to_the_same_zones_is_reused_not_redone(monkeypatch):
     assigned = katye.assign(events([(-72.32, 18.55, "2024-11-30", "Battles", 0, "G", "")]))
     monkeypatch.setattr(katye.join, "assign", lambda *a, **k: pytest.fail("assigned again"))
     katye.risk(assigned[assigned.event_date >= "2024-01-01"], as_of="2024-11-30")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.floats(0.001, 1e6, allow_nan=False), min_size=1, max_size=120),
+    k=st.integers(2, 5),
+    repeats=st.integers(0, 3),
+)
+def test_quantile_classes_equal_mapclassifys(values, k, repeats):
+    import mapclassify
+
+    from katye.scoring import quantile_classes
+
+    y = np.array(values + values[:1] * repeats)  # ties, which make mapclassify merge classes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = mapclassify.Quantiles(y, k=k).yb
+    np.testing.assert_array_equal(quantile_classes(y, k), expected)

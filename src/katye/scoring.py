@@ -208,6 +208,31 @@ def trend_band(current: int, previous: int, *, low_baseline: int = 5) -> tuple[f
     return change, band
 
 
+def quantile_classes(values: np.ndarray, k: int) -> np.ndarray:
+    """Class of each value among ``k`` quantiles, as ``mapclassify.Quantiles(values, k).yb`` gives it.
+
+    The default scheme is worked out here because importing mapclassify (which loads scipy.stats
+    and scikit-learn) takes about a second, more than the rest of a small map; a test checks
+    that the classes equal mapclassify's. Bounds are the k percentiles (linear interpolation),
+    repeated bounds merged; a value belongs to the first class whose upper bound it does not exceed.
+    """
+    ordered = np.sort(np.asarray(values, dtype=float))
+    step = 100.0 / k
+    percents = np.arange(step, 100 + step, step)
+    percents[-1] = min(percents[-1], 100.0)
+    bounds = []
+    for percent in percents:
+        # scipy.stats.scoreatpercentile's arithmetic, to the last bit: ties depend on it.
+        at = percent / 100.0 * (len(ordered) - 1)
+        low = int(at)
+        if low == at:
+            bounds.append(ordered[low])
+        else:
+            weights = np.array([(low + 1) - at, at - low])
+            bounds.append(np.add.reduce(ordered[low : low + 2] * weights) / weights.sum())
+    return np.searchsorted(np.unique(bounds), values, side="left")
+
+
 def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
     """Class labels per value, and each class's (lowest, highest) value."""
     labels = np.full(values.shape, "none", dtype=object)
@@ -219,8 +244,10 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, dict
     names = CLASS_LABELS[len(CLASS_LABELS) - k :] if k < len(CLASS_LABELS) else CLASS_LABELS
     if k == 1:
         labels[positive] = names[0]
+    elif scheme.lower() == "quantiles":
+        labels[positive] = np.asarray(names, dtype=object)[np.minimum(quantile_classes(values[positive], k), k - 1)]
     else:
-        import mapclassify  # imported on use: it pulls in scipy.stats, about a second at start-up
+        import mapclassify  # imported on use: with scipy.stats and scikit-learn, about a second
 
         with warnings.catch_warnings():
             # Fisher-Jenks says it would be faster with numba; on a few dozen zones it does not matter.

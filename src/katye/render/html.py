@@ -340,6 +340,7 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
 def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     """Resample the EPSG:32618 surface onto a longitude/latitude grid and encode it as a PNG."""
     import matplotlib
+    import matplotlib.image
 
     minx, miny, maxx, maxy = surface.bounds
     to_lonlat = Transformer.from_crs(surface.crs, "EPSG:4326", always_xy=True)
