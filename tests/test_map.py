@@ -283,3 +283,18 @@ def test_risk_class_ranges_are_written_as_a_reader_writes_numbers():
     assert range_text((50.9, 1000.0)) == "50.9–1,000"
     assert range_text((1100.0, 3120.4)) == "1,100–3,120"
     assert range_text((0.25, 0.5)) == "0.25–0.5"
+
+
+def test_aggregated_squares_have_their_own_legend(tmp_path):
+    frame = katye.samples.synthetic_acled(6000, seed=3)
+    path = tmp_path / "big.csv"
+    katye.samples.write_csv(frame, path)
+    incidents = katye.read_incidents(path).incidents
+    layer = payload(build(tmp_path, incidents=incidents, max_points=5000, lang="fr"))["layers"][2]
+    assert layer["incidents"]["mode"] == "cells"
+    assert [entry["label"] for entry in layer["legend"]] == [
+        "Incidents par carré d'environ 110 m, tous types et précisions confondus (plus foncé : plus nombreux) ; "
+        "cliquer un carré pour ses comptes par type"
+    ]
+    points = payload(build(tmp_path, "p.html", incidents=incidents.iloc[:500]))["layers"][2]
+    assert points["incidents"]["mode"] == "points" and len(points["legend"]) > 2

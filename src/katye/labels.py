@@ -26,6 +26,8 @@ LABELS = {
         "source": "Source",
         "notes": "Notes",
         "aggregated": "Incidents in this square",
+        "cells": "Incidents per square of about {m} m, all types and precisions together (darker: more); "
+        "click a square for its counts by type",
         "period": "Period:",
         "all_months": "All months",
         "credits": "Sources",
@@ -63,8 +65,8 @@ LABELS = {
         "illustrative": "ILLUSTRATIVE control data: not an assessment of who controls these zones.",
         "approximate": "Zones are approximate: cells around sourced place points (at most 950 m in the dense "
         "communes), the rest of each section named after it; the MSS base area is a stand-in.",
-        "acled_precision": "{n} incidents are located only approximately and are drawn hollow; they are not in "
-        "zone counts ({detail}).",
+        "acled_precision": "{n} incidents are located only approximately (drawn hollow when drawn one by one); "
+        "they are not in zone counts ({detail}).",
         "beyond_map": "{n} incidents lie more than {km} km beyond the zones' extent and are not drawn.",
         "precisions": {
             "exact": "exact",
@@ -132,6 +134,8 @@ LABELS = {
         "source": "Source",
         "notes": "Notes",
         "aggregated": "Incidents dans ce carré",
+        "cells": "Incidents par carré d'environ {m} m, tous types et précisions confondus (plus foncé : plus "
+        "nombreux) ; cliquer un carré pour ses comptes par type",
         "period": "Période :",
         "all_months": "Tous les mois",
         "credits": "Sources",
@@ -170,8 +174,8 @@ LABELS = {
         "approximate": "Les zones sont approximatives : cellules autour de lieux sourcés (950 m au plus dans les "
         "communes denses), le reste de chaque section porte son nom ; la zone de la base de la MSS "
         "est indicative.",
-        "acled_precision": "{n} incidents ne sont localisés qu'approximativement et sont dessinés vides ; ils ne "
-        "comptent pas dans les zones ({detail}).",
+        "acled_precision": "{n} incidents ne sont localisés qu'approximativement (dessinés vides quand ils sont "
+        "dessinés un à un) ; ils ne comptent pas dans les zones ({detail}).",
         "beyond_map": "{n} incidents situés à plus de {km} km de l'emprise des zones ne sont pas représentés.",
         "precisions": {
             "exact": "exacte",

@@ -58,6 +58,8 @@ HOTSPOT_COLORS = {
     "cold 95%": "#67a9cf",
     "cold 99%": "#2166ac",
 }
+#: Squares of aggregated incidents (one colour: their darkness says how many).
+CELL_COLOR = "#b30000"
 #: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
 EVENT_TYPE_COLORS = {
     "Battles": "#e41a1c",
@@ -334,7 +336,16 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
         [cx[i], cy[i], int(counts[i]), int(fatal[i]), pairs[bounds[i] : bounds[i + 1]], by_type[i].tolist()]
         for i in range(starts.size)
     ]
-    return {**common, "mode": "cells", "cell": cell, "cells": cells}
+    return {**common, "mode": "cells", "cell": cell, "cells": cells, "color": CELL_COLOR}
+
+
+def _incident_legend(spec: dict, words: dict) -> list[dict]:
+    """Type colours and the hollow ring for points; one graded square for counts per square."""
+    if spec["mode"] == "cells":
+        metres = int(round(spec["cell"] / 1e5 * 111_320, -1))  # 1e-5 degree cells, about 1.1 m each
+        return [{"label": words["cells"].format(m=metres), "color": CELL_COLOR}]
+    legend = [{"label": t, "color": c} for t, c in zip(spec["types"], spec["colors"], strict=True)]
+    return [*legend, {"label": words["coarse"], "color": "#555555", "shape": "ring"}]
 
 
 def _density_image(surface, colormap: str = "YlOrRd") -> dict:
@@ -454,8 +465,7 @@ def make_map(
                 "show": "incidents" in show,
                 "legend_title": words["incidents"],
                 "incidents": spec,
-                "legend": [{"label": t, "color": c} for t, c in zip(spec["types"], spec["colors"], strict=True)]
-                + [{"label": words["coarse"], "color": "#555555", "shape": "ring"}],
+                "legend": _incident_legend(spec, words),
             }
         )
         image = _density_image(data.density)

@@ -157,7 +157,7 @@
       var cell = spec.cells[c];
       var square = L.rectangle([[cell[1] / 1e5 + spec.origin[1], cell[0] / 1e5 + spec.origin[0]],
                                 [(cell[1] + spec.cell) / 1e5 + spec.origin[1], (cell[0] + spec.cell) / 1e5 + spec.origin[0]]], {
-        renderer: canvas, weight: 0, fillColor: "#b30000", fillOpacity: 0.2
+        renderer: canvas, weight: 0, fillColor: spec.color, fillOpacity: 0.2
       });
       square.katyeCell = c;
       square.bindPopup(function (m) { return cellPopup(spec, m.katyeCell, labels, currentMonth); });
