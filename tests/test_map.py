@@ -298,3 +298,13 @@ def test_aggregated_squares_have_their_own_legend(tmp_path):
     ]
     points = payload(build(tmp_path, "p.html", incidents=incidents.iloc[:500]))["layers"][2]
     assert points["incidents"]["mode"] == "points" and len(points["legend"]) > 2
+
+
+@pytest.mark.parametrize("layer", ["control", "risk"])
+def test_static_legend_stays_inside_the_page(sample, layer):
+    figure = katye.render_static(sample, layer=layer)
+    figure.canvas.draw()
+    page = figure.bbox
+    for legend in figure.legends:
+        box = legend.get_window_extent()
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1

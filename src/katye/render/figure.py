@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import geopandas as gpd
@@ -209,6 +210,9 @@ def render_static(
     _north_arrow(ax)
     fig.suptitle(_plain(data.title), x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
     fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color="#444444")
+    for handle in handles:
+        # The legend sits beside the map: long entries wrap instead of running off the page.
+        handle.set_label(textwrap.fill(handle.get_label(), LEGEND_WIDTH, break_long_words=False))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.88), fontsize=7, frameon=False)
     fig.text(0.02, 0.12, _plain("\n".join(data.caveats)), fontsize=7, color="#8c2d04", va="top", wrap=True)
     fig.text(
@@ -223,6 +227,10 @@ def render_static(
     if path is not None:
         save_static(fig, path, dpi=dpi)
     return fig
+
+
+#: Characters per line of a legend entry (7 pt beside the map).
+LEGEND_WIDTH = 38
 
 
 def _plain(text) -> str:
