@@ -84,3 +84,9 @@ def test_every_command_has_help_with_examples():
         result = run(*args)
         assert result.returncode == 0
         assert "Example" in result.stdout, args
+
+
+def test_layer_names_are_taken_as_the_python_loader_takes_them(tmp_path):
+    result = run("geodata", "export", "Urban-Extent", "-o", str(tmp_path / "u.geojson"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "u.geojson").stat().st_size > 1000

@@ -310,3 +310,9 @@ def test_keep_none_means_all_and_a_bad_name_lists_every_column(tmp_path):
     with pytest.raises(katye.UsageError) as caught:
         katye.read_incidents(katye.samples.path(), keep=["nope"])
     assert "synthetic" in str(caught.value) and "…" not in str(caught.value)
+
+
+def test_keep_takes_none_as_a_word_and_refuses_what_is_not_a_list():
+    assert "tags" not in katye.read_incidents(katye.samples.path(), keep="NONE").incidents.columns
+    with pytest.raises(katye.UsageError, match=r"keep=5"):
+        katye.read_incidents(katye.samples.path(), keep=5)

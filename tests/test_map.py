@@ -308,3 +308,14 @@ def test_static_legend_stays_inside_the_page(sample, layer):
     for legend in figure.legends:
         box = legend.get_window_extent()
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+
+
+def test_left_out_count_is_for_the_maps_period(sample):
+    far = sample.iloc[:40].copy()
+    far["event_id"] = far["event_id"].astype(str) + "-cap"
+    far["geometry"] = gpd.GeoSeries.from_xy([-72.2] * 40, [19.76] * 40, crs="EPSG:4326").values
+    far["event_date"] = pd.Timestamp("2024-06-15")
+    nationwide = pd.concat([sample, far], ignore_index=True)
+    november = {"start": "2024-11-01", "end": "2024-11-30"}
+    assert katye.prepare(nationwide, **november).beyond == katye.prepare(sample, **november).beyond
+    assert katye.prepare(nationwide).beyond == katye.prepare(sample).beyond + 40

@@ -659,9 +659,10 @@ class LayerName(click.ParamType):
         from katye import geodata as gazetteer
 
         names = [*gazetteer.LAYERS, *gazetteer.TABLES]
-        if str(value).lower() not in names:
+        name = str(value).strip().lower().replace("-", "_")  # urban-extent as katye.geodata.load takes it
+        if name not in names:
             self.fail(f"{value!r} is not a shipped layer or table: choose one of {', '.join(names)}.", param, ctx)
-        return str(value).lower()
+        return name
 
 
 @geodata_group.command("export")

@@ -177,13 +177,15 @@ def prepare(
     words = label_set(lang)
     user_zones = zones  # None: the shipped zones, with their cached indexes
     zones = geodata.resolve_zones(zones)
-    beyond = 0
+    far_dates = None
     if incidents is not None:
         # A nationwide file costs what its part around the zones costs: the rest is never drawn,
         # and falls in no zone, so neither control nor risk would count it.
         near = _near_zones(incidents, zones)
-        beyond = int((~near).sum())
-        incidents = assigned(incidents if not beyond else incidents[near], user_zones)
+        if not near.all():
+            far_dates = incidents["event_date"][~near]
+            incidents = incidents[near]
+        incidents = assigned(incidents, user_zones)
     start = as_day(start, what="start") if start is not None else None
     end = as_day(end, what="end") if end is not None else None
     if incidents is not None and len(incidents):
@@ -198,6 +200,15 @@ def prepare(
             incidents = incidents[keep]
     else:
         history = incidents
+    beyond = 0
+    if far_dates is not None:
+        # Left out of this map: only those its period would have drawn.
+        in_period = far_dates.notna()
+        if start is not None:
+            in_period &= far_dates >= start
+        if end is not None:
+            in_period &= far_dates <= end
+        beyond = int(in_period.sum())
     as_of = as_day(as_of, what="as_of") if as_of is not None else end
     if isinstance(control, (str, os.PathLike)):
         control = read_control(control, zones=zones)

@@ -114,8 +114,8 @@ def read_incidents(
         one. ``actor1``/``actor2`` become normalised names with ``actor1_kind``/``actor2_kind``;
         the file's text stays in ``actor1_original``/``actor2_original``.
     keep
-        The file's other columns to keep beside the canonical ones: ``"all"`` (default, or None) or a list
-        of names (``[]`` for none). Each kept column costs a few bytes a row (more for free text),
+        The file's other columns to keep beside the canonical ones: ``"all"`` (default, or None),
+        ``"none"`` (or ``[]``), or a list of names. Each kept column costs a few bytes a row (more for free text),
         so on millions of rows keep what you need. ``synthetic``, and ACLED's ``timestamp`` and
         ``inter1`` (the map's credit line), are always kept. Rejected rows carry every column.
 
@@ -172,12 +172,12 @@ ALWAYS_KEPT = ("synthetic", "timestamp", "inter1")
 
 def _kept(raw: RawTable, keep, path: Path) -> set[str] | None:
     """The file's columns to keep (None: all), checked against the file."""
-    if keep is None:
+    if keep is None or (isinstance(keep, str) and keep.strip().lower() == "all"):
         return None
-    if isinstance(keep, str):
-        if keep != "all":
-            raise UsageError(f"keep={keep!r}: expected 'all' or a list of column names.")
-        return None
+    if isinstance(keep, str) and keep.strip().lower() == "none":
+        keep = []
+    if isinstance(keep, str) or not hasattr(keep, "__iter__"):
+        raise UsageError(f"keep={keep!r}: expected 'all', 'none' or a list of column names, e.g. keep=['admin1'].")
     names = [str(name) for name in keep]
     lower = {c.strip().lower(): c for c in raw.frame.columns}
     unknown = [n for n in names if n not in raw.frame.columns and n.strip().lower() not in lower]
