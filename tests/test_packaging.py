@@ -35,6 +35,7 @@ def test_wheel_contains_every_shipped_layer(tmp_path):
         assert f"katye/_geodata/{layer.file}" in names
     assert "katye/_geodata/SOURCES.md" in names
     assert "katye/cli.py" in names
+    assert "katye/py.typed" in names  # users' type checkers read katye's annotations
 
 
 def test_help_and_import_load_no_analysis_library():

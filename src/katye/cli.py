@@ -646,7 +646,7 @@ def geodata_list(ctx: click.Context) -> None:
     for column in ("layer", "features", "geometry", "source", "licence"):
         table.add_column(column, overflow="fold")
     for row in gazetteer.catalog().itertuples():
-        table.add_row(row.name, str(row.features), row.geometry_type, row.source, row.licence)
+        table.add_row(str(row.name), str(row.features), str(row.geometry_type), str(row.source), str(row.licence))
     _console(ctx, status=False).print(table)
 
 

@@ -246,6 +246,7 @@ def infer_control(
         if total < min_events:
             status = "unknown"
         elif share >= dominance:
+            assert lead is not None  # a share above zero needs a leader
             status, holder, holder_kind = "gang", str(lead["name"]), "named"
         elif unknown_share >= dominance:
             status, holder_kind = "gang", "unidentified"

@@ -122,16 +122,16 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
     zone_ids = [*zones["zone_id"].astype(str), ""]
     zone_names = [*zones.get("name", zones["zone_id"]).astype(str), ""]
     zone_pick = np.where(coarse | (zone_index < 0), len(zone_ids) - 1, zone_index)
-    out["zone_id"] = pd.Categorical.from_codes(zone_pick, categories=_unique_labels(zone_ids))
-    out["zone_name"] = pd.Categorical.from_codes(zone_pick, categories=_unique_labels(zone_names))
+    out["zone_id"] = pd.Categorical.from_codes(zone_pick, categories=pd.Index(_unique_labels(zone_ids)))
+    out["zone_name"] = pd.Categorical.from_codes(zone_pick, categories=pd.Index(_unique_labels(zone_names)))
     section_ids = [*sections["section_pcode"], ""]
     commune_ids = [*communes["commune_pcode"], ""]
     section_pick = np.where(no_section | (section_index < 0), len(section_ids) - 1, section_index)
     commune_pick = np.where(no_commune | (commune_index < 0), len(commune_ids) - 1, commune_index)
-    out["section_pcode"] = pd.Categorical.from_codes(section_pick, categories=section_ids)
-    out["commune_pcode"] = pd.Categorical.from_codes(commune_pick, categories=commune_ids)
+    out["section_pcode"] = pd.Categorical.from_codes(section_pick, categories=pd.Index(section_ids))
+    out["commune_pcode"] = pd.Categorical.from_codes(commune_pick, categories=pd.Index(commune_ids))
     assignment = np.where(coarse, 1, np.where(zone_index >= 0, 0, 2))
-    out["assignment"] = pd.Categorical.from_codes(assignment, categories=["exact", "coarse", "outside"])
+    out["assignment"] = pd.Categorical.from_codes(assignment, categories=pd.Index(["exact", "coarse", "outside"]))
     distance = np.zeros(len(out))
     far = np.flatnonzero((zone_index < 0) & ~coarse)
     if far.size:

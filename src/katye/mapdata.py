@@ -65,7 +65,7 @@ class MapData:
         paint a blob on the commune's centre. Computed on first use (a static figure never asks),
         then kept.
         """
-        if not self.has_incidents:
+        if self.incidents is None or not len(self.incidents):
             return None
         placed = self.incidents["location_precision"].astype(str).isin(["exact", "near"]).to_numpy()
         return density(self.incidents[placed], bandwidth_m=500, cell_m=100)
@@ -85,7 +85,7 @@ class MapData:
         """The date range and the as-of date, in the map's language."""
         period = (
             self.words["period_all"].format(start=self.start.date(), end=self.end.date())
-            if self.start is not None
+            if self.start is not None and self.end is not None
             else ""
         )
         as_of = f" · {self.words['as_of']} {self.as_of.date()}" if self.as_of is not None else ""
@@ -239,7 +239,7 @@ def prepare(
     data.beyond = beyond
     if beyond:
         data.caveats.append(words["beyond_map"].format(n=f"{beyond:,}", km=MAP_MARGIN_M // 1000))
-    if data.has_incidents:
+    if incidents is not None and len(incidents):
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
         coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]

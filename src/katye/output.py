@@ -12,6 +12,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
@@ -182,5 +183,5 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, layer: str | No
             driver = {"GeoJSON": "GeoJSON", "GeoPackage": "GPKG"}[fmt]
             # GeoPackages record when they were written; a fixed date keeps same inputs, same bytes.
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
-            frame.to_file(tmp, driver=driver, layer=layer or target.stem, engine="pyogrio")
+            cast(gpd.GeoDataFrame, frame).to_file(tmp, driver=driver, layer=layer or target.stem, engine="pyogrio")
     return target

@@ -102,7 +102,9 @@ class TextColumn:
         dictionaries = pa.chunked_array(self._dictionaries, type=pa.string())
         where, categories = pd.factorize(pd.Series(pd.array(dictionaries, dtype=pd.StringDtype("pyarrow"))), sort=True)
         width = np.dtype(_narrow(len(categories)))
-        codes = self._codes[: self.rows] if width.itemsize <= self._codes.itemsize else self._codes.astype(width)
+        codes: np.ndarray = (
+            self._codes[: self.rows] if width.itemsize <= self._codes.itemsize else self._codes.astype(width)
+        )
         value = 0
         for start, end, dictionary in self._spans():
             codes[start:end] = where[value : value + len(dictionary)][codes[start:end]]
@@ -167,7 +169,7 @@ def distinct(values) -> tuple[np.ndarray, np.ndarray]:
             codes = np.where(codes < 0, len(categories) - 1, codes)
         # In order of first appearance, as for plain text, and only the values that appear.
         seen = pd.unique(codes)
-        position = np.zeros(len(categories), dtype=_narrow(len(seen)))
+        position: np.ndarray = np.zeros(len(categories), dtype=_narrow(len(seen)))
         position[seen] = np.arange(len(seen))
         where, uniques = pd.factorize(categories.iloc[seen], sort=False)
         return where.astype(_narrow(len(uniques)))[position[codes]], np.asarray(uniques, dtype=object)
@@ -267,7 +269,7 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     yc, ys = pd.factorize(np.asarray(y, dtype=float), sort=False)
     # The narrowest integer that holds every pair: less memory for the millions of keys.
     width = np.int32 if len(xs) * max(len(ys), 1) < np.iinfo(np.int32).max else np.int64
-    key = xc.astype(width)
+    key: np.ndarray = xc.astype(width)
     del xc
     key *= max(len(ys), 1)
     key += yc.astype(width, copy=False)
@@ -286,9 +288,9 @@ def drop_unused(series: pd.Series) -> pd.Series:
     if counts is None or counts.all():
         return series if counts is not None else series.cat.remove_unused_categories()
     keep = np.flatnonzero(counts)
-    position = np.full(len(counts), -1, dtype=_narrow(len(keep)))
+    position: np.ndarray = np.full(len(counts), -1, dtype=_narrow(len(keep)))
     position[keep] = np.arange(len(keep))
-    new = np.where(codes >= 0, position[np.maximum(codes, 0)], -1).astype(_narrow(len(keep)))
+    new: np.ndarray = np.where(codes >= 0, position[np.maximum(codes, 0)], -1).astype(_narrow(len(keep)))
     column = pd.Categorical.from_codes(new, categories=series.cat.categories[keep])
     return pd.Series(column, index=series.index, name=series.name, copy=False)
 

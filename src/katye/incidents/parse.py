@@ -30,7 +30,7 @@ DATE_FORMATS = (
 )
 
 
-def blank(series: pd.Series) -> pd.Series:
+def blank(series: pd.Series) -> np.ndarray:
     """True where a raw value is missing or only white space."""
     found = per_value(series, blank)
     if found is not None:

@@ -269,6 +269,7 @@ def _coordinates(raw: RawTable, mapping: dict[str, str], crs, path: Path):
         source_crs = parse_crs(crs, what=f"{path}: crs=") if crs is not None else None
     else:
         geometry = raw.geometry
+        assert geometry is not None  # checked when the columns were resolved: no x/y means a GIS file
         if geometry.crs is None and crs is not None:
             # A GIS file without a CRS (a Shapefile without .prj): the user says which.
             geometry = geometry.set_crs(parse_crs(crs, what=f"{path}: crs="))

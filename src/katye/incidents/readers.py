@@ -392,7 +392,9 @@ def _check_quotes(path: Path, options: dict, embedded: np.ndarray, starts: np.nd
 
 
 def _read_csv_slowly(path: Path, encoding: str, delimiter: str, names: list[str]) -> RawTable:
-    rows, lines, bad = _SlowRows(len(names)), [], []
+    rows = _SlowRows(len(names))
+    lines: list[int] = []
+    bad: list[dict] = []
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
         reader = csv.reader(_bounded_lines(handle, path), delimiter=delimiter)
         previous = csv.field_size_limit(MAX_FIELD)

@@ -133,7 +133,7 @@ def render_static(
         heading = f"{words['risk']} ({words['risk_unit'][per]})"
     geodata.sections().to_crs(metric).boundary.plot(ax=ax, color="#737373", linewidth=0.3, linestyle=":")
     communes.boundary.plot(ax=ax, color="#252525", linewidth=0.8)
-    if data.has_incidents:
+    if data.incidents is not None and len(data.incidents):
         points = data.incidents.to_crs(metric)
         types = sorted(points["event_type"].astype(str).unique())
         colors = type_colors(types)

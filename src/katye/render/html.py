@@ -106,8 +106,9 @@ PLACEHOLDER = "@@katye-payload@@"
 class KatyeMap(folium.Map):
     """A folium.Map that links nothing from a CDN: katye inlines what the page needs."""
 
-    default_js: ClassVar[list] = []
-    default_css: ClassVar[list] = []
+    # folium declares these per instance; katye empties them for every map, hence class-level.
+    default_js: ClassVar[list] = []  # type: ignore[misc]
+    default_css: ClassVar[list] = []  # type: ignore[misc]
 
     def render_html(self) -> str:
         """The whole page as one string."""
@@ -450,11 +451,11 @@ def make_map(
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
     months: list[str] = []
-    if data.has_incidents:
-        incidents = data.incidents
+    if data.incidents is not None and len(data.incidents):
+        drawn = data.incidents
         layers.append(_risk_layer(data.scored, words, show))
-        months = sorted(incidents["event_date"].dt.strftime("%Y-%m").unique())
-        spec = _incidents_payload(incidents, months, max_points)
+        months = sorted(drawn["event_date"].dt.strftime("%Y-%m").unique())
+        spec = _incidents_payload(drawn, months, max_points)
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
         spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
         layers.append(
@@ -483,7 +484,7 @@ def make_map(
                     {"label": f"≈ {image['top'] * f:,.0f}", "color": c}
                     for f, c in ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))
                 ]
-                if data.density.mass() > 0
+                if data.density is not None and data.density.mass() > 0
                 else [{"label": words["no_density"], "color": "#ffffff"}],
             }
         )
