@@ -337,3 +337,10 @@ def test_shipped_samples_are_marked_and_read_cleanly():
     assert reported.report.rejected == 0 and reported.report.input_rows == 6
     assert reported.incidents["approximate_location"].eq("true").all()
     assert reported.incidents["source_url"].str.startswith("https://").all()
+
+
+def test_the_result_indexes_like_the_tuple_it_unpacks_into():
+    result = katye.read_incidents(katye.samples.path())
+    incidents, rejected, report = result
+    assert result[0] is incidents and result[-1] is report and len(result) == 3
+    assert result[:2] == (incidents, rejected)

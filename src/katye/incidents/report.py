@@ -88,3 +88,10 @@ class IncidentRead:
 
     def __iter__(self):
         return iter((self.incidents, self.rejected, self.report))
+
+    def __getitem__(self, index):
+        # As the tuple it unpacks like: read_incidents(path)[0] is the incidents.
+        return (self.incidents, self.rejected, self.report)[index]
+
+    def __len__(self) -> int:
+        return 3
