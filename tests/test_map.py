@@ -319,3 +319,13 @@ def test_left_out_count_is_for_the_maps_period(sample):
     november = {"start": "2024-11-01", "end": "2024-11-30"}
     assert katye.prepare(nationwide, **november).beyond == katye.prepare(sample, **november).beyond
     assert katye.prepare(nationwide).beyond == katye.prepare(sample).beyond + 40
+
+
+def test_static_figure_says_synthetic_inside_the_map_frame(sample):
+    figure = katye.render_static(sample, layer="control", lang="fr")
+    figure.canvas.draw()
+    (ax,) = [a for a in figure.axes if a.texts]
+    banner = [t for t in ax.texts if "DONNÉES SYNTHÉTIQUES" in t.get_text()]
+    assert banner, [t.get_text() for t in ax.texts]
+    box, frame = banner[0].get_window_extent(), ax.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1

@@ -62,6 +62,8 @@ LABELS = {
         "approximate_site": "Approximate position (circle: uncertainty)",
         "site": "Site",
         "synthetic": "SYNTHETIC DATA: these incidents are made up for testing; they are not real events.",
+        "synthetic_banner": "SYNTHETIC DATA: not real events",
+        "illustrative_banner": "ILLUSTRATIVE control data: not an assessment",
         "illustrative": "ILLUSTRATIVE control data: not an assessment of who controls these zones.",
         "approximate": "Zones are approximate: cells around sourced place points (at most 950 m in the dense "
         "communes), the rest of each section named after it; the MSS base area is a stand-in.",
@@ -170,6 +172,8 @@ LABELS = {
         "approximate_site": "Position approximative (cercle : incertitude)",
         "site": "Site",
         "synthetic": "DONNÉES SYNTHÉTIQUES : incidents inventés pour les tests ; ce ne sont pas des faits réels.",
+        "synthetic_banner": "DONNÉES SYNTHÉTIQUES : pas des faits réels",
+        "illustrative_banner": "Contrôle ILLUSTRATIF : pas une évaluation",
         "illustrative": "Données de contrôle ILLUSTRATIVES : pas une évaluation de qui contrôle ces zones.",
         "approximate": "Les zones sont approximatives : cellules autour de lieux sourcés (950 m au plus dans les "
         "communes denses), le reste de chaque section porte son nom ; la zone de la base de la MSS "

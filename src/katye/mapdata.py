@@ -56,6 +56,8 @@ class MapData:
     user_zones: gpd.GeoDataFrame | None = None
     #: Incidents left out because they lie more than ``MAP_MARGIN_M`` beyond the zones' extent.
     beyond: int = 0
+    #: Words that must stay on the map itself, whatever crop a report makes (synthetic data …).
+    banners: list[str] = field(default_factory=list)
 
     @cached_property
     def density(self) -> DensitySurface | None:
@@ -234,8 +236,10 @@ def prepare(
     )
     if is_synthetic(incidents):
         data.caveats.append(words["synthetic"])
+        data.banners.append(words["synthetic_banner"])
     if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
         data.caveats.append(words["illustrative"])
+        data.banners.append(words["illustrative_banner"])
     data.beyond = beyond
     if beyond:
         data.caveats.append(words["beyond_map"].format(n=f"{beyond:,}", km=MAP_MARGIN_M // 1000))

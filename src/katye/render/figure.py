@@ -208,6 +208,21 @@ def render_static(
     ax.set_ylabel("")
     _scale_bar(ax)
     _north_arrow(ax)
+    if data.banners:
+        # Inside the frame: a report that crops the page to the map still says it.
+        ax.text(
+            0.5,
+            0.985,
+            _plain(" · ".join(data.banners)),
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=9,
+            fontweight="bold",
+            color="#8c2d04",
+            bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "#8c2d04", "boxstyle": "round,pad=0.3"},
+            zorder=10,
+        )
     fig.suptitle(_plain(data.title), x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
     fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color="#444444")
     for handle in handles:
