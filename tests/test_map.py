@@ -329,3 +329,15 @@ def test_static_figure_says_synthetic_inside_the_map_frame(sample):
     assert banner, [t.get_text() for t in ax.texts]
     box, frame = banner[0].get_window_extent(), ax.get_window_extent()
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def test_static_figure_names_the_communes_in_view_with_a_halo(sample):
+    figure = katye.render_static(sample, layer="risk", lang="fr")
+    figure.canvas.draw()
+    (ax,) = [a for a in figure.axes if a.texts]
+    named = {t.get_text(): t for t in ax.texts}
+    for commune in ("Port-au-Prince", "Delmas", "Pétion-Ville", "Cité Soleil", "Tabarre", "Carrefour"):
+        label = named[commune]
+        assert label.get_path_effects(), commune  # the white outline that keeps it readable
+        box, frame = label.get_window_extent(), ax.get_window_extent()
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1

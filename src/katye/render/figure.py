@@ -8,12 +8,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import shapely
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
+from shapely.ops import polylabel
 
 from katye import geodata
 from katye.errors import UsageError
+from katye.labels import labels as label_set
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, type_colors
@@ -193,8 +197,10 @@ def render_static(
             (site.geometry.x, site.geometry.y),
             xytext=(4, 4),
             textcoords="offset points",
-            fontsize=6,
+            fontsize=6.5,
             color="#3f007d",
+            path_effects=HALO,
+            zorder=7,
         )
     handles.append(Line2D([], [], marker="D", linestyle="", color="#9e9ac8", label=_plain(words["approximate_site"])))
     urban = geodata.urban_extent().to_crs(metric).total_bounds
@@ -202,6 +208,7 @@ def render_static(
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
     ax.set_ylim(urban[1] - pad, urban[3] + pad)
     ax.set_aspect("equal")
+    _commune_labels(ax, communes, "name_fr" if data.words is label_set("fr") else "name_en")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -251,6 +258,35 @@ LEGEND_WIDTH = 38
 def _plain(text) -> str:
     """Text for matplotlib, shown as written: a ``$`` would otherwise start maths ("$5 and $10")."""
     return str(text).replace("$", r"\$")
+
+
+#: A white outline under map text: readable over fills, dots and lines.
+HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+
+
+def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
+    """Each commune's name at the pole of inaccessibility of its part inside the view."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    view = shapely.box(x0, y0, x1, y1)
+    for name, geometry in zip(communes[column], communes.geometry, strict=True):
+        part = shapely.intersection(geometry, view)
+        if part.is_empty or part.area < 0.01 * view.area:
+            continue  # barely in view: a label would sit on the frame
+        largest = max(shapely.get_parts(part), key=lambda p: p.area)
+        spot = polylabel(largest, tolerance=50)
+        ax.text(
+            spot.x,
+            spot.y,
+            _plain(name),
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            style="italic",
+            color="#252525",
+            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+            zorder=6,
+        )
 
 
 def _scale_bar(ax, length_m: float = 5000) -> None:
