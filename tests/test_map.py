@@ -56,6 +56,7 @@ def test_layers_title_credits_and_caveats(tmp_path, sample):
         "hotspots",
         "sites",
         "boundaries",
+        "names",
     ]
     assert data["subtitle"].startswith("2024-10-01 to 2024-11-30")
     credits = " ".join(data["credits"])
@@ -99,7 +100,7 @@ def test_many_incidents_are_aggregated(tmp_path):
 
 def test_map_without_incidents_draws_the_gazetteer(tmp_path):
     data = payload(build(tmp_path))
-    assert [layer["key"] for layer in data["layers"]] == ["control", "sites", "boundaries"]
+    assert [layer["key"] for layer in data["layers"]] == ["control", "sites", "boundaries", "names"]
     assert data["basemap"]
 
 

@@ -189,3 +189,18 @@ def test_zone_tooltips_show_through_the_incident_layer(browser, maps):
     assert page.evaluate("() => getComputedStyle(document.querySelector('.katye-points')).pointerEvents") == "none"
     assert problems == []
     page.close()
+
+
+def test_commune_names_show_and_hide_with_their_layer(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["fr"])
+    names = page.locator(".katye-name")
+    assert names.count() == 10
+    assert "Pétion-Ville" in names.all_inner_texts() and "Cité Soleil" in names.all_inner_texts()
+    hidden = page.evaluate(
+        """() => getComputedStyle(document.querySelector('.katye-legend[data-layer="names"]')).display"""
+    )
+    assert hidden == "none"  # text needs no legend box
+    page.get_by_label("Noms de lieux", exact=True).click()
+    assert page.locator(".katye-name").count() == 0
+    assert problems == []
+    page.close()

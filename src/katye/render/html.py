@@ -27,9 +27,12 @@ import shapely
 from branca.element import MacroElement, Template
 from pyproj import Transformer
 from scipy import ndimage
+from shapely.ops import polylabel
 
 from katye import geodata
+from katye.crs import METRIC_CRS
 from katye.errors import UsageError
+from katye.labels import labels as label_set
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import assets
@@ -390,10 +393,10 @@ def make_map(
     title: str | None = None,
     acled_accessed: str | None = None,
     max_points: int = 50_000,
-    show=("control", "incidents", "sites"),
+    show=("control", "incidents", "sites", "names"),
     risk_per: str = "zone",
 ) -> folium.Map:
-    """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries.
+    """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries, place names.
 
     Parameters
     ----------
@@ -423,7 +426,8 @@ def make_map(
     max_points
         Above this many incidents they are drawn as counts on ~110 m squares rather than one by one.
     show
-        Layers switched on when the map opens; the others are in the layer control.
+        Layers switched on when the map opens (keys: control, risk, incidents, density, hotspots,
+        sites, boundaries, names); the others are in the layer control.
     risk_per
         How the Risk layer compares zones: ``"zone"`` (default), ``"km2"`` (see :func:`katye.risk`).
 
@@ -491,6 +495,7 @@ def make_map(
         layers.append(_hotspot_layer(data.hotspots, words, show))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
+    layers.append(_names_layer(words, show))
     credits = data.credits + ([f"Basemap: {TILES[tiles][1]}"] if tiles else [])
     bounds = geodata.urban_extent().total_bounds
     payload = {
@@ -669,6 +674,30 @@ def _sites_layer(words, show) -> dict:
         "show": "sites" in show,
         "sites": out,
         "legend": legend,
+    }
+
+
+_TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
+
+
+def _names_layer(words, show) -> dict:
+    """Commune names, each at the pole of inaccessibility of its commune (drawn as text with a halo)."""
+    column = "name_fr" if words is label_set("fr") else "name_en"
+    communes = geodata.communes()
+    metric = communes.to_crs(METRIC_CRS)
+    spots = [polylabel(max(shapely.get_parts(g), key=lambda p: p.area), tolerance=50) for g in metric.geometry]
+    lon, lat = _TO_LONLAT.transform([p.x for p in spots], [p.y for p in spots])
+    names = [
+        {"name": str(name), "lat": round(float(y), 5), "lon": round(float(x), 5)}
+        for name, x, y in zip(communes[column], lon, lat, strict=True)
+    ]
+    return {
+        "key": "names",
+        "kind": "names",
+        "name": words["names"],
+        "show": "names" in show,
+        "names": names,
+        "legend": [],
     }
 
 

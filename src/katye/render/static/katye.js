@@ -235,6 +235,7 @@
     map.createPane("katyeDensity").style.zIndex = 420;
     map.createPane("katyeIncidents").style.zIndex = 450;
     map.createPane("katyeSites").style.zIndex = 460;
+    map.createPane("katyeNames").style.zIndex = 470;  // above everything drawn, below popups (700)
     var canvas = L.canvas({ padding: 0.5, pane: "katyeIncidents" });
     var siteRenderer = L.svg({ pane: "katyeSites" });
     var labels = data.labels;
@@ -260,6 +261,14 @@
       if (spec.kind === "zones") { group = zoneLayer(map, spec, null); }
       else if (spec.kind === "incidents") { group = incidentLayer(map, spec.incidents, canvas, labels); }
       else if (spec.kind === "image") { group = L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: 0.7, pane: "katyeDensity", interactive: false })]); }
+      else if (spec.kind === "names") {
+        group = L.featureGroup();
+        spec.names.forEach(function (n) {
+          // The name goes in as text (textContent), never as HTML.
+          var icon = L.divIcon({ className: "katye-name", html: el("span", null, n.name), iconSize: [0, 0] });
+          group.addLayer(L.marker([n.lat, n.lon], { icon: icon, pane: "katyeNames", interactive: false, keyboard: false }));
+        });
+      }
       else if (spec.kind === "sites") {
         group = L.featureGroup();
         spec.sites.forEach(function (s) {
@@ -279,6 +288,7 @@
       overlays[spec.name] = group;
       var box = legend(spec);
       legendBox.appendChild(box);
+      if (!spec.legend || !spec.legend.length) { box.className += " katye-no-legend"; }
       box.style.display = spec.show ? "" : "none";
       if (spec.show) { group.addTo(map); }
     });
