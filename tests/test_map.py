@@ -73,6 +73,21 @@ def test_french_labels(tmp_path, sample):
     data = payload(build(tmp_path, incidents=sample, lang="fr"))
     assert data["title"] == "Insécurité à Port-au-Prince"
     assert [layer["name"] for layer in data["layers"]][:3] == ["Contrôle", "Risque", "Incidents"]
+    incidents = data["layers"][2]
+    assert "Batailles" in incidents["incidents"]["types"] and "Battles" not in incidents["incidents"]["types"]
+    assert "Violence contre des civils" in [entry["label"] for entry in incidents["legend"]]
+    english = payload(build(tmp_path, "en.html", incidents=sample))["layers"][2]
+    # Same colour for the same type, whatever the language.
+    assert (
+        dict(zip(english["incidents"]["types"], english["incidents"]["colors"], strict=True))["Battles"]
+        == dict(zip(incidents["incidents"]["types"], incidents["incidents"]["colors"], strict=True))["Batailles"]
+    )
+
+
+def test_french_figure_names_event_types_in_french(sample):
+    figure = katye.render_static(sample, layer="control", lang="fr")
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert "Batailles" in legend and "Battles" not in legend
 
 
 def test_hostile_strings_are_data_not_markup(tmp_path, sample):

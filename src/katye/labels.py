@@ -15,6 +15,8 @@ LABELS = {
         "sites": "Key sites",
         "boundaries": "Boundaries",
         "names": "Place names",
+        # ACLED's event types as shown on maps (the data keep ACLED's English names).
+        "event_types": {},
         "events": "Events",
         "fatalities": "Fatalities",
         "date": "Date",
@@ -126,6 +128,15 @@ LABELS = {
         "sites": "Sites clés",
         "boundaries": "Limites",
         "names": "Noms de lieux",
+        # ACLED's event types in French, as ACLED's French-language material names them.
+        "event_types": {
+            "Battles": "Batailles",
+            "Explosions/Remote violence": "Explosions/Violence à distance",
+            "Protests": "Manifestations",
+            "Riots": "Émeutes",
+            "Strategic developments": "Développements stratégiques",
+            "Violence against civilians": "Violence contre des civils",
+        },
         "events": "Événements",
         "fatalities": "Morts",
         "date": "Date",

@@ -163,7 +163,8 @@ def render_static(
                 linewidths=0.5,
                 alpha=0.6,
             )
-            handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=_plain(kind)))
+            shown = words["event_types"].get(kind, kind)
+            handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=_plain(shown)))
         handles.append(
             Line2D(
                 [], [], marker="o", linestyle="", markerfacecolor="none", color="#555555", label=_plain(words["coarse"])

@@ -461,6 +461,7 @@ def make_map(
         months = sorted(drawn["event_date"].dt.strftime("%Y-%m").unique())
         spec = _incidents_payload(drawn, months, max_points)
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
+        spec["types"] = [words["event_types"].get(t, t) for t in spec["types"]]  # colours stay keyed by ACLED's
         spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
         layers.append(
             {
