@@ -357,3 +357,20 @@ def test_static_figure_names_the_communes_in_view_with_a_halo(sample):
         assert label.get_path_effects(), commune  # the white outline that keeps it readable
         box, frame = label.get_window_extent(), ax.get_window_extent()
         assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def test_french_maps_write_dates_and_numbers_as_french_reports_do(sample):
+    data = katye.prepare(sample, lang="fr", start="2024-11-01", end="2024-11-30")
+    assert data.subtitle == "du 1er novembre 2024 au 30 novembre 2024 · Situation au 30 novembre 2024"
+    caveat = next(c for c in data.caveats if "approximativement" in c)
+    count = caveat.split(" incidents")[0]
+    assert "," not in count and (len(count) < 5 or "\u202f" in count)
+    assert katye.prepare(sample, start="2024-11-01", end="2024-11-30").subtitle.startswith("2024-11-01 to")
+
+
+def test_number_text_groups_thousands_per_language():
+    from katye.labels import labels, number_text
+
+    assert number_text(1843, labels("en")) == "1,843"
+    assert number_text(1843, labels("fr")) == "1\u202f843"
+    assert number_text(1234567.4, labels("fr")) == "1\u202f234\u202f567"

@@ -128,6 +128,22 @@ LABELS = {
         "sites": "Sites clés",
         "boundaries": "Limites",
         "names": "Noms de lieux",
+        # Numbers and dates as a French report writes them: 1 843, 31 décembre 2024.
+        "thousands": "\u202f",
+        "months": (
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ),
         # ACLED's event types in French, as ACLED's French-language material names them.
         "event_types": {
             "Battles": "Batailles",
@@ -156,7 +172,7 @@ LABELS = {
         "credits": "Sources",
         "status": "Statut",
         "actor": "Acteur",
-        "as_of": "Au",
+        "as_of": "Situation au",
         "confidence": "Confiance",
         "zone_shape": "Contour de la zone",
         "zone_shapes": {
@@ -240,6 +256,19 @@ LABELS = {
         },
     },
 }
+
+
+def number_text(value: float, words: dict) -> str:
+    """A whole number with the language's thousands separator: ``1,843`` or ``1 843`` (narrow space)."""
+    return f"{round(value):,}".replace(",", words.get("thousands", ","))
+
+
+def day_text(day, words: dict) -> str:
+    """A date as the language writes it in a report: ISO in English, ``1er janvier 2024`` in French."""
+    months = words.get("months")
+    if not months:
+        return str(day)
+    return f"{day.day}{'er' if day.day == 1 else ''} {months[day.month - 1]} {day.year}"
 
 
 def labels(lang: str) -> dict:

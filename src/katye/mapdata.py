@@ -23,6 +23,7 @@ from katye.dates import as_day
 from katye.gistar import hotspots
 from katye.join import assigned
 from katye.kde import DensitySurface, density
+from katye.labels import day_text, number_text
 from katye.labels import labels as label_set
 from katye.scoring import risk
 
@@ -85,12 +86,13 @@ class MapData:
     @property
     def subtitle(self) -> str:
         """The date range and the as-of date, in the map's language."""
+        words = self.words
         period = (
-            self.words["period_all"].format(start=self.start.date(), end=self.end.date())
+            words["period_all"].format(start=day_text(self.start.date(), words), end=day_text(self.end.date(), words))
             if self.start is not None and self.end is not None
             else ""
         )
-        as_of = f" · {self.words['as_of']} {self.as_of.date()}" if self.as_of is not None else ""
+        as_of = f" · {words['as_of']} {day_text(self.as_of.date(), words)}" if self.as_of is not None else ""
         return (period + as_of).strip(" ·")
 
     def status(self, zone_id: str) -> str:
@@ -242,7 +244,7 @@ def prepare(
         data.banners.append(words["illustrative_banner"])
     data.beyond = beyond
     if beyond:
-        data.caveats.append(words["beyond_map"].format(n=f"{beyond:,}", km=MAP_MARGIN_M // 1000))
+        data.caveats.append(words["beyond_map"].format(n=number_text(beyond, words), km=MAP_MARGIN_M // 1000))
     if incidents is not None and len(incidents):
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
@@ -250,11 +252,11 @@ def prepare(
         if len(coarse):
             levels = coarse.astype(str).value_counts()
             detail = ", ".join(
-                words["precision_counts"][level].format(n=f"{int(levels[level]):,}")
+                words["precision_counts"][level].format(n=number_text(int(levels[level]), words))
                 for level in ("commune", "region", "near", "unknown")
                 if levels.get(level)
             )
-            data.caveats.append(words["acled_precision"].format(n=f"{len(coarse):,}", detail=detail))
+            data.caveats.append(words["acled_precision"].format(n=number_text(len(coarse), words), detail=detail))
         credit = acled_credit(incidents, acled_accessed)
         if credit:
             data.credits.insert(0, credit)

@@ -33,6 +33,7 @@ from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
 from katye.labels import labels as label_set
+from katye.labels import number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import assets
@@ -486,7 +487,7 @@ def make_map(
                 "legend_title": words["density_legend"],
                 # No event located at or near its place: an empty surface, said so, not a scale of zeros.
                 "legend": [
-                    {"label": f"≈ {image['top'] * f:,.0f}", "color": c}
+                    {"label": f"≈ {number_text(image['top'] * f, words)}", "color": c}
                     for f, c in ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))
                 ]
                 if data.density is not None and data.density.mass() > 0
