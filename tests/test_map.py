@@ -374,3 +374,8 @@ def test_number_text_groups_thousands_per_language():
     assert number_text(1843, labels("en")) == "1,843"
     assert number_text(1843, labels("fr")) == "1\u202f843"
     assert number_text(1234567.4, labels("fr")) == "1\u202f234\u202f567"
+
+
+def test_french_figure_puts_a_space_before_the_colon(sample):
+    figure = katye.render_static(sample, layer="control", lang="fr")
+    assert any(t.get_text().startswith("Sources\u202f: ") for t in figure.texts)

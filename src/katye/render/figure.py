@@ -241,7 +241,7 @@ def render_static(
     fig.text(
         0.02,
         0.045,
-        _plain(words["credits"] + ": " + " · ".join(data.credits)),
+        _plain(words["credits_lead"] + " · ".join(data.credits)),
         fontsize=5.5,
         color="#333333",
         va="top",

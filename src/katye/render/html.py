@@ -498,7 +498,7 @@ def make_map(
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     layers.append(_names_layer(words, show))
-    credits = data.credits + ([f"Basemap: {TILES[tiles][1]}"] if tiles else [])
+    credits = data.credits + ([data.words["basemap"] + TILES[tiles][1]] if tiles else [])
     bounds = geodata.urban_extent().total_bounds
     payload = {
         "labels": {k: v for k, v in words.items() if isinstance(v, str)},
