@@ -61,11 +61,9 @@ class NearestBoundary:
         half = self.size * np.sqrt(2) / 2 * (1 + 1e-9) + 1e-9
         # A cell wholly inside a polygon never holds a point outside every polygon: no list. Its
         # centre is inside and no boundary passes within half a diagonal of it.
-        inside = shapely.contains_xy(shapely.union_all(self.tree.geometries), cx, cy)
-        touched = np.zeros(len(cx), dtype=bool)
-        touched[np.unique(tree.query(centres[inside], predicate="dwithin", distance=half)[0])] = True
-        wanted = np.flatnonzero(~inside)
-        wanted = np.sort(np.r_[wanted, np.flatnonzero(inside)[touched[: inside.sum()]]])
+        inside = np.flatnonzero(shapely.contains_xy(shapely.union_all(self.tree.geometries), cx, cy))
+        near_edge = inside[np.unique(tree.query(centres[inside], predicate="dwithin", distance=half)[0])]
+        wanted = np.union1d(np.setdiff1d(np.arange(len(cx)), inside), near_edge)
         nearest = _nearest_distance(tree, centres[wanted])
         # Every point of a cell is within half a diagonal of its centre, so some segment lies
         # within (nearest + half) of every point: a segment farther than that from the whole cell

@@ -105,10 +105,9 @@ def dates(series: pd.Series) -> pd.Series:
 
 def partial(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Masks of dates given only to a month (``2024-10``, ``10/2024``, ``October 2024``) or a year (``2024``)."""
-    if isinstance(series.dtype, pd.CategoricalDtype) and (series.cat.codes >= 0).all():
-        month, year = partial(pd.Series(series.cat.categories, dtype="str"))
-        codes = series.cat.codes.to_numpy()
-        return month[codes], year[codes]
+    found = per_value(series, lambda values: np.column_stack(partial(values)))
+    if found is not None:
+        return found[:, 0], found[:, 1]
     text = pc.utf8_trim_whitespace(pa.array(series.astype("string[pyarrow]")))
 
     def matches(pattern: str) -> np.ndarray:
