@@ -15,6 +15,7 @@ LABELS = {
         "sites": "Key sites",
         "boundaries": "Boundaries",
         "names": "Place names",
+        "name_column": "name_en",  # which of the gazetteer's names a map in this language shows
         # ACLED's event types as shown on maps (the data keep ACLED's English names).
         "event_types": {},
         "events": "Events",
@@ -130,6 +131,7 @@ LABELS = {
         "sites": "Sites clés",
         "boundaries": "Limites",
         "names": "Noms de lieux",
+        "name_column": "name_fr",
         # Numbers and dates as a French report writes them: 1 843, 31 décembre 2024.
         "thousands": "\u202f",
         "months": (

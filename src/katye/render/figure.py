@@ -13,14 +13,12 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
-from shapely.ops import polylabel
 
 from katye import geodata
 from katye.errors import UsageError
-from katye.labels import labels as label_set
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
-from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, type_colors
+from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, label_spot, type_colors
 from katye.scoring import range_text
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -209,7 +207,7 @@ def render_static(
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
     ax.set_ylim(urban[1] - pad, urban[3] + pad)
     ax.set_aspect("equal")
-    _commune_labels(ax, communes, "name_fr" if data.words is label_set("fr") else "name_en")
+    _commune_labels(ax, communes, data.words["name_column"])
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -274,8 +272,7 @@ def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
         part = shapely.intersection(geometry, view)
         if part.is_empty or part.area < 0.01 * view.area:
             continue  # barely in view: a label would sit on the frame
-        largest = max(shapely.get_parts(part), key=lambda p: p.area)
-        spot = polylabel(largest, tolerance=50)
+        spot = label_spot(part)
         ax.text(
             spot.x,
             spot.y,

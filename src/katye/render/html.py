@@ -32,7 +32,6 @@ from shapely.ops import polylabel
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
-from katye.labels import labels as label_set
 from katye.labels import number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
@@ -679,15 +678,20 @@ def _sites_layer(words, show) -> dict:
     }
 
 
+def label_spot(geometry: shapely.Geometry) -> shapely.Point:
+    """Where a name reads best: the pole of inaccessibility of the largest part (metres, 50 m tolerance)."""
+    return polylabel(max(shapely.get_parts(geometry), key=lambda p: p.area), tolerance=50)
+
+
 _TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
 
 
 def _names_layer(words, show) -> dict:
     """Commune names, each at the pole of inaccessibility of its commune (drawn as text with a halo)."""
-    column = "name_fr" if words is label_set("fr") else "name_en"
+    column = words["name_column"]
     communes = geodata.communes()
     metric = communes.to_crs(METRIC_CRS)
-    spots = [polylabel(max(shapely.get_parts(g), key=lambda p: p.area), tolerance=50) for g in metric.geometry]
+    spots = [label_spot(g) for g in metric.geometry]
     lon, lat = _TO_LONLAT.transform([p.x for p in spots], [p.y for p in spots])
     names = [
         {"name": str(name), "lat": round(float(y), 5), "lon": round(float(x), 5)}
