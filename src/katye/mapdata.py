@@ -130,23 +130,24 @@ def as_map_data(incidents, zones=None, **options) -> MapData:
 
 
 def is_synthetic(incidents) -> bool:
-    """True when the incidents say they are synthetic (a ``synthetic`` column, or the source)."""
-    if incidents is None or not len(incidents):
+    """True when the incidents carry the ``synthetic`` flag (katye's samples and generators set it)."""
+    if incidents is None or not len(incidents) or "synthetic" not in incidents.columns:
         return False
-    if "synthetic" in incidents.columns and incidents["synthetic"].astype(str).str.lower().isin(["true", "1"]).any():
-        return True
-    return bool(incidents["source"].astype(str).str.contains("SYNTHETIC", case=False).any())
+    return bool(incidents["synthetic"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"]).any())
 
 
-def acled_credit(incidents, accessed) -> str | None:
-    """The credit line "ACLED, accessed <date>" when the incidents come from an ACLED export (or its stand-in)."""
+def acled_credit(incidents, accessed, words: dict) -> str | None:
+    """The incidents' credit line: ACLED with the access date the user gave, or the synthetic sample's own.
+
+    Synthetic incidents are never credited to ACLED. The access date is the user's (ACLED asks for
+    the date of download); an export's ``timestamp`` says when ACLED last edited a row, not that.
+    """
     if incidents is None or not ({"timestamp", "inter1"} & set(incidents.columns)):
         return None
-    if accessed is None and "timestamp" in incidents.columns:
-        stamps = pd.to_numeric(pd.Series(incidents["timestamp"].unique()), errors="coerce").dropna()
-        accessed = str(pd.Timestamp(int(stamps.max()), unit="s").date()) if len(stamps) else None
-    note = " (SYNTHETIC sample in ACLED's layout)" if is_synthetic(incidents) else ""
-    return f"Incidents: ACLED, accessed {accessed or 'date not given'}{note}; acleddata.com"
+    if is_synthetic(incidents):
+        return words["credit_synthetic"]
+    when = day_text(as_day(accessed, what="acled_accessed").date(), words) if accessed else words["access_not_given"]
+    return words["credit_acled"].format(accessed=when)
 
 
 def prepare(
@@ -257,7 +258,7 @@ def prepare(
                 if levels.get(level)
             )
             data.caveats.append(words["acled_precision"].format(n=number_text(len(coarse), words), detail=detail))
-        credit = acled_credit(incidents, acled_accessed)
+        credit = acled_credit(incidents, acled_accessed, words)
         if credit:
             data.credits.insert(0, credit)
     data.caveats.append(words["approximate"])

@@ -18,7 +18,8 @@ from katye import geodata
 from katye.errors import UsageError
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
-from katye.render.html import LAND, RISK_COLORS, SEA, STATUS_COLORS, label_spot, type_colors
+from katye.render import style
+from katye.render.html import label_spot
 from katye.scoring import range_text
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -90,55 +91,77 @@ def render_static(
     ax = fig.subplots()
     fig.subplots_adjust(left=0.02, right=0.72, top=0.88, bottom=0.2)
     communes = geodata.communes().to_crs(metric)
-    ax.set_facecolor(SEA)
+    ax.set_facecolor(style.SEA)
     land = geodata.land().set_index("land_id").to_crs(metric)
-    land.loc[["haiti"]].plot(ax=ax, color=LAND["haiti"][0], edgecolor=LAND["haiti"][1], linewidth=0.4)
-    communes.plot(ax=ax, color="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.6)
+    land.loc[["haiti"]].plot(ax=ax, color=style.LAND["haiti"][0], edgecolor=style.LAND["haiti"][1], linewidth=0.4)
+    communes.plot(ax=ax, color=style.LAND["metro"][0], edgecolor=style.LAND["metro"][1], linewidth=0.6)
     zones_m = data.zones.to_crs(metric)
     handles: list = []
     if layer == "control":
         status = zones_m["zone_id"].map(data.status)
-        zones_m.plot(ax=ax, color=status.map(STATUS_COLORS), edgecolor="#555555", linewidth=0.5, alpha=0.8)
+        zones_m.plot(
+            ax=ax,
+            color=status.map(style.STATUS_COLORS),
+            edgecolor=style.ZONE_EDGE,
+            linewidth=0.5,
+            alpha=style.CONTROL_OPACITY,
+        )
         contested = zones_m[status == "contested"]
+        stripe_a, stripe_b = style.CONTESTED_STRIPES
         if len(contested):
-            contested.plot(ax=ax, facecolor="none", edgecolor="#d7301f", hatch="///", linewidth=0)
+            contested.plot(ax=ax, color=stripe_a, edgecolor=stripe_b, hatch="///", linewidth=0)
         disagree = zones_m[zones_m["zone_id"].map(data.disagrees)]
         if len(disagree):
-            disagree.boundary.plot(ax=ax, color="#000000", linewidth=1.8, linestyle="--")
-        handles += [
-            Patch(
-                facecolor=STATUS_COLORS[s],
-                edgecolor="#555555",
-                hatch="///" if s == "contested" else None,
-                label=_plain(words["statuses"][s]),
+            disagree.boundary.plot(ax=ax, color=style.DISAGREE_LINE, linewidth=1.8, linestyle="--")
+        for s in style.STATUS_COLORS:
+            swatch = style.status_swatch(s)
+            patterned = swatch.shape == "pattern"
+            handles.append(
+                Patch(
+                    facecolor=stripe_a if patterned else swatch.color,
+                    edgecolor=stripe_b if patterned else style.ZONE_EDGE,
+                    hatch="///" if patterned else None,
+                    label=_plain(words["statuses"][s]),
+                )
             )
-            for s in STATUS_COLORS
-        ]
-        handles.append(Line2D([], [], color="#000000", linestyle="--", label=_plain(words["disagrees"])))
+        handles.append(Line2D([], [], color=style.DISAGREE_LINE, linestyle="--", label=_plain(words["disagrees"])))
         heading = words["control"]
     else:
         if data.scored is None:
             raise UsageError("a risk map needs incidents.")
         scored = data.scored.to_crs(metric)
-        scored.plot(ax=ax, color=scored["risk_class"].map(RISK_COLORS), edgecolor="#555555", linewidth=0.5)
+        unfilled = scored["risk_class"].isin(style.UNFILLED)
+        scored[~unfilled].plot(
+            ax=ax,
+            color=scored["risk_class"][~unfilled].map(style.RISK_COLORS),
+            alpha=style.RISK_OPACITY,
+            edgecolor=style.ZONE_EDGE,
+            linewidth=0.5,
+        )
+        if unfilled.any():
+            scored[unfilled].boundary.plot(ax=ax, color=style.ZONE_EDGE, linewidth=0.8, linestyle="--")
         breaks = data.scored.attrs.get("katye_breaks", {})
-        handles += [
-            Patch(
-                facecolor=RISK_COLORS[c],
-                edgecolor="#555555",
-                label=_plain(words["classes"][c] + (f" ({range_text(breaks[c])})" if c in breaks else "")),
+        for c in style.RISK_COLORS:
+            if c not in breaks and c != "none":
+                continue
+            swatch = style.class_swatch(style.RISK_COLORS, style.RISK_OPACITY, c)
+            ring = swatch.shape == "ring"
+            handles.append(
+                Patch(
+                    facecolor="none" if ring else swatch.color,
+                    edgecolor=style.ZONE_EDGE,
+                    linestyle="--" if ring else "-",
+                    label=_plain(words["classes"][c] + (f" ({range_text(breaks[c])})" if c in breaks else "")),
+                )
             )
-            for c in RISK_COLORS
-            if c in breaks or c == "none"
-        ]
         per = data.scored.attrs.get("katye_method", {}).get("per", "zone")
         heading = f"{words['risk']} ({words['risk_unit'][per]})"
-    geodata.sections().to_crs(metric).boundary.plot(ax=ax, color="#737373", linewidth=0.3, linestyle=":")
-    communes.boundary.plot(ax=ax, color="#252525", linewidth=0.8)
+    geodata.sections().to_crs(metric).boundary.plot(ax=ax, color=style.SECTION_LINE, linewidth=0.3, linestyle=":")
+    communes.boundary.plot(ax=ax, color=style.COMMUNE_LINE, linewidth=0.8)
     if data.incidents is not None and len(data.incidents):
         points = data.incidents.to_crs(metric)
         types = sorted(points["event_type"].astype(str).unique())
-        colors = type_colors(types)
+        colors = style.type_colors(types)
         for i, kind in enumerate(types):
             subset = points[points["event_type"].astype(str) == kind]
             exact = subset[subset["assignment"] != "coarse"]
@@ -149,8 +172,8 @@ def render_static(
                 exact.geometry.y,
                 s=6 + 6 * exact["fatalities"].clip(upper=20) ** 0.5,
                 color=color,
-                alpha=0.6,
-                linewidths=0,
+                edgecolors=style.INCIDENT_OUTLINE,
+                linewidths=0.3,
             )
             ax.scatter(
                 coarse.geometry.x,
@@ -158,50 +181,69 @@ def render_static(
                 s=10,
                 facecolors="none",
                 edgecolors=color,
-                linewidths=0.5,
-                alpha=0.6,
+                linewidths=0.6,
+                linestyle="--",
             )
             shown = words["event_types"].get(kind, kind)
             handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=_plain(shown)))
         handles.append(
             Line2D(
-                [], [], marker="o", linestyle="", markerfacecolor="none", color="#555555", label=_plain(words["coarse"])
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="none",
+                color=style.ZONE_EDGE,
+                label=_plain(words["coarse"]),
             )
         )
     sites = geodata.sites()
-    key = sites[sites["site_id"].isin(["airport", "mss-base", "us-embassy", "palais-national", "port"])].to_crs(metric)
+    key = sites[sites["site_id"].isin(style.FIGURE_SITES)].to_crs(metric)
     for site in key.itertuples(index=False):
-        ax.scatter(
-            [site.geometry.x],
-            [site.geometry.y],
-            s=40,
-            marker="D",
-            color="#9e9ac8" if site.approximate else "#54278f",
-            edgecolors="white",
-            zorder=5,
-        )
         if site.approximate:
+            # Where the site may be: its uncertainty as a dashed circle, and a hollow marker.
             ax.add_patch(
                 Circle(
                     (site.geometry.x, site.geometry.y),
                     site.precision_m,
                     fill=False,
                     linestyle="--",
-                    color="#54278f",
+                    color=style.SITE_COLOR,
                     linewidth=0.6,
                 )
             )
+        ax.scatter(
+            [site.geometry.x],
+            [site.geometry.y],
+            s=40,
+            marker="D",
+            facecolors=style.HALO if site.approximate else style.SITE_COLOR,
+            edgecolors=style.SITE_COLOR if site.approximate else style.HALO,
+            linestyle="--" if site.approximate else "-",
+            zorder=5,
+        )
         ax.annotate(
             _plain(site.name),
             (site.geometry.x, site.geometry.y),
             xytext=(4, 4),
             textcoords="offset points",
             fontsize=6.5,
-            color="#3f007d",
+            color=style.SITE_LABEL,
             path_effects=HALO,
             zorder=7,
         )
-    handles.append(Line2D([], [], marker="D", linestyle="", color="#9e9ac8", label=_plain(words["approximate_site"])))
+    handles.append(Line2D([], [], marker="D", linestyle="", color=style.SITE_COLOR, label=_plain(words["site"])))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="D",
+            linestyle="",
+            markerfacecolor=style.HALO,
+            color=style.SITE_COLOR,
+            label=_plain(words["approximate_site"]),
+        )
+    )
     urban = geodata.urban_extent().to_crs(metric).total_bounds
     pad = 1500
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
@@ -225,23 +267,23 @@ def render_static(
             va="top",
             fontsize=9,
             fontweight="bold",
-            color="#8c2d04",
-            bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "#8c2d04", "boxstyle": "round,pad=0.3"},
+            color=style.CAVEAT_TEXT,
+            bbox={"facecolor": style.HALO, "alpha": 0.9, "edgecolor": style.CAVEAT_TEXT, "boxstyle": "round,pad=0.3"},
             zorder=10,
         )
     fig.suptitle(_plain(data.title), x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
-    fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color="#444444")
+    fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color=style.MUTED_TEXT)
     for handle in handles:
         # The legend sits beside the map: long entries wrap instead of running off the page.
         handle.set_label(textwrap.fill(handle.get_label(), LEGEND_WIDTH, break_long_words=False))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.88), fontsize=7, frameon=False)
-    fig.text(0.02, 0.12, _plain("\n".join(data.caveats)), fontsize=7, color="#8c2d04", va="top", wrap=True)
+    fig.text(0.02, 0.12, _plain("\n".join(data.caveats)), fontsize=7, color=style.CAVEAT_TEXT, va="top", wrap=True)
     fig.text(
         0.02,
         0.045,
         _plain(words["credits_lead"] + " · ".join(data.credits)),
         fontsize=5.5,
-        color="#333333",
+        color=style.TEXT,
         va="top",
         wrap=True,
     )
@@ -260,7 +302,7 @@ def _plain(text) -> str:
 
 
 #: A white outline under map text: readable over fills, dots and lines.
-HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+HALO = [patheffects.withStroke(linewidth=2.5, foreground=style.HALO)]
 
 
 def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
@@ -281,8 +323,8 @@ def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
             va="center",
             fontsize=8.5,
             style="italic",
-            color="#252525",
-            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+            color=style.TEXT,
+            path_effects=[patheffects.withStroke(linewidth=3, foreground=style.HALO)],
             zorder=6,
         )
 
@@ -291,7 +333,7 @@ def _scale_bar(ax, length_m: float = 5000) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    ax.plot([x, x + length_m], [y, y], color="black", linewidth=3, solid_capstyle="butt")
+    ax.plot([x, x + length_m], [y, y], color=style.TEXT, linewidth=3, solid_capstyle="butt")
     ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{length_m / 1000:.0f} km", ha="center", fontsize=8)
 
 
@@ -304,7 +346,7 @@ def _north_arrow(ax) -> None:
         ha="center",
         fontsize=11,
         fontweight="bold",
-        arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5},
+        arrowprops={"arrowstyle": "-|>", "color": style.TEXT, "linewidth": 1.5},
     )
 
 

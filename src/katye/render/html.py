@@ -35,56 +35,9 @@ from katye.errors import UsageError
 from katye.labels import number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
-from katye.render import assets
+from katye.render import assets, style
 from katye.scoring import range_text
 
-STATUS_COLORS = {
-    "state": "#2166ac",
-    "contested": "#fc8d59",
-    "gang": "#b2182b",
-    "international": "#1b7837",
-    "unknown": "#bdbdbd",
-}
-RISK_COLORS = {
-    "very low": "#fee5d9",
-    "low": "#fcae91",
-    "medium": "#fb6a4a",
-    "high": "#de2d26",
-    "very high": "#a50f15",
-    "none": "#f7f7f7",
-}
-HOTSPOT_COLORS = {
-    "hot 99%": "#b2182b",
-    "hot 95%": "#ef8a62",
-    "hot 90%": "#fddbc7",
-    "cold 90%": "#d1e5f0",
-    "cold 95%": "#67a9cf",
-    "cold 99%": "#2166ac",
-}
-#: Squares of aggregated incidents (one colour: their darkness says how many).
-CELL_COLOR = "#b30000"
-#: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
-EVENT_TYPE_COLORS = {
-    "Battles": "#e41a1c",
-    "Violence against civilians": "#a65628",
-    "Explosions/Remote violence": "#984ea3",
-    "Riots": "#377eb8",
-    "Protests": "#ff7f00",
-    "Strategic developments": "#4daf4a",
-}
-#: Other types (your own files), in order of their names.
-TYPE_COLORS = [
-    "#e41a1c",
-    "#984ea3",
-    "#ff7f00",
-    "#377eb8",
-    "#4daf4a",
-    "#a65628",
-    "#f781bf",
-    "#999999",
-    "#66c2a5",
-    "#e6ab02",
-]
 PRECISION_ORDER = ("exact", "near", "commune", "region", "unknown")
 BASIS_ORDER = ("geo_precision", "missing", "declared", "admin_name", "commune_centre")
 TREND_ARROWS = {
@@ -95,7 +48,6 @@ TREND_ARROWS = {
     "low baseline": "·",
     "new activity": "↑",
 }
-KEY_SITES = {"airport": (1000, 2000, 5000), "mss-base": (1000, 2000, 5000), "us-embassy": (1000, 2000)}
 SHOWN_SITE_KINDS = {"airport", "security_base", "site", "neighbourhood", "town_centre", "village"}
 TILES = {
     "osm": ("OpenStreetMap", "© OpenStreetMap contributors (ODbL)"),
@@ -157,6 +109,7 @@ katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("kat
         self.head = "\n".join(
             [
                 assets.style(assets.leaflet_css()),
+                assets.style(style.css_variables()),
                 assets.style(assets.katye_css()),
                 assets.script(assets.leaflet_js()),
                 assets.script(assets.katye_js()),
@@ -228,16 +181,10 @@ def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of) -> list[dict]:
     return features
 
 
-def type_colors(types: list[str]) -> list[str]:
-    """Colours for event types: ACLED's six keep theirs on every map; others take the spare palette."""
-    spare = iter(c for c in TYPE_COLORS * 3 if c not in EVENT_TYPE_COLORS.values())
-    return [EVENT_TYPE_COLORS.get(t) or next(spare, "#999999") for t in types]
-
-
 def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_points: int) -> dict:
     types = sorted(incidents["event_type"].astype(str).unique())
     type_index = {t: i for i, t in enumerate(types)}
-    colors = type_colors(types)
+    colors = style.type_colors(types)
     lon = incidents.geometry.x.to_numpy()
     lat = incidents.geometry.y.to_numpy()
     origin = (
@@ -340,19 +287,49 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
         [cx[i], cy[i], int(counts[i]), int(fatal[i]), pairs[bounds[i] : bounds[i + 1]], by_type[i].tolist()]
         for i in range(starts.size)
     ]
-    return {**common, "mode": "cells", "cell": cell, "cells": cells, "color": CELL_COLOR}
+    return {**common, "mode": "cells", "cell": cell, "cells": cells, "color": style.CELL_COLOR}
 
 
 def _incident_legend(spec: dict, words: dict) -> list[dict]:
     """Type colours and the hollow ring for points; one graded square for counts per square."""
     if spec["mode"] == "cells":
         metres = int(round(spec["cell"] / 1e5 * 111_320, -1))  # 1e-5 degree cells, about 1.1 m each
-        return [{"label": words["cells"].format(m=metres), "color": CELL_COLOR}]
-    legend = [{"label": t, "color": c} for t, c in zip(spec["types"], spec["colors"], strict=True)]
-    return [*legend, {"label": words["coarse"], "color": "#555555", "shape": "ring"}]
+        return [_item(words["cells"].format(m=metres), style.Swatch(style.CELL_COLOR))]
+    legend = [_item(t, style.Swatch(c)) for t, c in zip(spec["types"], spec["colors"], strict=True)]
+    return [*legend, _item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring"))]
 
 
-def _density_image(surface, colormap: str = "YlOrRd") -> dict:
+def _item(label: str, swatch: style.Swatch) -> dict:
+    """One legend row: the words and the swatch as the map draws it."""
+    return {"label": label, "color": swatch.color, "shape": swatch.shape}
+
+
+def _layer(key: str, kind: str, name: str, show, legend: list[dict], **body) -> dict:
+    """A layer of the payload: the runtime draws ``body`` with its function for ``kind``."""
+    return {"key": key, "kind": kind, "name": name, "show": key in show, "legend": legend, **body}
+
+
+def _density_alpha(scaled):
+    """The density image's opacity at a fraction of its top value (nothing below 2 %)."""
+    return np.where(scaled > 0.02, style.DENSITY_FLOOR + (1 - style.DENSITY_FLOOR) * scaled, 0.0)
+
+
+def _density_legend(image: dict, words: dict) -> list[dict]:
+    """Swatches sampled from the drawn colour map at the legend's stops, at the opacity they are drawn with."""
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    colormap = matplotlib.colormaps[style.DENSITY_COLORMAP]
+    return [
+        _item(
+            f"≈ {number_text(image['top'] * f, words)}",
+            style.Swatch(style.blend(to_hex(colormap(f)), float(_density_alpha(f)) * style.DENSITY_OPACITY)),
+        )
+        for f in style.DENSITY_STOPS
+    ]
+
+
+def _density_image(surface) -> dict:
     """Resample the EPSG:32618 surface onto a longitude/latitude grid and encode it as a PNG."""
     import matplotlib
     import matplotlib.image
@@ -372,8 +349,8 @@ def _density_image(surface, colormap: str = "YlOrRd") -> dict:
     sampled = ndimage.map_coordinates(surface.values, [(y - f) / e - 0.5, (x - c) / a - 0.5], order=1, cval=0.0)
     top = float(np.quantile(sampled[sampled > 0], 0.995)) if (sampled > 0).any() else 1.0
     scaled = np.clip(sampled / top, 0, 1)
-    rgba = matplotlib.colormaps[colormap](scaled)
-    rgba[..., 3] = np.where(scaled > 0.02, 0.15 + 0.75 * scaled, 0.0)
+    rgba = matplotlib.colormaps[style.DENSITY_COLORMAP](scaled)
+    rgba[..., 3] = _density_alpha(scaled)
     buffer = io.BytesIO()
     matplotlib.image.imsave(buffer, rgba, format="png")
     image = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -421,8 +398,9 @@ def make_map(
     title
         Map title (default: "Insecurity in Port-au-Prince" in ``lang``).
     acled_accessed
-        The date the ACLED data was downloaded, for the credit line (default: the export's latest
-        ``timestamp``).
+        The date the ACLED data was downloaded (``YYYY-MM-DD``), for the credit line ACLED asks for;
+        without it the line says the access date was not given. Synthetic data is never credited
+        to ACLED.
     max_points
         Above this many incidents they are drawn as counts on ~110 m squares rather than one by one.
     show
@@ -464,34 +442,32 @@ def make_map(
         spec["types"] = [words["event_types"].get(t, t) for t in spec["types"]]  # colours stay keyed by ACLED's
         spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
         layers.append(
-            {
-                "key": "incidents",
-                "kind": "incidents",
-                "name": words["incidents"],
-                "show": "incidents" in show,
-                "legend_title": words["incidents"],
-                "incidents": spec,
-                "legend": _incident_legend(spec, words),
-            }
+            _layer(
+                "incidents",
+                "incidents",
+                words["incidents"],
+                show,
+                _incident_legend(spec, words),
+                legend_title=words["incidents"],
+                incidents=spec,
+            )
         )
         image = _density_image(data.density)
+        # No event located at or near its place: an empty surface, said so, not a scale of zeros.
+        empty = data.density is None or data.density.mass() <= 0
         layers.append(
-            {
-                "key": "density",
-                "kind": "image",
-                "name": words["density"],
-                "show": "density" in show,
-                "image": image["image"],
-                "bounds": image["bounds"],
-                "legend_title": words["density_legend"],
-                # No event located at or near its place: an empty surface, said so, not a scale of zeros.
-                "legend": [
-                    {"label": f"≈ {number_text(image['top'] * f, words)}", "color": c}
-                    for f, c in ((0.25, "#fed976"), (0.5, "#fd8d3c"), (1.0, "#bd0026"))
-                ]
-                if data.density is not None and data.density.mass() > 0
-                else [{"label": words["no_density"], "color": "#ffffff"}],
-            }
+            _layer(
+                "density",
+                "image",
+                words["density"],
+                show,
+                [_item(words["no_density"], style.Swatch(style.ZONE_EDGE, "outline"))]
+                if empty
+                else _density_legend(image, words),
+                legend_title=words["density_legend"],
+                image=image["image"],
+                bounds=image["bounds"],
+            )
         )
         layers.append(_hotspot_layer(data.hotspots, words, show))
     layers.append(_sites_layer(words, show))
@@ -509,7 +485,8 @@ def make_map(
         "layers": layers,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
         "basemap": None if tiles else _basemap(),
-        "sea": None if tiles else SEA,
+        "sea": None if tiles else style.SEA,
+        "style": style.page_style(),
     }
     centre = [round(float((bounds[1] + bounds[3]) / 2), 5), round(float((bounds[0] + bounds[2]) / 2), 5)]
     m = KatyeMap(location=centre, zoom_start=12, tiles=None, prefer_canvas=False, control_scale=False)
@@ -562,26 +539,20 @@ def _control_layer(data, show) -> dict:
             out.append((words["zone_shape"], words["zone_shapes"][shape]))
         return out
 
-    def style(zone):
+    def look(zone):
         status, disagrees = data.status(zone.zone_id), data.disagrees(zone.zone_id)
         return {
-            "fill": STATUS_COLORS[status],
+            "fill": style.STATUS_COLORS[status],
+            "fill_opacity": style.CONTROL_OPACITY,
             "hatch": status == "contested",
-            "stroke": "#000000" if disagrees else "#555555",
+            "stroke": style.DISAGREE_LINE if disagrees else style.ZONE_EDGE,
             "weight": 3 if disagrees else 1,
             "dash": "6 4" if disagrees else None,
         }
 
-    legend = [{"label": statuses[s], "color": STATUS_COLORS[s], "pattern": s == "contested"} for s in STATUS_COLORS]
-    legend.append({"label": words["disagrees"], "color": "#000000", "shape": "ring"})
-    return {
-        "key": "control",
-        "kind": "zones",
-        "name": words["control"],
-        "show": "control" in show,
-        "features": _zone_features(data.zones, rows, style),
-        "legend": legend,
-    }
+    legend = [_item(statuses[s], style.status_swatch(s)) for s in style.STATUS_COLORS]
+    legend.append(_item(words["disagrees"], style.Swatch(style.DISAGREE_LINE, "dash")))
+    return _layer("control", "zones", words["control"], show, legend, features=_zone_features(data.zones, rows, look))
 
 
 def _risk_layer(scored, words, show) -> dict:
@@ -597,50 +568,66 @@ def _risk_layer(scored, words, show) -> dict:
             (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
             (words["events"], zone.events),
             (words["fatalities"], zone.fatalities),
-            (words["trend"], f"{TREND_ARROWS[zone.trend]} {zone.trend} {change}".strip()),
+            (words["trend"], f"{TREND_ARROWS[zone.trend]} {words['trends'][zone.trend]} {change}".strip()),
             (words["zone"], zone.zone_id),
         ]
 
-    def style(zone):
-        return {"fill": RISK_COLORS[zone.risk_class], "fill_opacity": 0.7}
-
     legend = [
-        {"label": classes[c] + (f" ({range_text(breaks[c])})" if c in breaks else ""), "color": RISK_COLORS[c]}
-        for c in RISK_COLORS
+        _item(
+            classes[c] + (f" ({range_text(breaks[c])})" if c in breaks else ""),
+            style.class_swatch(style.RISK_COLORS, style.RISK_OPACITY, c),
+        )
+        for c in style.RISK_COLORS
         if c in breaks or c == "none"
     ]
-    return {
-        "key": "risk",
-        "kind": "zones",
-        "name": words["risk"],
-        "show": "risk" in show,
-        "legend_title": f"{words['risk_index']} ({unit})",
-        "features": _zone_features(scored, rows, style),
-        "legend": legend,
-    }
+    return _layer(
+        "risk",
+        "zones",
+        words["risk"],
+        show,
+        legend,
+        legend_title=f"{words['risk_index']} ({unit})",
+        features=_zone_features(
+            scored, rows, lambda zone: _class_look(style.RISK_COLORS, style.RISK_OPACITY, zone.risk_class)
+        ),
+    )
+
+
+def _class_look(colors: dict[str, str], opacity: float, name: str) -> dict:
+    """A zone filled in its class's colour, or outlined with a dash for the classes drawn unfilled."""
+    if name in style.UNFILLED:
+        return {"fill": None, "stroke": style.ZONE_EDGE, "dash": style.UNFILLED_DASH}
+    return {"fill": colors[name], "fill_opacity": opacity, "stroke": style.ZONE_EDGE}
 
 
 def _hotspot_layer(spots, words, show) -> dict:
+    names = words["hotspot_classes"]
+
     def rows(zone):
         return [
-            (words["hotspot"], zone.hotspot),
+            (words["hotspot"], names[zone.hotspot]),
             (words["gi_z"], f"{zone.gi_z:.2f}"),
             (words["p_value"], f"{zone.p_sim:.3f}"),
             (words["zone"], zone.zone_id),
         ]
 
-    def style(zone):
-        return {"fill": HOTSPOT_COLORS.get(zone.hotspot), "fill_opacity": 0.7}
-
-    legend = [{"label": name, "color": color} for name, color in HOTSPOT_COLORS.items()]
-    return {
-        "key": "hotspots",
-        "kind": "zones",
-        "name": words["hotspots"],
-        "show": "hotspots" in show,
-        "features": _zone_features(spots, rows, style),
-        "legend": legend,
-    }
+    legend = [
+        _item(names[c], style.class_swatch(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, c))
+        for c in style.HOTSPOT_COLORS
+    ]
+    if not spots["hotspot"].ne("not significant").any():
+        # A blank layer would read as "nothing here" rather than "nothing significant".
+        legend.insert(0, {"label": words["no_hotspot"], "note": True})
+    return _layer(
+        "hotspots",
+        "zones",
+        words["hotspots"],
+        show,
+        legend,
+        features=_zone_features(
+            spots, rows, lambda zone: _class_look(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, zone.hotspot)
+        ),
+    )
 
 
 def _sites_layer(words, show) -> dict:
@@ -648,14 +635,16 @@ def _sites_layer(words, show) -> dict:
     sites = sites[sites["kind"].isin(SHOWN_SITE_KINDS) & sites["commune_pcode"].ne("")]
     out = []
     for site in sites.itertuples(index=False):
+        approximate = bool(site.approximate)
         out.append(
             {
                 "name": site.name,
                 "lat": round(site.geometry.y, 6),
                 "lon": round(site.geometry.x, 6),
-                "approximate": bool(site.approximate),
+                "approximate": approximate,
                 "precision_m": int(site.precision_m),
-                "rings": list(KEY_SITES.get(site.site_id, ())),
+                # Rings around an approximate point would look measured: none.
+                "rings": [] if approximate else list(style.KEY_SITE_RINGS_M.get(site.site_id, ())),
                 "rows": [
                     [words["precision_m"], str(site.precision_m)],
                     [words["source"], site.source],
@@ -663,19 +652,14 @@ def _sites_layer(words, show) -> dict:
                 ],
             }
         )
-    legend = [
-        {"label": words["site"], "color": "#54278f"},
-        {"label": words["approximate_site"], "color": "#9e9ac8", "shape": "ring"},
-        {"label": ", ".join(words["ring"].format(km=k) for k in (1, 2, 5)), "color": "#444444", "shape": "ring"},
-    ]
-    return {
-        "key": "sites",
-        "kind": "sites",
-        "name": words["sites"],
-        "show": "sites" in show,
-        "sites": out,
-        "legend": legend,
-    }
+    rings = sorted({r for s in out for r in s["rings"]})
+    legend = [_item(words["site"], style.Swatch(style.SITE_COLOR))]
+    if any(s["approximate"] for s in out):
+        legend.append(_item(words["approximate_site"], style.Swatch(style.SITE_COLOR, "ring")))
+    if rings:
+        km = ", ".join(words["ring"].format(km=f"{r / 1000:g}") for r in rings)
+        legend.append(_item(km, style.Swatch(style.RING_COLOR, "ring")))
+    return _layer("sites", "sites", words["sites"], show, legend, sites=out)
 
 
 def label_spot(geometry: shapely.Geometry) -> shapely.Point:
@@ -697,14 +681,7 @@ def _names_layer(words, show) -> dict:
         {"name": str(name), "lat": round(float(y), 5), "lon": round(float(x), 5)}
         for name, x, y in zip(communes[column], lon, lat, strict=True)
     ]
-    return {
-        "key": "names",
-        "kind": "names",
-        "name": words["names"],
-        "show": "names" in show,
-        "names": names,
-        "legend": [],
-    }
+    return _layer("names", "names", words["names"], show, [], names=names)
 
 
 def _boundaries_layer(words, show) -> dict:
@@ -714,9 +691,9 @@ def _boundaries_layer(words, show) -> dict:
             {
                 "geometry": _geometry(commune.geometry, 4),
                 "title": commune.name,
-                "stroke": "#252525",
+                "stroke": style.COMMUNE_LINE,
                 "weight": 2,
-                "rows": [[words["commune"], commune.name], ["P-code", commune.commune_pcode]],
+                "rows": [[words["commune"], commune.name], [words["pcode"], commune.commune_pcode]],
             }
         )
     for section in geodata.sections().itertuples(index=False):
@@ -724,31 +701,21 @@ def _boundaries_layer(words, show) -> dict:
             {
                 "geometry": _geometry(section.geometry, 4),
                 "title": section.name,
-                "stroke": "#737373",
+                "stroke": style.SECTION_LINE,
                 "weight": 1,
                 "dash": "3 3",
                 "rows": [
                     [words["section"], section.name],
                     [words["commune"], section.commune],
-                    ["P-code", section.section_pcode],
+                    [words["pcode"], section.section_pcode],
                 ],
             }
         )
-    return {
-        "key": "boundaries",
-        "kind": "zones",
-        "name": words["boundaries"],
-        "show": "boundaries" in show,
-        "features": features,
-        "legend": [
-            {"label": words["commune"], "color": "#252525", "shape": "ring"},
-            {"label": words["section"], "color": "#737373", "shape": "ring"},
-        ],
-    }
-
-
-SEA = "#c6dbea"
-LAND = {"haiti": ("#e3e1dc", "#b5b2ab"), "metro": ("#f4f1ea", "#9a9a9a")}
+    legend = [
+        _item(words["commune"], style.Swatch(style.COMMUNE_LINE, "line")),
+        _item(words["section"], style.Swatch(style.SECTION_LINE, "dash")),
+    ]
+    return _layer("boundaries", "zones", words["boundaries"], show, legend, features=features)
 
 
 def _basemap() -> list[dict]:
@@ -756,7 +723,7 @@ def _basemap() -> list[dict]:
     land = geodata.land().set_index("land_id")
     return [
         {"geometry": _geometry(land.loc[key, "geometry"], 4), "weight": 1, "fill": fill, "stroke": stroke}
-        for key, (fill, stroke) in LAND.items()
+        for key, (fill, stroke) in style.LAND.items()
     ]
 
 

@@ -29,6 +29,9 @@
     return box;
   }
 
+  // Colours, dashes and opacities come from the payload (katye/render/style.py): none are written here.
+  var STYLE = {};
+
   function addHatch(map) {
     var svg = map.getPanes().overlayPane.querySelector("svg");
     if (!svg || svg.querySelector("#katye-hatch")) { return; }
@@ -42,10 +45,10 @@
     pattern.setAttribute("patternTransform", "rotate(45)");
     var back = document.createElementNS(ns, "rect");
     back.setAttribute("width", "8"); back.setAttribute("height", "8");
-    back.setAttribute("fill", "#fdd49e");
+    back.setAttribute("fill", STYLE.stripes[0]);
     var line = document.createElementNS(ns, "rect");
     line.setAttribute("width", "3"); line.setAttribute("height", "8");
-    line.setAttribute("fill", "#d7301f");
+    line.setAttribute("fill", STYLE.stripes[1]);
     pattern.appendChild(back); pattern.appendChild(line);
     defs.appendChild(pattern);
     svg.insertBefore(defs, svg.firstChild);
@@ -55,8 +58,8 @@
     var group = L.featureGroup();
     spec.features.forEach(function (f) {
       var style = {
-        renderer: renderer, color: f.stroke || "#333333", weight: f.weight || 1, opacity: 0.9,
-        fillColor: f.fill || "#cccccc", fillOpacity: f.fill ? (f.fill_opacity || 0.55) : 0,
+        renderer: renderer, color: f.stroke || STYLE.zone_edge, weight: f.weight || 1, opacity: 0.9,
+        fill: !!f.fill, fillColor: f.fill, fillOpacity: f.fill ? f.fill_opacity : 0,
         dashArray: f.dash || null
       };
       var layer = L.geoJSON(f.geometry, { style: function () { return style; } });
@@ -112,6 +115,7 @@
       canvas.width = size.x; canvas.height = size.y;
       var origin = map.getPixelOrigin().add(topLeft), ctx = canvas.getContext("2d");
       ctx.clearRect(0, 0, size.x, size.y);
+      var dash = STYLE.coarse_dash.split(" ").map(Number);
       for (var i = 0; i < spec.lon.length; i++) {
         if (this.month >= 0 && spec.month[i] !== this.month) { continue; }
         var x = this._x[i] - origin.x, y = this._y[i] - origin.y;
@@ -120,10 +124,12 @@
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
         if (spec.coarse[i] === 1) {
-          ctx.setLineDash([2, 3]); ctx.lineWidth = 1.5; ctx.strokeStyle = color; ctx.stroke(); ctx.setLineDash([]);
+          // Known only to a commune or worse: a dashed ring, on a light under-stroke so it reads on dark fills.
+          ctx.lineWidth = 3; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
+          ctx.setLineDash(dash); ctx.lineWidth = 1.5; ctx.strokeStyle = color; ctx.stroke(); ctx.setLineDash([]);
         } else {
-          ctx.globalAlpha = 0.7; ctx.fillStyle = color; ctx.fill();
-          ctx.globalAlpha = 1; ctx.lineWidth = 1; ctx.strokeStyle = color; ctx.stroke();
+          ctx.fillStyle = color; ctx.fill();
+          ctx.lineWidth = 1; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
         }
       }
     },
@@ -214,10 +220,12 @@
     box.setAttribute("data-layer", spec.key);
     box.appendChild(el("div", "katye-legend-title", spec.legend_title || spec.name));
     spec.legend.forEach(function (item) {
+      if (item.note) { box.appendChild(el("div", "katye-legend-note", item.label)); return; }
       var row = el("div", "katye-legend-row");
-      var swatch = el("span", "katye-swatch" + (item.pattern ? " katye-hatched" : "") + (item.shape === "ring" ? " katye-ring" : ""));
-      swatch.style.background = item.pattern ? "" : item.color;
-      if (item.shape === "ring") { swatch.style.background = "transparent"; swatch.style.borderColor = item.color; }
+      // The swatch is the colour as drawn (opacity included), in the shape drawn (see style.Swatch).
+      var swatch = el("span", "katye-swatch katye-swatch-" + item.shape);
+      if (item.shape === "fill") { swatch.style.background = item.color; }
+      else if (item.shape !== "pattern") { swatch.style.borderColor = item.color; }
       row.appendChild(swatch);
       row.appendChild(el("span", null, item.label));
       box.appendChild(row);
@@ -225,7 +233,27 @@
     return box;
   }
 
+  function siteLayer(spec, renderer) {
+    var group = L.featureGroup();
+    spec.sites.forEach(function (s) {
+      if (s.approximate) {
+        // Where the site may be: a dashed outline of its uncertainty, and a hollow dashed marker.
+        group.addLayer(L.circle([s.lat, s.lon], { renderer: renderer, radius: s.precision_m, color: STYLE.site, weight: 1, dashArray: "4 4", fill: false, interactive: false }));
+      }
+      s.rings.forEach(function (r) {
+        group.addLayer(L.circle([s.lat, s.lon], { renderer: renderer, radius: r, color: STYLE.ring, weight: 1, dashArray: STYLE.ring_dash, fill: false, interactive: false }));
+      });
+      var point = s.approximate
+        ? L.circleMarker([s.lat, s.lon], { renderer: renderer, radius: 6, color: STYLE.site, weight: 2, dashArray: "3 2", fill: true, fillColor: STYLE.halo, fillOpacity: 0.6 })
+        : L.circleMarker([s.lat, s.lon], { renderer: renderer, radius: 6, color: STYLE.halo, weight: 2, fillColor: STYLE.site, fillOpacity: 1 });
+      point.bindTooltip(card(s.name, s.rows));
+      group.addLayer(point);
+    });
+    return group;
+  }
+
   window.katyeDraw = function (map, data) {
+    STYLE = data.style;
     // Set the view first and without animation, so every renderer draws at the final zoom.
     if (data.bounds) { map.fitBounds(data.bounds, { animate: false }); }
     // Incidents and sites get panes of their own above the zones, whatever order renderers start in.
@@ -256,33 +284,26 @@
     }
 
     var byKey = {};
-    data.layers.forEach(function (spec) {
-      var group;
-      if (spec.kind === "zones") { group = zoneLayer(map, spec, null); }
-      else if (spec.kind === "incidents") { group = incidentLayer(map, spec.incidents, canvas, labels); }
-      else if (spec.kind === "image") { group = L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: 0.7, pane: "katyeDensity", interactive: false })]); }
-      else if (spec.kind === "names") {
-        group = L.featureGroup();
+    // One drawing function per layer kind; a new kind is one entry here and one writer in html.py.
+    var DRAW = {
+      zones: function (spec) { return zoneLayer(map, spec, null); },
+      incidents: function (spec) { return incidentLayer(map, spec.incidents, canvas, labels); },
+      image: function (spec) {
+        return L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: STYLE.density_opacity, pane: "katyeDensity", interactive: false })]);
+      },
+      names: function (spec) {
+        var group = L.featureGroup();
         spec.names.forEach(function (n) {
           // The name goes in as text (textContent), never as HTML.
           var icon = L.divIcon({ className: "katye-name", html: el("span", null, n.name), iconSize: [0, 0] });
           group.addLayer(L.marker([n.lat, n.lon], { icon: icon, pane: "katyeNames", interactive: false, keyboard: false }));
         });
-      }
-      else if (spec.kind === "sites") {
-        group = L.featureGroup();
-        spec.sites.forEach(function (s) {
-          if (s.approximate) {
-            group.addLayer(L.circle([s.lat, s.lon], { renderer: siteRenderer, radius: s.precision_m, color: "#54278f", weight: 1, dashArray: "4 4", fillOpacity: 0.05, interactive: false }));
-          }
-          (s.rings || []).forEach(function (r) {
-            group.addLayer(L.circle([s.lat, s.lon], { renderer: siteRenderer, radius: r, color: "#444", weight: 1, dashArray: "6 6", fill: false, interactive: false }));
-          });
-          var point = L.circleMarker([s.lat, s.lon], { renderer: siteRenderer, radius: 6, color: "#ffffff", weight: 2, fillColor: s.approximate ? "#9e9ac8" : "#54278f", fillOpacity: 1 });
-          point.bindTooltip(card(s.name, s.rows));
-          group.addLayer(point);
-        });
-      }
+        return group;
+      },
+      sites: function (spec) { return siteLayer(spec, siteRenderer); }
+    };
+    data.layers.forEach(function (spec) {
+      var group = DRAW[spec.kind](spec);
       group.katyeKey = spec.key;
       byKey[spec.key] = group;
       overlays[spec.name] = group;

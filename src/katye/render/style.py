@@ -1,0 +1,193 @@
+"""Every colour, symbol, opacity and ring distance katye draws with, in one table.
+
+The HTML runtime receives :func:`page_style` in the map's payload and the stylesheet reads
+:func:`css_variables`, so neither holds a colour of its own; the static figures read the same
+names. Change a colour here and every output follows.
+
+The palettes are fixed per meaning (an ACLED event type or a control status has the same colour
+on every map, so monthly maps compare) and chosen to stay apart for colour-blind readers: every
+pair of fills that a legend shows side by side differs by at least ``MIN_DELTA_E`` (CIEDE2000)
+under simulated deuteranopia, protanopia and tritanopia, as drawn (opacity included); the test
+suite checks it. The sources are Paul Tol's qualitative schemes and Okabe & Ito's palette (event
+types, control), ColorBrewer's RdBu (hot spots), and matplotlib's inferno and magma (risk and
+density: perceptually uniform schemes). Where a palette cannot separate a class by colour alone, the class gets a second
+channel: a pattern (contested control) or no fill and a dashed outline (no risk, not significant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The smallest CIEDE2000 difference between two legend fills under any simulated colour-vision deficiency.
+MIN_DELTA_E = 20.0
+
+# --- Ground -----------------------------------------------------------------------------------
+SEA = "#c6dbea"
+#: Land fill and outline: Haiti as a backdrop, the metro's communes over it.
+LAND = {"haiti": ("#e3e1dc", "#b5b2ab"), "metro": ("#f4f1ea", "#9a9a9a")}
+#: What a translucent fill is seen over (legend swatches are blended over it, like the map).
+GROUND = LAND["metro"][0]
+
+# --- Lines ------------------------------------------------------------------------------------
+COMMUNE_LINE = "#252525"
+SECTION_LINE = "#737373"
+ZONE_EDGE = "#555555"
+#: The outline of a zone whose declared and inferred control disagree.
+DISAGREE_LINE = "#000000"
+
+# --- Text and panels --------------------------------------------------------------------------
+TEXT = "#252525"
+MUTED_TEXT = "#444444"
+CAVEAT_TEXT = "#8c2d04"
+HALO = "#ffffff"
+PANEL = "rgba(255,255,255,0.92)"
+SHADOW = "rgba(0,0,0,0.3)"
+
+# --- Control (fill opacity CONTROL_OPACITY; "contested" is striped in the state and gang colours) --
+STATUS_COLORS = {
+    "state": "#4477aa",
+    "contested": "#ffffff",
+    "gang": "#993344",
+    "international": "#ddaa33",
+    "unknown": "#ffffff",
+}
+CONTROL_OPACITY = 0.85
+#: Contested zones: stripes of the two sides over the fill, a pattern as the second channel.
+CONTESTED_STRIPES = (STATUS_COLORS["state"], STATUS_COLORS["gang"])
+
+# --- Risk (opaque: inferno at five stops; "none" has no fill, only a dashed outline) ------------
+RISK_COLORS = {
+    "very low": "#fcffa4",
+    "low": "#f68013",
+    "medium": "#b3325a",
+    "high": "#520e6d",
+    "very high": "#02020c",
+    "none": "#ffffff",
+}
+RISK_OPACITY = 1.0
+
+# --- Hot spots (opaque: RdBu; "not significant" has no fill, only a dashed outline) -------------
+HOTSPOT_COLORS = {
+    "hot 99%": "#67001f",
+    "hot 95%": "#d6604d",
+    "hot 90%": "#feda8b",
+    "cold 90%": "#d1e5f0",
+    "cold 95%": "#4393c3",
+    "cold 99%": "#053061",
+    "not significant": "#ffffff",
+}
+HOTSPOT_OPACITY = 1.0
+#: Classes drawn as an outline only, not a fill: told apart by shape, not colour.
+UNFILLED = frozenset({"none", "not significant"})
+UNFILLED_DASH = "4 3"
+
+# --- Incidents --------------------------------------------------------------------------------
+#: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
+EVENT_TYPE_COLORS = {
+    "Battles": "#d55e00",
+    "Violence against civilians": "#663333",
+    "Explosions/Remote violence": "#f0e442",
+    "Riots": "#4477aa",
+    "Protests": "#99ddff",
+    "Strategic developments": "#222255",
+}
+#: Other types (a user's own files), in the order of their names.
+SPARE_TYPE_COLORS = ("#bbbbbb", "#cc79a7", "#009e73", "#ee8866", "#44bb99", "#aaaa00", "#777777")
+#: Incidents are outlined so that they read on any zone fill.
+INCIDENT_OUTLINE = "#ffffff"
+#: Incidents known only to a commune or worse: a dashed ring in the type's colour, no fill.
+COARSE_DASH = "2 3"
+#: Squares of aggregated incidents (one colour: their darkness says how many).
+CELL_COLOR = "#b30000"
+
+# --- Density ----------------------------------------------------------------------------------
+#: matplotlib colour map of the density surface, and the fractions of its top the legend shows.
+DENSITY_COLORMAP = "magma_r"
+DENSITY_STOPS = (0.33, 0.66, 1.0)
+DENSITY_OPACITY = 0.9
+#: A density pixel's own opacity is DENSITY_FLOOR + (1 - DENSITY_FLOOR) x its fraction of the top.
+DENSITY_FLOOR = 0.5
+
+# --- Sites ------------------------------------------------------------------------------------
+SITE_COLOR = "#54278f"
+SITE_LABEL = "#3f007d"
+RING_COLOR = "#444444"
+RING_DASH = "6 6"
+#: Distance rings (metres) around key sites with sourced coordinates. Approximate sites get none:
+#: rings around an invented point would look measured.
+KEY_SITE_RINGS_M = {"airport": (1000, 2000, 5000), "mss-base": (1000, 2000, 5000), "us-embassy": (1000, 2000)}
+#: The sites a static figure marks and names (the HTML map shows every sourced site).
+FIGURE_SITES = ("airport", "mss-base", "us-embassy", "palais-national", "port")
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """A legend entry's look: its colour as seen on the map, and how it is drawn."""
+
+    color: str
+    #: "fill"; "pattern" (contested stripes); "ring" (a dashed circle: hollow incidents, approximate
+    #: sites, distance rings); "outline" (a dashed square: classes drawn unfilled); "line"; "dash".
+    shape: str = "fill"
+
+
+def blend(color: str, opacity: float, under: str = GROUND) -> str:
+    """``color`` at ``opacity`` over ``under``, as one opaque colour (what the eye sees on the map)."""
+    top, bottom = _rgb(color), _rgb(under)
+    mixed = [round(opacity * t + (1 - opacity) * b) for t, b in zip(top, bottom, strict=True)]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    value = color.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def type_colors(types: list[str]) -> list[str]:
+    """Colours for event types: ACLED's six keep theirs on every map; others take the spare palette."""
+    spare = iter(SPARE_TYPE_COLORS * (1 + len(types) // len(SPARE_TYPE_COLORS)))
+    return [EVENT_TYPE_COLORS.get(t) or next(spare) for t in types]
+
+
+def status_swatch(status: str) -> Swatch:
+    """The control legend's swatch for ``status``."""
+    if status == "contested":
+        return Swatch(blend(STATUS_COLORS[status], CONTROL_OPACITY), "pattern")
+    return Swatch(blend(STATUS_COLORS[status], CONTROL_OPACITY))
+
+
+def class_swatch(colors: dict[str, str], opacity: float, name: str) -> Swatch:
+    """A risk or hot-spot class's swatch: a blended fill, or a ring for the classes drawn unfilled."""
+    if name in UNFILLED:
+        return Swatch(ZONE_EDGE, "outline")
+    return Swatch(blend(colors[name], opacity))
+
+
+def page_style() -> dict:
+    """What the HTML runtime draws with, sent in the map's payload (the JavaScript holds no colour)."""
+    return {
+        "stripes": list(CONTESTED_STRIPES),
+        "zone_edge": ZONE_EDGE,
+        "incident_outline": INCIDENT_OUTLINE,
+        "coarse_dash": COARSE_DASH,
+        "density_opacity": DENSITY_OPACITY,
+        "site": SITE_COLOR,
+        "ring": RING_COLOR,
+        "ring_dash": RING_DASH,
+        "halo": HALO,
+    }
+
+
+def css_variables() -> str:
+    """The stylesheet's colours as CSS custom properties (``katye.css`` uses only these)."""
+    values = {
+        "text": TEXT,
+        "muted": MUTED_TEXT,
+        "caveat": CAVEAT_TEXT,
+        "halo": HALO,
+        "panel": PANEL,
+        "shadow": SHADOW,
+        "edge": ZONE_EDGE,
+        "stripe-a": CONTESTED_STRIPES[0],
+        "stripe-b": CONTESTED_STRIPES[1],
+    }
+    return ":root{" + "".join(f"--katye-{k}:{v};" for k, v in values.items()) + "}"
