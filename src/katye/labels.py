@@ -57,7 +57,6 @@ LABELS = {
         "trend": "Trend",
         "change": "Change",
         "zone": "Zone",
-        "method": "Method",
         "precision_m": "Precision (m)",
         "note": "Note",
         "commune": "Commune",
@@ -124,7 +123,6 @@ LABELS = {
         "armed_events": "armed-group events",
         "state_presence": "State forces acting",
         "risk_unit": {"zone": "per zone", "km2": "per km²", "population": "per 100,000 people"},
-        "no_zone_data": "no data",
         "period_all": "{start} to {end}",
         "none": "no events",
         "statuses": {
@@ -220,7 +218,6 @@ LABELS = {
         "trend": "Tendance",
         "change": "Variation",
         "zone": "Zone",
-        "method": "Méthode",
         "precision_m": "Précision (m)",
         "note": "Note",
         "commune": "Commune",
@@ -288,7 +285,6 @@ LABELS = {
         "armed_events": "événements de groupes armés",
         "state_presence": "Forces de l'État en action",
         "risk_unit": {"zone": "par zone", "km2": "par km²", "population": "pour 100 000 habitants"},
-        "no_zone_data": "pas de données",
         "period_all": "du {start} au {end}",
         "none": "aucun événement",
         "statuses": {
