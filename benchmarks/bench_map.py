@@ -20,17 +20,7 @@ import xstatic.pkg.leaflet as xleaflet
 
 import katye
 from common import acled_file, table
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+from katye.testing import chromium
 
 
 def localise(path: Path) -> Path:
@@ -54,18 +44,14 @@ def localise(path: Path) -> Path:
 
 
 def first_frame(path: Path, ready: str, repeat: int = 3) -> float:
-    from playwright.sync_api import sync_playwright
-
     best = float("inf")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         for _ in range(repeat):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(path.as_uri(), wait_until="commit", timeout=120_000)
             page.wait_for_function(ready, polling="raf", timeout=120_000)
             best = min(best, page.evaluate("() => performance.now()") / 1000)
             page.close()
-        browser.close()
     return best
 
 

@@ -11,9 +11,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 import katye
+from katye.testing import chromium
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,18 +28,13 @@ def main() -> None:
         katye.make_map(incidents, control=katye.samples.path("control"), start="2024-11-01", end="2024-11-30"),
         page_file,
     )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 820})
         page.goto(page_file.as_uri())
         page.wait_for_function("window.katyeReady !== undefined")
         page.wait_for_timeout(300)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out))
-        browser.close()
     print(f"wrote {args.out}")
 
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import geopandas as gpd
 import pandas as pd
 
 from katye import geodata, samples
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "katye.cli", *args], capture_output=True, text=True)
+from katye.testing import invoke, run_cli
 
 
 def test_join_writes_zones_and_site_distances(tmp_path):
     out = tmp_path / "joined.gpkg"
-    result = run("join", str(samples.path("reported")), "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    result = invoke("join", str(samples.path("reported")), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
     joined = gpd.read_file(out)
     assert {
         "zone_id",
@@ -41,7 +35,8 @@ def test_join_csv_neutralises_spreadsheet_formulas(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "joined.csv"
-    assert run("join", str(source), "-o", str(out)).returncode == 0
+    result = invoke("join", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out)
     assert table.notes.tolist() == ['\'=HYPERLINK("http://x")', "'-3 wounded"]
     assert table.latitude.tolist() == [18.58, 18.55]  # numbers stay numbers
@@ -49,8 +44,8 @@ def test_join_csv_neutralises_spreadsheet_formulas(tmp_path):
 
 def test_risk_with_declared_control(tmp_path):
     out = tmp_path / "risk.csv"
-    result = run("risk", "-o", str(out), "--as-of", "2024-11-30", "--control", str(samples.path("control")))
-    assert result.returncode == 0, result.stderr
+    result = invoke("risk", "-o", str(out), "--as-of", "2024-11-30", "--control", str(samples.path("control")))
+    assert result.exit_code == 0, result.stderr
     table = pd.read_csv(out)
     assert len(table) == len(geodata.zones())
     assert {"risk_index", "risk_class", "trend", "inferred_status", "declared_status", "disagrees"} <= set(table)
@@ -60,8 +55,9 @@ def test_risk_with_declared_control(tmp_path):
 def test_risk_with_bad_control_file_exits_2(tmp_path):
     control = tmp_path / "control.csv"
     control.write_text("zone_id,as_of,status\nnowhere,2024-01-01,gang\n")
-    result = run("risk", "-o", str(tmp_path / "r.csv"), "--control", str(control))
-    assert result.returncode == 2 and "unknown zone_id (nowhere) at line 2" in result.stderr
+    result = run_cli("risk", "-o", str(tmp_path / "r.csv"), "--control", str(control))
+    assert result.returncode == 2, result.stderr
+    assert "unknown zone_id (nowhere) at line 2" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -77,6 +73,6 @@ def test_risk_with_own_zones(tmp_path):
     )
     frame.to_file(zones)
     out = tmp_path / "risk.geojson"
-    result = run("risk", "-o", str(out), "--zones", str(zones), "--zone-id", "code")
-    assert result.returncode == 0, result.stderr
+    result = invoke("risk", "-o", str(out), "--zones", str(zones), "--zone-id", "code")
+    assert result.exit_code == 0, result.stderr
     assert sorted(gpd.read_file(out).zone_id) == ["north", "south"]

@@ -52,7 +52,8 @@ def test_repeated_values_become_narrow_codes_and_distinct_ones_stay_text():
     assert isinstance(repeated.dtype, pd.CategoricalDtype)
     assert repeated.cat.codes.dtype == np.int8
     distinct = fed([[f"HTI{i}" for i in range(1000)], [f"HTI{i}" for i in range(1000, 2000)]])
-    assert distinct.dtype == "str" and distinct.iloc[1500] == "HTI1500"
+    assert distinct.dtype == "str"
+    assert distinct.iloc[1500] == "HTI1500"
 
 
 def test_codes_widen_when_a_later_batch_brings_many_values():
@@ -223,7 +224,8 @@ def test_keep_carries_only_the_columns_asked_for_and_katyes_own(tmp_path):
     assert {"admin1", "synthetic", "timestamp", "inter1"} <= set(slim.incidents.columns)
     assert slim.report.to_dict() == full.report.to_dict()
     none = katye.read_incidents(katye.samples.path(), keep=[])
-    assert "admin1" not in none.incidents.columns and "synthetic" in none.incidents.columns
+    assert "admin1" not in none.incidents.columns
+    assert "synthetic" in none.incidents.columns
     pd.testing.assert_frame_equal(
         none.incidents[list(reading.CANONICAL)], full.incidents[list(reading.CANONICAL)], check_dtype=True
     )
@@ -243,7 +245,8 @@ def test_rejected_rows_keep_every_column_whatever_keep_says(tmp_path):
         encoding="utf-8",
     )
     rejected = katye.read_incidents(path, keep=[]).rejected
-    assert rejected.loc[0, "extra"] == "kept" and rejected.loc[0, "admin1"] == "Ouest"
+    assert rejected.loc[0, "extra"] == "kept"
+    assert rejected.loc[0, "admin1"] == "Ouest"
 
 
 HEADER = "event_id_cnty,event_date,event_type,actor1,actor2,latitude,longitude,fatalities,location,notes\n"
@@ -261,7 +264,8 @@ def test_unicode_spaces_are_stripped_from_long_distinct_columns_too(tmp_path):
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     incidents, rejected, _ = katye.read_incidents(path)
     assert rejected["reason"].tolist() == ["duplicate event id"] * 3
-    assert incidents["event_id"].dtype == "str" and incidents["notes"].dtype == "str"
+    assert incidents["event_id"].dtype == "str"
+    assert incidents["notes"].dtype == "str"
 
 
 def test_counts_hold_no_value_that_no_accepted_row_has(tmp_path):
@@ -291,7 +295,8 @@ def test_related_columns_compare_and_plain_text_takes_any_pandas_code():
     assert (plain["actor1"] + " / " + plain["actor2"]).iloc[0].startswith("A new name / ")
     assert plain["event_type"].max() == "Violence against civilians"
     assert isinstance(incidents["actor1"].dtype, pd.CategoricalDtype)  # the caller's frame is unchanged
-    assert plain.geometry.crs == incidents.geometry.crs and len(plain) == len(incidents)
+    assert plain.geometry.crs == incidents.geometry.crs
+    assert len(plain) == len(incidents)
 
 
 def test_spellings_of_one_commune_are_reported_under_the_first_seen(tmp_path):
@@ -309,7 +314,8 @@ def test_keep_none_means_all_and_a_bad_name_lists_every_column(tmp_path):
     assert "tags" in katye.read_incidents(katye.samples.path(), keep=None).incidents.columns
     with pytest.raises(katye.UsageError) as caught:
         katye.read_incidents(katye.samples.path(), keep=["nope"])
-    assert "synthetic" in str(caught.value) and "…" not in str(caught.value)
+    assert "synthetic" in str(caught.value)
+    assert "…" not in str(caught.value)
 
 
 def test_keep_takes_none_as_a_word_and_refuses_what_is_not_a_list():

@@ -122,10 +122,13 @@ def test_airport_zone_follows_the_runway_not_a_circle(zones, sites):
 
 def test_mss_base_is_shown_as_approximate_everywhere(zones, sites):
     site = sites.loc["mss-base"]
-    assert bool(site["approximate"]) and site["confidence"] == "low"
-    assert "near the airport" in site["note"] and "APPROXIMATE" in site["note"]
+    assert bool(site["approximate"])
+    assert site["confidence"] == "low"
+    assert "near the airport" in site["note"]
+    assert "APPROXIMATE" in site["note"]
     zone = zones.set_index("zone_id").loc["mss-base"]
-    assert zone["confidence"] == "low" and "approximate" in zone["name"].lower()
+    assert zone["confidence"] == "low"
+    assert "approximate" in zone["name"].lower()
     assert _containing(zones, site["geometry"], "zone_id") == ["mss-base"]
 
 
@@ -134,7 +137,8 @@ def test_required_sites_exist_with_provenance(sites):
     assert bool(sites.loc["us-embassy", "approximate"])
     assert sites.loc["us-embassy", "commune_pcode"] == "HT0118"
     for column in ("site_id", "name", "kind", "precision_m", "source", "licence", "confidence"):
-        assert sites[column].notna().all() and (sites[column].astype(str) != "").all(), column
+        assert sites[column].notna().all(), column
+        assert (sites[column].astype(str) != "").all(), column
     assert (sites.precision_m > 0).all()
 
 
@@ -172,14 +176,18 @@ def test_every_place_zone_is_named_after_a_sourced_point_it_contains(zones, site
         zone_key, site_key = name_key(zone.name.split(" (")[0]), name_key(site["name"].split(" (")[0])
         assert zone_key in site_key or site_key in zone_key, zone.zone_id
         assert zone.geometry.covers(site["geometry"]), zone.zone_id
-        assert site["source"] and site["source_ref"] and site["licence"] and site["precision_m"] > 0
+        assert site["source"]
+        assert site["source_ref"]
+        assert site["licence"]
+        assert site["precision_m"] > 0
         expected = "medium" if site["precision_m"] <= 500 else "low"
         assert zone.confidence == expected, zone.zone_id
 
 
 def test_no_place_zone_passes_3_km2_in_the_dense_communes(zones):
     dense = zones[(zones.kind == "neighbourhood") & zones.commune_pcode.isin(["HT0111", "HT0112", "HT0114", "HT0117"])]
-    assert len(dense) >= 30 and dense.area_km2.max() <= 3.0
+    assert len(dense) >= 30
+    assert dense.area_km2.max() <= 3.0
 
 
 def test_commune_labels_and_rounded_points_seed_no_zone(zones):
@@ -217,7 +225,8 @@ def test_shipped_coordinates_have_at_most_six_decimals(name):
     text = (geodata.data_dir() / geodata.LAYERS[name].file).read_text(encoding="utf-8")
     coordinates = json.loads(text)["features"]
     numbers = re.findall(r"-?\d+\.\d+", json.dumps([f["geometry"] for f in coordinates]))
-    assert numbers and all(len(n.split(".")[1]) <= 6 for n in numbers)
+    assert numbers
+    assert all(len(n.split(".")[1]) <= 6 for n in numbers)
 
 
 def test_every_feature_carries_its_provenance():
@@ -233,12 +242,16 @@ def test_catalog_matches_the_files():
     assert set(catalog.index) == set(geodata.LAYERS) | set(geodata.TABLES)
     for name, row in catalog.iterrows():
         if name in geodata.TABLES:
-            assert row["features"] == len(geodata.load_table(name)) > 0 and row["geometry_type"] == "table"
-            assert row["licence"] and row["source"]
+            assert row["features"] == len(geodata.load_table(name)) > 0
+            assert row["geometry_type"] == "table"
+            assert row["licence"]
+            assert row["source"]
             continue
         raw = json.loads((geodata.data_dir() / row["file"]).read_text(encoding="utf-8"))
         assert row["features"] == len(raw["features"]) == len(geodata.load(name))
-        assert row["licence"] and row["attribution"] and row["source"]
+        assert row["licence"]
+        assert row["attribution"]
+        assert row["source"]
     assert "CC BY-IGO 3.0" in catalog.loc["communes", "attribution"]
     assert "Who's On First" in catalog.loc["urban_extent", "attribution"]
 

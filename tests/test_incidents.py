@@ -52,7 +52,8 @@ def check_accounting(result, rows: int) -> None:
 
 def test_current_acled_export(tmp_path):
     frame = acled_rows()
-    assert tuple(frame.columns) == ACLED_CURRENT and len(frame.columns) == 31
+    assert tuple(frame.columns) == ACLED_CURRENT
+    assert len(frame.columns) == 31
     result = katye.read_incidents(write(tmp_path / "acled.csv", frame))
     check_accounting(result, len(frame))
     incidents = result.incidents
@@ -106,7 +107,8 @@ def test_hdx_copy_with_hashtag_row(tmp_path):
     tags[frame.columns.get_loc("latitude")], tags[frame.columns.get_loc("longitude")] = "#geo+lat", "#geo+lon"
     result = katye.read_incidents(write(tmp_path / "hdx.csv", frame, extra_rows=[tags]))
     check_accounting(result, len(frame))
-    assert result.report.hxl_row and "HDX" in result.report.layout
+    assert result.report.hxl_row
+    assert "HDX" in result.report.layout
     assert result.incidents["line"].min() == 3  # header on line 1, hashtags on line 2
 
 
@@ -267,7 +269,8 @@ def test_rows_with_the_wrong_number_of_fields_are_rejected_not_lost(tmp_path):
     result = katye.read_incidents(path)
     check_accounting(result, 5)
     broken = result.rejected.set_index("line").loc[6]
-    assert broken.reason == "wrong number of fields" and "found 3" in broken.detail
+    assert broken.reason == "wrong number of fields"
+    assert "found 3" in broken.detail
     assert "HTI-BROKEN" in broken.raw_text
 
 
@@ -282,7 +285,8 @@ def test_outside_the_study_area_is_kept_and_counted(tmp_path):
     frame = acled_rows(3)
     frame.loc[2, "latitude"], frame.loc[2, "longitude"] = "19.14836", "-72.61436"  # Pont-Sondé
     result = katye.read_incidents(write(tmp_path / "pont.csv", frame))
-    assert result.report.outside == 1 and result.report.accepted == 2
+    assert result.report.outside == 1
+    assert result.report.accepted == 2
     assert result.incidents["in_study_area"].tolist() == [True, True, False]
 
 
@@ -334,7 +338,8 @@ def test_shipped_samples_are_marked_and_read_cleanly():
     assert set(result.incidents["synthetic"]) == {"true"}
     assert result.incidents["source"].str.contains("SYNTHETIC").all()
     reported = katye.read_incidents(katye.samples.path("reported"))
-    assert reported.report.rejected == 0 and reported.report.input_rows == 6
+    assert reported.report.rejected == 0
+    assert reported.report.input_rows == 6
     assert reported.incidents["approximate_location"].eq("true").all()
     assert reported.incidents["source_url"].str.startswith("https://").all()
 
@@ -342,5 +347,7 @@ def test_shipped_samples_are_marked_and_read_cleanly():
 def test_the_result_indexes_like_the_tuple_it_unpacks_into():
     result = katye.read_incidents(katye.samples.path())
     incidents, rejected, report = result
-    assert result[0] is incidents and result[-1] is report and len(result) == 3
+    assert result[0] is incidents
+    assert result[-1] is report
+    assert len(result) == 3
     assert result[:2] == (incidents, rejected)

@@ -77,4 +77,5 @@ def test_accounting_adds_up_for_any_file(rows, delimiter, encoding, ragged):
     assert all(2 <= line <= physical for line in lines)
     assert (incidents["fatalities"] >= 0).all()
     assert incidents["event_id"].is_unique
-    assert incidents["latitude"].between(-90, 90).all() and incidents["longitude"].between(-180, 180).all()
+    assert incidents["latitude"].between(-90, 90).all()
+    assert incidents["longitude"].between(-180, 180).all()

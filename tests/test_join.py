@@ -55,7 +55,8 @@ def test_hand_built_cases():
     for (name, (_, zone, kind)), row in zip(CASES.items(), result.itertuples(), strict=True):
         assert (row.zone_id, row.assignment) == (zone, kind), name
     names = dict(zip(result.zone_id, result.zone_name, strict=True))
-    assert names["a"] == "Ay" and names["c"] == "Sea"
+    assert names["a"] == "Ay"
+    assert names["c"] == "Sea"
 
 
 def test_same_assignments_whatever_the_crs():
@@ -89,7 +90,8 @@ def test_the_callers_frame_is_not_changed():
     frame = incidents([(-72.325, 18.545)])
     before = frame.copy()
     katye.assign(frame, squares())
-    assert frame.equals(before) and "zone_id" not in frame.columns
+    assert frame.equals(before)
+    assert "zone_id" not in frame.columns
 
 
 def test_missing_crs_and_wrong_inputs_are_clear():
@@ -144,7 +146,8 @@ def test_near_sites_measures_metres_in_utm():
     assert result.dist_airport_m.tolist() == pytest.approx([1500, 4000], abs=0.01)
     assert result.within_airport_2000m.tolist() == [True, False]
     assert result.within_airport_5000m.tolist() == [True, True]
-    assert "dist_mss_base_m" in result.columns and "dist_us_embassy_m" in result.columns
+    assert "dist_mss_base_m" in result.columns
+    assert "dist_us_embassy_m" in result.columns
     with pytest.raises(katye.UsageError, match="no site nowhere"):
         katye.near_sites(incidents(points), site_ids=["nowhere"])
 
@@ -192,7 +195,8 @@ def test_an_incident_at_sea_is_outside_with_its_distance_to_the_coast():
     result = katye.assign(frame)
     land = katye.geodata.land().set_index("land_id").to_crs(32618).loc["metro", "geometry"]
     coast = land.distance(gpd.GeoSeries([bay], crs=4326).to_crs(32618).iloc[0])
-    assert result["assignment"].iloc[0] == "outside" and coast > 1000
+    assert result["assignment"].iloc[0] == "outside"
+    assert coast > 1000
     assert result["distance_m"].iloc[0] == pytest.approx(coast, abs=1.0)
 
 

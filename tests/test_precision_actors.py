@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +17,7 @@ import katye
 from katye.incidents import actors as actor_table
 from katye.incidents.precision import LEVELS, admin_level, admin_levels, decide, name_key, name_keys
 from katye.samples import real_layout, synthetic_acled, write_csv
+from katye.testing import run_cli
 
 REPO_README = katye.geodata.data_dir().parent / "README.md"
 
@@ -73,7 +72,8 @@ def test_name_keys_ignore_accents_hyphens_and_commune_de():
 def test_real_layout_export_without_geo_precision(tmp_path):
     path, _frame = real_export(tmp_path)
     incidents, _rejected, report = katye.read_incidents(path)
-    assert report.balanced and report.layout.startswith("ACLED export")
+    assert report.balanced
+    assert report.layout.startswith("ACLED export")
     bare = incidents["location"].map(admin_level).notna()
     assert bare.sum() >= 100
     # Every bare-commune event is located only to a commune; none is exact, and the rest is unknown.
@@ -98,9 +98,11 @@ def test_real_layout_popups_never_say_exact(tmp_path):
     payload = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
     spec = next(layer for layer in payload["layers"] if layer["key"] == "incidents")["incidents"]
     shown = {spec["precision_labels"][i] for i in spec["precision"]}
-    assert shown <= {"commune only", "unknown (not given in the file)"} and "exact" not in shown
+    assert shown <= {"commune only", "unknown (not given in the file)"}
+    assert "exact" not in shown
     caveat = " ".join(payload["caveats"])
-    assert "located only to a commune" in caveat and "of unknown precision" in caveat
+    assert "located only to a commune" in caveat
+    assert "of unknown precision" in caveat
 
 
 def test_admin_name_overrides_geo_precision_and_as_coded_switches_rules_off():
@@ -112,7 +114,8 @@ def test_admin_name_overrides_geo_precision_and_as_coded_switches_rules_off():
     assert list(ruled.basis) == ["admin_name", "geo_precision", "admin_name"]
     assert ruled.changed["admin_name"] == 2
     as_coded = decide(location, coded, *xy, rules=False)
-    assert list(as_coded.precision) == ["exact", "exact", "commune"] and as_coded.changed == {}
+    assert list(as_coded.precision) == ["exact", "exact", "commune"]
+    assert as_coded.changed == {}
 
 
 def test_a_commune_centre_marks_the_other_events_on_it():
@@ -122,7 +125,8 @@ def test_a_commune_centre_marks_the_other_events_on_it():
     lat = np.array([centre[1]] * 4 + [elsewhere[1]])
     result = decide(location, np.array([1.0] * 5), lon, lat)
     assert list(result.precision) == ["commune"] * 4 + ["exact"]
-    assert result.basis[3] == "commune_centre" and result.changed["commune_centre"] == 1
+    assert result.basis[3] == "commune_centre"
+    assert result.changed["commune_centre"] == 1
     # Two bare names on a point are not yet a commune centre.
     fewer = decide(location.iloc[1:], np.array([1.0] * 4), lon[1:], lat[1:])
     assert fewer.precision[2] == "exact"
@@ -175,8 +179,10 @@ def test_assign_keeps_imprecise_events_out_of_zones_but_keeps_their_commune():
     )
     result = katye.assign(frame)
     assert list(result["assignment"]) == ["exact", "coarse", "coarse", "coarse", "coarse"]
-    assert result["zone_id"].iloc[0] != "" and set(result["zone_id"].iloc[1:]) == {""}
-    assert result["section_pcode"].iloc[1] != "" and set(result["section_pcode"].iloc[2:]) == {""}
+    assert result["zone_id"].iloc[0] != ""
+    assert set(result["zone_id"].iloc[1:]) == {""}
+    assert result["section_pcode"].iloc[1] != ""
+    assert set(result["section_pcode"].iloc[2:]) == {""}
     assert list(result["commune_pcode"].astype(str)) == ["HT0111"] * 4 + [""]
 
 
@@ -196,7 +202,8 @@ def test_summaries_count_imprecise_events_separately():
     placed = table[table["zone_id"] != ""]
     apart = table[table["zone_id"] == ""].set_index("location_precision")
     assert placed["events"].sum() == 1
-    assert apart.loc["commune", "events"] == 1 and apart.loc["unknown", "fatalities"] == 3
+    assert apart.loc["commune", "events"] == 1
+    assert apart.loc["unknown", "fatalities"] == 3
     assert "Port-au-Prince" in apart.loc["commune", "zone_name"]
 
 
@@ -224,7 +231,8 @@ def test_police_under_either_period_suffix_is_one_actor():
             ["Police Forces of Haiti (2017-2024)", "Police Forces of Haiti (2024-)", "police forces of haiti (2017-)"]
         )
     )
-    assert set(found.actor) == {"Police Forces of Haiti"} and set(found.kind) == {"state"}
+    assert set(found.actor) == {"Police Forces of Haiti"}
+    assert set(found.kind) == {"state"}
 
 
 def test_unknown_actor_names_pass_through_as_other_and_are_reported(tmp_path):
@@ -308,10 +316,12 @@ def test_police_as_the_target_does_not_make_a_zone_state():
         ignore_index=True,
     )
     result = katye.infer_control(incidents, _zones(), as_of="2024-11-30").set_index("zone_id")
-    assert result.loc["a", "inferred_status"] == "gang" and result.loc["a", "holder"] == "Kraze Baryè"
+    assert result.loc["a", "inferred_status"] == "gang"
+    assert result.loc["a", "holder"] == "Kraze Baryè"
     assert result.loc["a", "state_events"] == 0  # attacked, not acting
     assert "state" not in set(result["inferred_status"])
-    assert result.loc["b", "state_events"] == 6 and result.loc["b", "state_share"] == 1.0
+    assert result.loc["b", "state_events"] == 6
+    assert result.loc["b", "state_share"] == 1.0
 
 
 def test_an_unidentified_group_is_never_named_the_holder():
@@ -322,10 +332,13 @@ def test_an_unidentified_group_is_never_named_the_holder():
     )
     result = katye.infer_control(incidents, _zones(), as_of="2024-11-30").set_index("zone_id").loc["a"]
     # Viv Ansanm fights in all 10 armed-group events it is in: 8 of 10.
-    assert result["holder"] == "Viv Ansanm" and result["leading_share"] == 0.8
+    assert result["holder"] == "Viv Ansanm"
+    assert result["leading_share"] == 0.8
     alone = _events("a", [("Violence against civilians", "Unidentified Armed Group (Haiti)", "Civilians (Haiti)")] * 7)
     only = katye.infer_control(alone, _zones(), as_of="2024-11-30").set_index("zone_id").loc["a"]
-    assert only["inferred_status"] == "gang" and only["holder"] == "" and only["holder_kind"] == "unidentified"
+    assert only["inferred_status"] == "gang"
+    assert only["holder"] == ""
+    assert only["holder_kind"] == "unidentified"
     assert only["unidentified_share"] == 1.0
 
 
@@ -334,7 +347,9 @@ def test_victims_never_count():
         "a", [("Riots", "Rioters (Haiti)", "Grand-Ravine Gang")] * 6 + [("Protests", "Protesters (Haiti)", "")] * 3
     )
     result = katye.infer_control(incidents, _zones(), as_of="2024-11-30").set_index("zone_id").loc["a"]
-    assert result["armed_events"] == 0 and result["inferred_status"] == "unknown" and result["leading_actor"] == ""
+    assert result["armed_events"] == 0
+    assert result["inferred_status"] == "unknown"
+    assert result["leading_actor"] == ""
 
 
 # --- risk ---------------------------------------------------------------------------------------
@@ -359,7 +374,8 @@ def test_a_small_and_a_large_zone_with_the_same_events_get_the_same_class():
     assert scored.loc["small", "risk_index"] == pytest.approx(scored.loc["large", "risk_index"])
     per_km2 = katye.risk(incidents, zones, as_of="2024-11-30", per="km2").set_index("zone_id")
     assert per_km2.loc["small", "risk_index"] > 100 * per_km2.loc["large", "risk_index"]
-    assert scored.loc["small", "class_range"] and scored.attrs["katye_breaks"]
+    assert scored.loc["small", "class_range"]
+    assert scored.attrs["katye_breaks"]
     people = katye.risk(
         incidents,
         zones,
@@ -386,33 +402,34 @@ def test_risk_legend_prints_the_class_breaks():
 # --- command line -------------------------------------------------------------------------------
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "katye.cli", *args], capture_output=True, text=True)
-
-
 def test_cli_reports_precision_rules_and_takes_options(tmp_path):
     path, _ = real_export(tmp_path, n=200)
-    result = run("validate", str(path))
+    result = run_cli("validate", str(path))
     assert result.returncode == 0, result.stderr
-    assert "location precision:" in result.stdout and "changed by rule: admin name" in result.stdout
+    assert "location precision:" in result.stdout
+    assert "changed by rule: admin name" in result.stdout
     assert "no geo_precision column" in result.stdout
-    coded = json.loads(run("validate", str(path), "--precision", "as-coded", "--json").stdout)
-    assert coded["precision_rules"] == {} and set(coded["location_precision"]) == {"unknown"}
-    declared = json.loads(run("validate", str(path), "--default-precision", "exact", "--json").stdout)
+    coded = json.loads(run_cli("validate", str(path), "--precision", "as-coded", "--json").stdout)
+    assert coded["precision_rules"] == {}
+    assert set(coded["location_precision"]) == {"unknown"}
+    declared = json.loads(run_cli("validate", str(path), "--default-precision", "exact", "--json").stdout)
     assert declared["location_precision"]["exact"] > 0
     out = tmp_path / "risk.csv"
-    result = run("risk", str(path), "-o", str(out), "--default-precision", "exact", "--per", "km2")
+    result = run_cli("risk", str(path), "-o", str(out), "--default-precision", "exact", "--per", "km2")
     assert result.returncode == 0, result.stderr
-    assert "per km²" in result.stdout and "Class breaks" in result.stdout
+    assert "per km²" in result.stdout
+    assert "Class breaks" in result.stdout
     assert {"class_range", "holder", "state_share"} <= set(pd.read_csv(out).columns)
 
 
 def test_cli_bad_actor_table_exits_2_without_traceback(tmp_path):
     bad = tmp_path / "actors.csv"
     bad.write_text("acled_name,actor,kind\nGang X,Gang X,warlord\n", encoding="utf-8")
-    result = run("validate", "--actors", str(bad))
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "line 2" in result.stderr and "kind must be one of" in result.stderr
+    result = run_cli("validate", "--actors", str(bad))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "line 2" in result.stderr
+    assert "kind must be one of" in result.stderr
 
 
 def test_a_control_table_with_a_zone_twice_on_one_date_names_the_lines(tmp_path):
@@ -456,7 +473,8 @@ def test_a_users_actor_table_reaches_the_coalitions_of_inferred_control(tmp_path
     incidents = katye.read_incidents(write_csv(frame, tmp_path / "a.csv"), actors=path).incidents
     control = katye.infer_control(incidents)
     named = control[control["leading_actor"] != ""]
-    assert len(named) and set(named["leading_coalition"]) == {"MY COALITION"}
+    assert len(named)
+    assert set(named["leading_coalition"]) == {"MY COALITION"}
 
 
 @pytest.mark.parametrize(
@@ -525,7 +543,8 @@ def test_summaries_keep_every_event_and_missing_precision_is_unknown():
 def test_a_few_bare_names_do_not_turn_a_busy_neighbourhood_centre_into_a_commune_centre():
     location = pd.Series(["Delmas"] * 3 + ["Delmas - Delmas 33"] * 20)
     result = decide(location, np.full(23, 1.0), np.full(23, -72.30), np.full(23, 18.55))
-    assert (result.precision[3:] == "exact").all() and result.changed["commune_centre"] == 0
+    assert (result.precision[3:] == "exact").all()
+    assert result.changed["commune_centre"] == 0
 
 
 def test_map_trend_looks_before_the_first_day_drawn():
@@ -536,17 +555,21 @@ def test_map_trend_looks_before_the_first_day_drawn():
     risk = next(layer for layer in payload["layers"] if layer["key"] == "risk")
     solino = next(f for f in risk["features"] if f["title"] == "Solino")
     trend = dict(solino["rows"])["Trend"]
-    assert scored.loc["solino", "trend"] in trend and "new new" not in trend
+    assert scored.loc["solino", "trend"] in trend
+    assert "new new" not in trend
 
 
 def test_cli_says_when_events_stay_out_of_zone_counts(tmp_path):
     path, _ = real_export(tmp_path, n=200)
-    result = run("risk", str(path), "-o", str(tmp_path / "r.csv"))
+    result = run_cli("risk", str(path), "-o", str(tmp_path / "r.csv"))
     assert result.returncode == 0, result.stderr
-    assert "not in zone counts" in result.stderr and "--default-precision exact" in result.stderr
+    assert "not in zone counts" in result.stderr
+    assert "--default-precision exact" in result.stderr
     assert "No event is exactly located" in result.stderr
-    bad = run("risk", str(path), "-o", str(tmp_path / "r.csv"), "--per", "population")
-    assert bad.returncode == 1 and "--population" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_cli("risk", str(path), "-o", str(tmp_path / "r.csv"), "--per", "population")
+    assert bad.returncode == 1, bad.stderr
+    assert "--population" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 @settings(max_examples=80, deadline=None)

@@ -133,7 +133,8 @@ def test_every_analysis_takes_zones_through_one_resolver():
         crs=4326,
     )
     resolved = resolve_zones(layer)
-    assert list(resolved["zone_id"]) == ["1", "2"] and list(resolved["name"]) == ["1", "2"]
+    assert list(resolved["zone_id"]) == ["1", "2"]
+    assert list(resolved["name"]) == ["1", "2"]
     assert resolved["area_km2"].between(1.0, 1.3).all()
     assert list(layer["zone_id"]) == [2, 1]  # the caller's frame is untouched
     with pytest.raises(InputError, match="appear more than once"):
@@ -141,4 +142,5 @@ def test_every_analysis_takes_zones_through_one_resolver():
     with pytest.raises(UsageError, match="expected a GeoDataFrame"):
         resolve_zones(layer.drop(columns="geometry"))
     shipped = resolve_zones()
-    assert shipped["zone_id"].is_monotonic_increasing and len(shipped) == len(geodata.zones())
+    assert shipped["zone_id"].is_monotonic_increasing
+    assert len(shipped) == len(geodata.zones())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import re
 import stat
-import subprocess
-import sys
 import time
 
 import geopandas as gpd
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import katye
 from katye.output import write_frame
 from katye.samples import hostile_csv
+from katye.testing import invoke, run_cli
 
 HEADER = "event_id_cnty,event_date,event_type,latitude,longitude,fatalities,location,notes"
 ROWS = ["A1,2024-10-01,Battles,18.54,-72.33,1,Bel Air,x", "A2,2024-10-02,Battles,18.55,-72.33,0,Bel Air,y"]
@@ -32,13 +33,10 @@ def write(tmp_path, data: bytes, name: str = "in.csv"):
 
 def balanced(result) -> None:
     incidents, rejected, report = result
-    assert report.balanced and len(incidents) + len(rejected) == report.input_rows
+    assert report.balanced
+    assert len(incidents) + len(rejected) == report.input_rows
     lines = list(incidents["line"]) + list(rejected["line"])
     assert len(lines) == len(set(lines))
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "katye.cli", *args], capture_output=True, text=True)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +47,8 @@ def test_old_mac_line_endings_and_utf16_files_are_read(tmp_path, encoding, newli
     text = newline.join([HEADER, *ROWS]) + newline
     result = katye.read_incidents(write(tmp_path, text.encode(encoding)))
     balanced(result)
-    assert len(result.incidents) == 2 and list(result.incidents["line"]) == [2, 3]
+    assert len(result.incidents) == 2
+    assert list(result.incidents["line"]) == [2, 3]
     assert result.incidents["location"].iloc[0] == "Bel Air"
 
 
@@ -124,7 +123,8 @@ def test_line_numbers_are_physical_lines_after_blank_lines(tmp_path):
 def test_absurd_fatalities_are_rejected_with_a_reason(tmp_path, value, reason):
     data = HEADER + f"\nA1,2024-10-01,Battles,18.54,-72.33,{value},Bel Air,x\n"
     incidents, rejected, _ = katye.read_incidents(write(tmp_path, data.encode()))
-    assert len(incidents) == 0 and list(rejected["reason"]) == [reason]
+    assert len(incidents) == 0
+    assert list(rejected["reason"]) == [reason]
 
 
 def test_headers_differing_in_case_and_a_column_called_line_stay_apart(tmp_path):
@@ -137,18 +137,22 @@ def test_headers_differing_in_case_and_a_column_called_line_stay_apart(tmp_path)
         ]
     )
     incidents, rejected, _ = katye.read_incidents(write(tmp_path, data.encode()))
-    assert incidents["notes"].iloc[0] == "a" and incidents["NOTES"].iloc[0] == "b"
-    assert incidents["line_input"].iloc[0] == "7" and list(incidents["line"]) == [2]
-    assert list(rejected["line"]) == [3] and rejected.columns.is_unique
+    assert incidents["notes"].iloc[0] == "a"
+    assert incidents["NOTES"].iloc[0] == "b"
+    assert incidents["line_input"].iloc[0] == "7"
+    assert list(incidents["line"]) == [2]
+    assert list(rejected["line"]) == [3]
+    assert rejected.columns.is_unique
 
 
 def test_pipes_devices_and_folders_exit_2_without_traceback(tmp_path):
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     for target in (str(fifo), "/dev/zero", str(tmp_path)):
-        result = run("validate", target)
+        result = run_cli("validate", target)
         assert result.returncode == 2, (target, result.stderr)
-        assert "Traceback" not in result.stderr and "katye: error:" in result.stderr
+        assert "Traceback" not in result.stderr, target
+        assert "katye: error:" in result.stderr, target
 
 
 @settings(max_examples=150, deadline=None)
@@ -179,8 +183,8 @@ def test_zone_names_starting_with_a_formula_sign_are_written_safely(tmp_path):
     shapes = gpd.points_from_xy([-72.33, -72.28], [18.54, 18.54]).buffer(0.02)
     zones = gpd.GeoDataFrame({"code": ["=z1", "+z2"]}, geometry=shapes, crs=4326)
     zones.to_file(tmp_path / "z.geojson")
-    result = run("join", "-o", str(tmp_path / "j.csv"), "--zones", str(tmp_path / "z.geojson"), "--zone-id", "code")
-    assert result.returncode == 0, result.stderr
+    result = invoke("join", "-o", str(tmp_path / "j.csv"), "--zones", str(tmp_path / "z.geojson"), "--zone-id", "code")
+    assert result.exit_code == 0, result.stderr
     assert "'=z1" in (tmp_path / "j.csv").read_text(encoding="utf-8")
 
 
@@ -188,8 +192,9 @@ def test_an_output_that_is_an_input_is_refused(tmp_path):
     source = tmp_path / "in.csv"
     source.write_bytes(katye.samples.path().read_bytes())
     for args in (("join", str(source), "-o", str(source)), ("validate", str(source), "--rejected", str(source))):
-        result = run(*args)
-        assert result.returncode == 1 and "is also an input file" in result.stderr
+        result = run_cli(*args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "is also an input file" in result.stderr, args
     assert source.read_bytes() == katye.samples.path().read_bytes()
 
 
@@ -200,7 +205,8 @@ def test_overwriting_keeps_the_mode_and_writes_through_a_symlink(tmp_path):
     link = tmp_path / "link.csv"
     link.symlink_to(target)
     write_frame(pd.DataFrame({"a": [1]}), link)
-    assert link.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert link.is_symlink()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_text(encoding="utf-8").splitlines() == ["a", "1"]
 
 
@@ -238,14 +244,17 @@ def test_terminal_control_sequences_from_a_file_are_shown_not_run(tmp_path):
     frame["actor1"] = "\x1b]0;pwned\x07Gang"
     frame["sub_event_type"] = "Armed clash"
     frame.to_csv(path, index=False)
-    result = run("validate", str(path))
-    assert result.returncode == 0 and "\x1b" not in result.stdout and "\\x1b" in result.stdout
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "\\x1b" in result.stdout
 
 
 def test_quiet_and_verbose_work_after_the_command_too(tmp_path):
-    result = run("validate", "-q")
-    assert result.returncode == 0 and result.stderr == ""
-    assert run("join", "-o", str(tmp_path / "j.csv"), "--quiet").stdout == ""
+    result = run_cli("validate", "-q")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert run_cli("join", "-o", str(tmp_path / "j.csv"), "--quiet").stdout == ""
 
 
 def test_a_single_zone_layer_maps_and_scores(tmp_path):
@@ -254,6 +263,10 @@ def test_a_single_zone_layer_maps_and_scores(tmp_path):
     spots = katye.hotspots(katye.risk(incidents, zone), zone)
     assert list(spots["hotspot"]) == ["not significant"]
     katye.save_map(katye.make_map(incidents, zones=zone), tmp_path / "one.html")
+    html = (tmp_path / "one.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    risk = next(layer for layer in data["layers"] if layer["key"] == "risk")
+    assert [feature["title"] for feature in risk["features"]] == [zone["name"].iloc[0]]
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
@@ -264,7 +277,8 @@ def test_a_gis_file_without_crs_takes_the_crs_option(tmp_path):
     with pytest.raises(katye.CRSError):
         katye.read_incidents(tmp_path / "pts.shp")
     incidents = katye.read_incidents(tmp_path / "pts.shp", crs="EPSG:32618").incidents
-    assert 18.4 < incidents.geometry.y.iloc[0] < 18.7 and -72.5 < incidents.geometry.x.iloc[0] < -72.2
+    assert 18.4 < incidents.geometry.y.iloc[0] < 18.7
+    assert -72.5 < incidents.geometry.x.iloc[0] < -72.2
 
 
 # --- zones that cannot be right --------------------------------------------------------------------
@@ -284,7 +298,8 @@ def test_zones_with_swapped_axes_a_wrong_crs_or_overlaps_are_warned(tmp_path):
     with pytest.warns(UserWarning) as record:
         katye.geodata.read_areas(tmp_path / "degrees.gpkg", id_column="id")
     messages = " ".join(str(w.message) for w in record)
-    assert "look like degrees" in messages and "not in Haiti" in messages
+    assert "look like degrees" in messages
+    assert "not in Haiti" in messages
     overlapping = gpd.GeoDataFrame(
         {"id": ["a", "b"]}, geometry=[_square(-72.33, 18.54, 0.01), _square(-72.325, 18.54, 0.01)], crs=4326
     )
@@ -307,11 +322,13 @@ def test_assigning_to_zones_that_hold_no_incident_says_so(caplog):
 def test_blank_lines_before_the_header_and_a_bom_on_cp1252_text(tmp_path):
     data = ("\n\r\n" + HEADER + "\n" + ROWS[0] + "\n").encode()
     incidents = katye.read_incidents(write(tmp_path, data)).incidents
-    assert list(incidents["line"]) == [4] and incidents["event_id"].iloc[0] == "A1"
+    assert list(incidents["line"]) == [4]
+    assert incidents["event_id"].iloc[0] == "A1"
     row = "A1,2024-10-01,Battles,18.54,-72.33,1,P\xe9tion-Ville,x\n"
     bom = b"\xef\xbb\xbf" + (HEADER + "\n" + row).encode("cp1252")
     incidents = katye.read_incidents(write(tmp_path, bom, "bom.csv")).incidents
-    assert incidents["event_id"].iloc[0] == "A1" and incidents["location"].iloc[0] == "Pétion-Ville"
+    assert incidents["event_id"].iloc[0] == "A1"
+    assert incidents["location"].iloc[0] == "Pétion-Ville"
 
 
 def test_a_file_name_that_is_not_utf8(tmp_path):
@@ -363,7 +380,9 @@ def test_utf8_that_turns_into_cp1252_late_is_read(tmp_path):
     early = "\n".join(f"A{i},2024-10-01,Battles,18.54,-72.33,1,Pétion-Ville,x" for i in range(1, 2000))
     data = (HEADER + "\n" + early + "\n").encode() + b"A9999,2024-10-01,Battles,18.54,-72.33,1,Caf\xe9,x\n"
     incidents, _, report = katye.read_incidents(write(tmp_path, data))
-    assert len(incidents) == 2000 and incidents["location"].iloc[-1] == "Café" and report.encoding == "cp1252"
+    assert len(incidents) == 2000
+    assert incidents["location"].iloc[-1] == "Café"
+    assert report.encoding == "cp1252"
 
 
 def test_month_and_year_dates_are_never_finer_than_they_say(tmp_path):
@@ -414,8 +433,9 @@ def test_empty_and_unconnected_zone_layers(tmp_path):
 def test_map_outputs_are_checked_before_any_work(tmp_path):
     html = tmp_path / "m.html"
     for extra in (["--png", str(html)], ["--pdf", str(tmp_path / "s.pdf"), "--svg", str(tmp_path / "s.pdf")]):
-        result = run("map", "-o", str(html), *extra)
-        assert result.returncode == 1 and "Traceback" not in result.stderr
+        result = run_cli("map", "-o", str(html), *extra)
+        assert result.returncode == 1, (extra, result.stderr)
+        assert "Traceback" not in result.stderr, extra
     assert not html.exists()
 
 
@@ -426,5 +446,6 @@ def test_invisible_characters_before_a_formula_do_not_hide_it(tmp_path):
 
 
 def test_quiet_after_geodata(tmp_path):
-    result = run("geodata", "-q", "export", "sites", "-o", str(tmp_path / "s.csv"))
-    assert result.returncode == 0 and result.stdout == ""
+    result = run_cli("geodata", "-q", "export", "sites", "-o", str(tmp_path / "s.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
