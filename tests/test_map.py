@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import katye
+from katye.testing import invoke, run_cli
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
 
@@ -41,7 +42,9 @@ def test_same_inputs_same_bytes(tmp_path, sample):
 def test_offline_no_cdn_and_everything_inlined(tmp_path, sample):
     html = build(tmp_path, incidents=sample)
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', html)
-    assert "L.map(" in html and "katyeDraw" in html and ".leaflet-container" in html
+    assert "L.map(" in html
+    assert "katyeDraw" in html
+    assert ".leaflet-container" in html
 
 
 def test_layers_title_credits_and_caveats(tmp_path, sample):
@@ -60,10 +63,12 @@ def test_layers_title_credits_and_caveats(tmp_path, sample):
     ]
     assert data["subtitle"].startswith("2024-10-01 to 2024-11-30")
     credits = " ".join(data["credits"])
-    for needed in ("CC BY-IGO 3.0", "Who's On First", "OurAirports", "ACLED, accessed"):
+    for needed in ("CC BY-IGO 3.0", "Who's On First", "OurAirports", "SYNTHETIC sample made by katye"):
         assert needed in credits
     caveats = " ".join(data["caveats"])
-    assert "SYNTHETIC" in caveats and "ILLUSTRATIVE" in caveats and "approximate" in caveats.lower()
+    assert "SYNTHETIC" in caveats
+    assert "ILLUSTRATIVE" in caveats
+    assert "approximate" in caveats.lower()
     assert data["months"] == ["2024-10", "2024-11"]
     contested = [f for f in data["layers"][0]["features"] if f.get("hatch")]
     assert contested, "contested zones are hatched"
@@ -74,7 +79,8 @@ def test_french_labels(tmp_path, sample):
     assert data["title"] == "Insécurité à Port-au-Prince"
     assert [layer["name"] for layer in data["layers"]][:3] == ["Contrôle", "Risque", "Incidents"]
     incidents = data["layers"][2]
-    assert "Batailles" in incidents["incidents"]["types"] and "Battles" not in incidents["incidents"]["types"]
+    assert "Batailles" in incidents["incidents"]["types"]
+    assert "Battles" not in incidents["incidents"]["types"]
     assert "Violence contre des civils" in [entry["label"] for entry in incidents["legend"]]
     english = payload(build(tmp_path, "en.html", incidents=sample))["layers"][2]
     # Same colour for the same type, whatever the language.
@@ -87,7 +93,8 @@ def test_french_labels(tmp_path, sample):
 def test_french_figure_names_event_types_in_french(sample):
     figure = katye.render_static(sample, layer="control", lang="fr")
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert "Batailles" in legend and "Battles" not in legend
+    assert "Batailles" in legend
+    assert "Battles" not in legend
 
 
 def test_hostile_strings_are_data_not_markup(tmp_path, sample):
@@ -95,7 +102,8 @@ def test_hostile_strings_are_data_not_markup(tmp_path, sample):
     hostile["notes"] = HOSTILE
     hostile["actor1"] = HOSTILE
     html = build(tmp_path, incidents=hostile)
-    assert "<img src=x" not in html and "</script><script>window.__pwned" not in html
+    assert "<img src=x" not in html
+    assert "</script><script>window.__pwned" not in html
     data = payload(html)
     incidents = data["layers"][2]["incidents"]
     assert incidents["notes"][0] == HOSTILE  # the text survives, escaped, for the popup
@@ -121,9 +129,11 @@ def test_map_without_incidents_draws_the_gazetteer(tmp_path):
 
 def test_the_sea_is_drawn_as_sea_and_the_rest_of_haiti_as_land(tmp_path):
     data = payload(build(tmp_path))
-    assert data["sea"] and len(data["basemap"]) == 2
+    assert data["sea"]
+    assert len(data["basemap"]) == 2
     haiti, metro = data["basemap"]
-    assert haiti["fill"] != data["sea"] and metro["fill"] != haiti["fill"]
+    assert haiti["fill"] != data["sea"]
+    assert metro["fill"] != haiti["fill"]
     assert "OpenStreetMap contributors (ODbL)" in " ".join(data["credits"])  # one place point is from OSM
 
 
@@ -153,7 +163,9 @@ def test_static_map_carries_title_legend_and_credits(sample):
     figure = katye.render_static(sample, layer="risk", as_of="2024-11-30", lang="fr")
     texts = " ".join(t.get_text() for t in figure.texts)
     assert figure._suptitle.get_text() == "Insécurité à Port-au-Prince"
-    assert "Risque" in texts and "CC BY-IGO 3.0" in texts and "SYNTHÉTIQUES" in texts
+    assert "Risque" in texts
+    assert "CC BY-IGO 3.0" in texts
+    assert "SYNTHÉTIQUES" in texts
     legend = " ".join(t.get_text() for t in figure.legends[0].get_texts())
     assert "très élevé" in legend
 
@@ -170,39 +182,17 @@ def test_user_zones_with_hostile_names(tmp_path, sample):
 
 
 def test_cli_map_writes_html_and_png(tmp_path):
-    import subprocess
-    import sys
-
     html, png = tmp_path / "m.html", tmp_path / "m.png"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "katye.cli",
-            "map",
-            "-o",
-            str(html),
-            "--png",
-            str(png),
-            "--since",
-            "2024-11-01",
-            "--until",
-            "2024-11-30",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = run_cli("map", "-o", str(html), "--png", str(png), "--since", "2024-11-01", "--until", "2024-11-30")
     assert result.returncode == 0, result.stderr
-    assert "SYNTHETIC" in result.stderr and "ILLUSTRATIVE" in result.stderr
+    assert "SYNTHETIC" in result.stderr
+    assert "ILLUSTRATIVE" in result.stderr
     assert payload(html.read_text(encoding="utf-8"))["months"] == ["2024-11"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_one_map_command_analyses_once(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
     import katye.mapdata as mapdata
-    from katye.cli import main
 
     calls = {name: 0 for name in ("assign", "risk", "infer_control", "density", "hotspots")}
     for name in calls:
@@ -213,9 +203,14 @@ def test_one_map_command_analyses_once(tmp_path, monkeypatch):
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(mapdata, name if name != "assign" else "assigned", counted)
-    result = CliRunner().invoke(
-        main,
-        ["map", "-o", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"), "--pdf", str(tmp_path / "m.pdf")],
+    result = invoke(
+        "map",
+        "-o",
+        str(tmp_path / "m.html"),
+        "--png",
+        str(tmp_path / "m.png"),
+        "--pdf",
+        str(tmp_path / "m.pdf"),
         standalone_mode=False,
     )
     assert result.exception is None, result.output
@@ -226,7 +221,9 @@ def test_prepared_map_data_draws_the_same_map(tmp_path, sample):
     kwargs = {"start": "2024-11-01", "end": "2024-11-30"}
     direct = katye.make_map(sample, **kwargs).render_html()
     data = katye.prepare(sample, **kwargs)
-    assert isinstance(data, katye.MapData) and data.density is not None and data.hotspots is not None
+    assert isinstance(data, katye.MapData)
+    assert data.density is not None
+    assert data.hotspots is not None
     assert katye.make_map(data).render_html() == direct
 
 
@@ -267,7 +264,8 @@ def test_zone_tooltips_say_how_approximate_the_outline_is(tmp_path):
 def test_a_static_figure_does_not_compute_density_or_hot_spots(sample):
     data = katye.prepare(sample, start="2024-11-01", end="2024-11-30")
     katye.render_static(data, layer="risk")
-    assert "density" not in vars(data) and "hotspots" not in vars(data)  # cached only once asked for
+    assert "density" not in vars(data)
+    assert "hotspots" not in vars(data)  # cached only once asked for
 
 
 def test_an_empty_density_says_so_instead_of_a_scale_of_zeros(tmp_path, sample):
@@ -313,7 +311,8 @@ def test_aggregated_squares_have_their_own_legend(tmp_path):
         "cliquer un carré pour ses comptes par type"
     ]
     points = payload(build(tmp_path, "p.html", incidents=incidents.iloc[:500]))["layers"][2]
-    assert points["incidents"]["mode"] == "points" and len(points["legend"]) > 2
+    assert points["incidents"]["mode"] == "points"
+    assert len(points["legend"]) > 2
 
 
 @pytest.mark.parametrize("layer", ["control", "risk"])
@@ -321,9 +320,13 @@ def test_static_legend_stays_inside_the_page(sample, layer):
     figure = katye.render_static(sample, layer=layer)
     figure.canvas.draw()
     page = figure.bbox
+    assert figure.legends
     for legend in figure.legends:
         box = legend.get_window_extent()
-        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+        assert page.x0 <= box.x0
+        assert box.x1 <= page.x1
+        assert page.y0 <= box.y0
+        assert box.y1 <= page.y1
 
 
 def test_left_out_count_is_for_the_maps_period(sample):
@@ -344,7 +347,10 @@ def test_static_figure_says_synthetic_inside_the_map_frame(sample):
     banner = [t for t in ax.texts if "DONNÉES SYNTHÉTIQUES" in t.get_text()]
     assert banner, [t.get_text() for t in ax.texts]
     box, frame = banner[0].get_window_extent(), ax.get_window_extent()
-    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+    assert frame.x0 <= box.x0
+    assert box.x1 <= frame.x1
+    assert frame.y0 <= box.y0
+    assert box.y1 <= frame.y1
 
 
 def test_static_figure_names_the_communes_in_view_with_a_halo(sample):
@@ -356,7 +362,10 @@ def test_static_figure_names_the_communes_in_view_with_a_halo(sample):
         label = named[commune]
         assert label.get_path_effects(), commune  # the white outline that keeps it readable
         box, frame = label.get_window_extent(), ax.get_window_extent()
-        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        assert frame.x0 <= box.x0, commune
+        assert box.x1 <= frame.x1, commune
+        assert frame.y0 <= box.y0, commune
+        assert box.y1 <= frame.y1, commune
 
 
 def test_french_maps_write_dates_and_numbers_as_french_reports_do(sample):
@@ -364,7 +373,8 @@ def test_french_maps_write_dates_and_numbers_as_french_reports_do(sample):
     assert data.subtitle == "du 1er novembre 2024 au 30 novembre 2024 · Situation au 30 novembre 2024"
     caveat = next(c for c in data.caveats if "approximativement" in c)
     count = caveat.split(" incidents")[0]
-    assert "," not in count and (len(count) < 5 or "\u202f" in count)
+    assert "," not in count
+    assert len(count) < 5 or "\u202f" in count
     assert katye.prepare(sample, start="2024-11-01", end="2024-11-30").subtitle.startswith("2024-11-01 to")
 
 

@@ -36,6 +36,13 @@ LABELS = {
         "all_months": "All months",
         "credits": "Sources",
         "credits_lead": "Sources: ",
+        "stack": "{n} events at this place",
+        "month_only": "{month} only",
+        "whole_period": "Whole period: does not follow the month chosen",
+        "stack_size": "{n} events at one place (number shown)",
+        "page": "{from}–{to} of {n}",
+        "previous": "Previous",
+        "next": "Next",
         "credit_acled": "Incidents: ACLED, accessed {accessed}; acleddata.com",
         "access_not_given": "access date not given",
         "credit_synthetic": "Incidents: SYNTHETIC sample made by katye in ACLED's layout; not ACLED data",
@@ -195,6 +202,13 @@ LABELS = {
         "all_months": "Tous les mois",
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
+        "stack": "{n} événements à cet endroit",
+        "month_only": "{month} seulement",
+        "whole_period": "Toute la période : ne suit pas le mois choisi",
+        "stack_size": "{n} événements au même endroit (nombre indiqué)",
+        "page": "{from}–{to} sur {n}",
+        "previous": "Précédent",
+        "next": "Suivant",
         "credit_acled": "Incidents\u202f: ACLED, consulté le {accessed}\u202f; acleddata.com",
         "access_not_given": "date de consultation non indiquée",
         "credit_synthetic": (
@@ -317,6 +331,15 @@ def day_text(day, words: dict) -> str:
     if not months:
         return str(day)
     return f"{day.day}{'er' if day.day == 1 else ''} {months[day.month - 1]} {day.year}"
+
+
+def month_text(month: str, words: dict) -> str:
+    """A ``YYYY-MM`` month as the language writes it: as is in English, ``novembre 2024`` in French."""
+    months = words.get("months")
+    if not months:
+        return month
+    year, number = month.split("-")
+    return f"{months[int(number) - 1]} {year}"
 
 
 def labels(lang: str) -> dict:

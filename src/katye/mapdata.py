@@ -23,7 +23,7 @@ from katye.dates import as_day
 from katye.gistar import hotspots
 from katye.join import assigned
 from katye.kde import DensitySurface, density
-from katye.labels import day_text, number_text
+from katye.labels import day_text, month_text, number_text
 from katye.labels import labels as label_set
 from katye.scoring import risk
 
@@ -94,6 +94,13 @@ class MapData:
         )
         as_of = f" · {words['as_of']} {day_text(self.as_of.date(), words)}" if self.as_of is not None else ""
         return (period + as_of).strip(" ·")
+
+    def month_subtitle(self, month: str) -> str:
+        """The subtitle while the map shows one month (``YYYY-MM``) of its period."""
+        words = self.words
+        shown = words["month_only"].format(month=month_text(month, words))
+        as_of = f" · {words['as_of']} {day_text(self.as_of.date(), words)}" if self.as_of is not None else ""
+        return shown + as_of
 
     def status(self, zone_id: str) -> str:
         """The control status drawn for a zone: declared when a table was given, else inferred."""

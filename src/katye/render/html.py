@@ -32,7 +32,7 @@ from shapely.ops import polylabel
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
-from katye.labels import number_text
+from katye.labels import month_text, number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -54,6 +54,9 @@ TILES = {
     "cartodb": ("CartoDB positron", "© OpenStreetMap contributors, © CARTO"),
 }
 
+
+#: Layers that do not follow the month selector (they are computed for the whole period).
+WHOLE_PERIOD = frozenset({"control", "risk", "density", "hotspots"})
 
 PLACEHOLDER = "@@katye-payload@@"
 
@@ -296,7 +299,27 @@ def _incident_legend(spec: dict, words: dict) -> list[dict]:
         metres = int(round(spec["cell"] / 1e5 * 111_320, -1))  # 1e-5 degree cells, about 1.1 m each
         return [_item(words["cells"].format(m=metres), style.Swatch(style.CELL_COLOR))]
     legend = [_item(t, style.Swatch(c)) for t, c in zip(spec["types"], spec["colors"], strict=True)]
-    return [*legend, _item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring"))]
+    legend.append(_item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring")))
+    return legend + _stack_key(spec, words)
+
+
+def _stack_key(spec: dict, words: dict) -> list[dict]:
+    """The size key for stacks: from two events at one place up to the largest stack this map draws."""
+    places = np.column_stack([spec["lon"], spec["lat"], spec["coarse"]]) if spec["lon"] else np.empty((0, 3))
+    largest = int(np.unique(places, axis=0, return_counts=True)[1].max()) if len(places) else 0
+    if largest < 2:
+        return []
+    middle = round(largest**0.5) if largest >= 9 else None
+    sizes = [n for n in (2, middle, largest) if n is not None and 2 <= n <= largest]
+    return [
+        {
+            "label": words["stack_size"].format(n=number_text(n, words)),
+            "color": style.ZONE_EDGE,
+            "shape": "size",
+            "radius": round(style.stack_radius(n), 1),
+        }
+        for n in sorted(set(sizes))
+    ]
 
 
 def _item(label: str, swatch: style.Swatch) -> dict:
@@ -473,6 +496,9 @@ def make_map(
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     layers.append(_names_layer(words, show))
+    for layer in layers:
+        # Computed over the whole period: while the page shows one month, their legends say so.
+        layer["whole_period"] = layer["key"] in WHOLE_PERIOD
     credits = data.credits + ([data.words["basemap"] + TILES[tiles][1]] if tiles else [])
     bounds = geodata.urban_extent().total_bounds
     payload = {
@@ -481,7 +507,8 @@ def make_map(
         "subtitle": data.subtitle,
         "caveats": data.caveats,
         "credits": credits,
-        "months": months,
+        "months": [month_text(m, words) for m in months],
+        "month_subtitles": [data.month_subtitle(m) for m in months],
         "layers": layers,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
         "basemap": None if tiles else _basemap(),
@@ -642,7 +669,9 @@ def _sites_layer(words, show) -> dict:
                 "lat": round(site.geometry.y, 6),
                 "lon": round(site.geometry.x, 6),
                 "approximate": approximate,
-                "precision_m": int(site.precision_m),
+                # The uncertainty circle for the key sites only: around every neighbourhood point it
+                # would cover the incidents; their dashed markers already say "approximate".
+                "precision_m": int(site.precision_m) if approximate and site.site_id in style.KEY_SITE_RINGS_M else 0,
                 # Rings around an approximate point would look measured: none.
                 "rings": [] if approximate else list(style.KEY_SITE_RINGS_M.get(site.site_id, ())),
                 "rows": [

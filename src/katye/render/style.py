@@ -97,6 +97,9 @@ SPARE_TYPE_COLORS = ("#bbbbbb", "#cc79a7", "#009e73", "#ee8866", "#44bb99", "#aa
 INCIDENT_OUTLINE = "#ffffff"
 #: Incidents known only to a commune or worse: a dashed ring in the type's colour, no fill.
 COARSE_DASH = "2 3"
+#: A stack (events on one coordinate) is a circle whose area grows with its count: radius in pixels.
+STACK_BASE_PX = 4.0
+STACK_SCALE_PX = 2.5
 #: Squares of aggregated incidents (one colour: their darkness says how many).
 CELL_COLOR = "#b30000"
 
@@ -162,6 +165,11 @@ def class_swatch(colors: dict[str, str], opacity: float, name: str) -> Swatch:
     return Swatch(blend(colors[name], opacity))
 
 
+def stack_radius(count: int) -> float:
+    """Radius in pixels of the symbol for ``count`` events on one coordinate (the runtime uses the same rule)."""
+    return STACK_BASE_PX + STACK_SCALE_PX * count**0.5
+
+
 def page_style() -> dict:
     """What the HTML runtime draws with, sent in the map's payload (the JavaScript holds no colour)."""
     return {
@@ -174,6 +182,9 @@ def page_style() -> dict:
         "ring": RING_COLOR,
         "ring_dash": RING_DASH,
         "halo": HALO,
+        "text": TEXT,
+        "stack_base": STACK_BASE_PX,
+        "stack_scale": STACK_SCALE_PX,
     }
 
 

@@ -78,10 +78,29 @@
     return group;
   }
 
+  // Incidents on one coordinate (and of one precision) form a stack: real exports put most events
+  // on a few hundred points, and one dot for 37 events would make the worst places look quietest.
+  function stacksOf(spec) {
+    var index = {}, stacks = [];
+    for (var i = 0; i < spec.lon.length; i++) {
+      var key = spec.lon[i] + "," + spec.lat[i] + "," + spec.coarse[i];
+      var s = index[key];
+      if (s === undefined) { s = index[key] = stacks.length; stacks.push({ first: i, members: [] }); }
+      stacks[s].members.push(i);
+    }
+    return stacks;
+  }
+
+  function stackRadius(n) { return STYLE.stack_base + STYLE.stack_scale * Math.sqrt(n); }
+
+  function pointRadius(spec, i) { return 3 + 2 * Math.sqrt(spec.fatalities[i]); }
+
   // All points on one canvas, drawn in a single pass: no Leaflet object per incident, so tens of
-  // thousands of incidents open and pan quickly. A click opens the popup of the nearest point.
+  // thousands of incidents open and pan quickly. A click opens the popup of the stack under it.
   var PointsLayer = L.Layer.extend({
-    initialize: function (spec, labels) { this.spec = spec; this.labels = labels; this.month = -1; },
+    initialize: function (spec, labels) {
+      this.spec = spec; this.labels = labels; this.month = -1; this.stacks = stacksOf(spec); this._shown = [];
+    },
     onAdd: function (map) {
       this._map = map;
       // Hidden while a zoom animates; drawn again at the new zoom when it ends.
@@ -101,12 +120,26 @@
     },
     setMonth: function (month) { this.month = month; if (this._map) { this._draw(); } },
     _project: function () {
-      var spec = this.spec, map = this._map, n = spec.lon.length;
+      var spec = this.spec, map = this._map, n = this.stacks.length;
       this._x = new Float64Array(n); this._y = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
+      for (var s = 0; s < n; s++) {
+        var i = this.stacks[s].first;
         var p = map.project([spec.lat[i] / 1e5 + spec.origin[1], spec.lon[i] / 1e5 + spec.origin[0]], map.getZoom());
-        this._x[i] = p.x; this._y[i] = p.y;
+        this._x[s] = p.x; this._y[s] = p.y;
       }
+    },
+    // The stacks with events in the chosen month, largest first (drawn first, so small ones stay on top).
+    _visible: function () {
+      var spec = this.spec, month = this.month, out = [];
+      this.stacks.forEach(function (stack, s) {
+        var members = month < 0 ? stack.members : stack.members.filter(function (i) { return spec.month[i] === month; });
+        if (members.length) { out.push({ s: s, members: members }); }
+      });
+      out.sort(function (a, b) { return b.members.length - a.members.length || a.s - b.s; });
+      return out;
+    },
+    _radius: function (shown) {
+      return shown.members.length > 1 ? stackRadius(shown.members.length) : pointRadius(this.spec, shown.members[0]);
     },
     _draw: function () {
       var map = this._map, size = map.getSize(), canvas = this._canvas, spec = this.spec;
@@ -116,11 +149,12 @@
       var origin = map.getPixelOrigin().add(topLeft), ctx = canvas.getContext("2d");
       ctx.clearRect(0, 0, size.x, size.y);
       var dash = STYLE.coarse_dash.split(" ").map(Number);
-      for (var i = 0; i < spec.lon.length; i++) {
-        if (this.month >= 0 && spec.month[i] !== this.month) { continue; }
-        var x = this._x[i] - origin.x, y = this._y[i] - origin.y;
-        if (x < -20 || y < -20 || x > size.x + 20 || y > size.y + 20) { continue; }
-        var color = spec.colors[spec.type[i]], r = 3 + 2 * Math.sqrt(spec.fatalities[i]);
+      var shown = this._shown = this._visible();
+      for (var k = 0; k < shown.length; k++) {
+        var members = shown[k].members, n = members.length, i = members[0];
+        var x = this._x[shown[k].s] - origin.x, y = this._y[shown[k].s] - origin.y, r = this._radius(shown[k]);
+        if (x < -r || y < -r || x > size.x + r || y > size.y + r) { continue; }
+        var color = spec.colors[n > 1 ? commonest(spec, members) : spec.type[i]];
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
         if (spec.coarse[i] === 1) {
@@ -129,25 +163,67 @@
           ctx.setLineDash(dash); ctx.lineWidth = 1.5; ctx.strokeStyle = color; ctx.stroke(); ctx.setLineDash([]);
         } else {
           ctx.fillStyle = color; ctx.fill();
-          ctx.lineWidth = 1; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
+          ctx.lineWidth = n > 1 ? 1.5 : 1; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
+        }
+        if (n > 1) {
+          // The count, dark on a light halo: it reads on every type colour.
+          ctx.font = "bold " + Math.min(14, 9 + Math.floor(Math.log(n))) + "px system-ui, sans-serif";
+          ctx.textAlign = "center"; ctx.textBaseline = "middle";
+          ctx.lineWidth = 3; ctx.strokeStyle = STYLE.halo; ctx.strokeText(String(n), x, y);
+          ctx.fillStyle = STYLE.text; ctx.fillText(String(n), x, y);
         }
       }
     },
     _click: function (e) {
       var map = this._map, spec = this.spec, point = map.project(e.latlng, map.getZoom());
-      var best = -1, bestDistance = Infinity;
-      for (var i = 0; i < spec.lon.length; i++) {
-        if (this.month >= 0 && spec.month[i] !== this.month) { continue; }
-        var dx = this._x[i] - point.x, dy = this._y[i] - point.y, d = dx * dx + dy * dy;
-        var r = 4 + 2 * Math.sqrt(spec.fatalities[i]);
-        if (d <= r * r && d < bestDistance) { best = i; bestDistance = d; }
+      // The topmost symbol under the pointer: the last drawn, as the smallest are drawn last.
+      var hit = null;
+      for (var k = 0; k < this._shown.length; k++) {
+        var dx = this._x[this._shown[k].s] - point.x, dy = this._y[this._shown[k].s] - point.y, r = this._radius(this._shown[k]) + 1;
+        if (dx * dx + dy * dy <= r * r) { hit = this._shown[k]; }
       }
-      if (best >= 0) {
-        L.popup().setLatLng([spec.lat[best] / 1e5 + spec.origin[1], spec.lon[best] / 1e5 + spec.origin[0]])
-          .setContent(popup(spec, best, this.labels)).openOn(map);
+      if (hit) {
+        var i = hit.members[0];
+        var content = hit.members.length > 1 ? stackPopup(spec, hit.members, this.labels) : popup(spec, i, this.labels);
+        L.popup({ maxHeight: 360 }).setLatLng([spec.lat[i] / 1e5 + spec.origin[1], spec.lon[i] / 1e5 + spec.origin[0]])
+          .setContent(content).openOn(map);
       }
     }
   });
+
+  function commonest(spec, members) {
+    var counts = {}, best = spec.type[members[0]];
+    members.forEach(function (i) {
+      var t = spec.type[i];
+      counts[t] = (counts[t] || 0) + 1;
+      if (counts[t] > counts[best] || (counts[t] === counts[best] && t < best)) { best = t; }
+    });
+    return best;
+  }
+
+  // A stack's events, a page at a time (newest first), with buttons to page through them.
+  function stackPopup(spec, members, labels) {
+    var size = 5, start = 0, box = el("div", "katye-stack");
+    var order = members.slice().sort(function (a, b) { return spec.dates[b] < spec.dates[a] ? -1 : spec.dates[b] > spec.dates[a] ? 1 : a - b; });
+    var title = el("div", "katye-card-title", labels.stack.replace("{n}", members.length));
+    var list = el("div", "katye-stack-list");
+    var pager = el("div", "katye-pager");
+    var back = el("button", null, "‹"), forward = el("button", null, "›"), where = el("span");
+    back.setAttribute("aria-label", labels.previous); forward.setAttribute("aria-label", labels.next);
+    pager.appendChild(back); pager.appendChild(where); pager.appendChild(forward);
+    function show() {
+      list.textContent = "";
+      order.slice(start, start + size).forEach(function (i) { list.appendChild(popup(spec, i, labels)); });
+      where.textContent = labels.page.replace("{from}", start + 1).replace("{to}", Math.min(start + size, order.length)).replace("{n}", order.length);
+      back.disabled = start === 0; forward.disabled = start + size >= order.length;
+    }
+    back.addEventListener("click", function () { start = Math.max(0, start - size); show(); });
+    forward.addEventListener("click", function () { start += size; show(); });
+    L.DomEvent.disableClickPropagation(box);
+    box.appendChild(title); box.appendChild(pager); box.appendChild(list);
+    show();
+    return box;
+  }
 
   function incidentLayer(map, spec, canvas, labels) {
     if (spec.mode === "points") {
@@ -215,10 +291,15 @@
     return card(spec.ids[i], rows);
   }
 
-  function legend(spec) {
+  function legend(spec, labels) {
     var box = el("div", "katye-legend");
     box.setAttribute("data-layer", spec.key);
     box.appendChild(el("div", "katye-legend-title", spec.legend_title || spec.name));
+    if (spec.whole_period) {
+      var period = el("div", "katye-legend-note katye-legend-period", labels.whole_period);
+      period.style.display = "none";
+      box.appendChild(period);
+    }
     spec.legend.forEach(function (item) {
       if (item.note) { box.appendChild(el("div", "katye-legend-note", item.label)); return; }
       var row = el("div", "katye-legend-row");
@@ -226,6 +307,7 @@
       var swatch = el("span", "katye-swatch katye-swatch-" + item.shape);
       if (item.shape === "fill") { swatch.style.background = item.color; }
       else if (item.shape !== "pattern") { swatch.style.borderColor = item.color; }
+      if (item.shape === "size") { swatch.style.width = swatch.style.height = (2 * item.radius) + "px"; }
       row.appendChild(swatch);
       row.appendChild(el("span", null, item.label));
       box.appendChild(row);
@@ -236,7 +318,7 @@
   function siteLayer(spec, renderer) {
     var group = L.featureGroup();
     spec.sites.forEach(function (s) {
-      if (s.approximate) {
+      if (s.approximate && s.precision_m > 0) {
         // Where the site may be: a dashed outline of its uncertainty, and a hollow dashed marker.
         group.addLayer(L.circle([s.lat, s.lon], { renderer: renderer, radius: s.precision_m, color: STYLE.site, weight: 1, dashArray: "4 4", fill: false, interactive: false }));
       }
@@ -307,7 +389,7 @@
       group.katyeKey = spec.key;
       byKey[spec.key] = group;
       overlays[spec.name] = group;
-      var box = legend(spec);
+      var box = legend(spec, labels);
       legendBox.appendChild(box);
       if (!spec.legend || !spec.legend.length) { box.className += " katye-no-legend"; }
       box.style.display = spec.show ? "" : "none";
@@ -324,14 +406,21 @@
     head.onAdd = function () {
       var box = el("div", "katye-title");
       box.appendChild(el("div", "katye-title-main", data.title));
-      box.appendChild(el("div", "katye-title-sub", data.subtitle));
+      var subtitle = el("div", "katye-title-sub", data.subtitle);
+      box.appendChild(subtitle);
       data.caveats.forEach(function (c) { box.appendChild(el("div", "katye-caveat", c)); });
       if (byKey.incidents && data.months.length) {
         var label = el("label", "katye-period", labels.period + " ");
         var select = el("select", "katye-month");
         var all = el("option", null, labels.all_months); all.value = "-1"; select.appendChild(all);
         data.months.forEach(function (m, i) { var o = el("option", null, m); o.value = String(i); select.appendChild(o); });
-        select.addEventListener("change", function () { byKey.incidents.katyeShow(parseInt(select.value, 10)); });
+        select.addEventListener("change", function () {
+          var month = parseInt(select.value, 10);
+          byKey.incidents.katyeShow(month);
+          subtitle.textContent = month < 0 ? data.subtitle : data.month_subtitles[month];
+          // Layers computed for the whole period say so while one month is shown.
+          legendBox.querySelectorAll(".katye-legend-period").forEach(function (note) { note.style.display = month < 0 ? "none" : ""; });
+        });
         label.appendChild(select);
         box.appendChild(label);
         L.DomEvent.disableClickPropagation(box);
