@@ -389,3 +389,16 @@ def test_number_text_groups_thousands_per_language():
 def test_french_figure_puts_a_space_before_the_colon(sample):
     figure = katye.render_static(sample, layer="control", lang="fr")
     assert any(t.get_text().startswith("Sources\u202f: ") for t in figure.texts)
+
+
+def test_static_map_writes_the_count_of_a_stack_in_its_symbol(sample):
+    import shapely
+
+    stacked = sample[sample["location_precision"].astype(str) == "exact"].head(38).copy()
+    stacked["geometry"] = [shapely.Point(-72.30, 18.55)] * 37 + [shapely.Point(-72.26, 18.53)]
+    figure = katye.render_static(stacked)
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "37" in texts
+    assert "1" not in texts  # a lone event is a plain dot
+    legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    assert any("10 events at one place" in t for t in legend)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
+import pandas as pd
 import shapely
 from matplotlib import patheffects
 from matplotlib.figure import Figure
@@ -16,6 +18,7 @@ from matplotlib.patches import Circle, Patch
 
 from katye import geodata
 from katye.errors import UsageError
+from katye.labels import number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import style
@@ -159,44 +162,7 @@ def render_static(
     geodata.sections().to_crs(metric).boundary.plot(ax=ax, color=style.SECTION_LINE, linewidth=0.3, linestyle=":")
     communes.boundary.plot(ax=ax, color=style.COMMUNE_LINE, linewidth=0.8)
     if data.incidents is not None and len(data.incidents):
-        points = data.incidents.to_crs(metric)
-        types = sorted(points["event_type"].astype(str).unique())
-        colors = style.type_colors(types)
-        for i, kind in enumerate(types):
-            subset = points[points["event_type"].astype(str) == kind]
-            exact = subset[subset["assignment"] != "coarse"]
-            coarse = subset[subset["assignment"] == "coarse"]
-            color = colors[i]
-            ax.scatter(
-                exact.geometry.x,
-                exact.geometry.y,
-                s=6 + 6 * exact["fatalities"].clip(upper=20) ** 0.5,
-                color=color,
-                edgecolors=style.INCIDENT_OUTLINE,
-                linewidths=0.3,
-            )
-            ax.scatter(
-                coarse.geometry.x,
-                coarse.geometry.y,
-                s=10,
-                facecolors="none",
-                edgecolors=color,
-                linewidths=0.6,
-                linestyle="--",
-            )
-            shown = words["event_types"].get(kind, kind)
-            handles.append(Line2D([], [], marker="o", linestyle="", color=color, label=_plain(shown)))
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                markerfacecolor="none",
-                color=style.ZONE_EDGE,
-                label=_plain(words["coarse"]),
-            )
-        )
+        handles += _incidents(ax, data.incidents.to_crs(metric), words)
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(style.FIGURE_SITES)].to_crs(metric)
     for site in key.itertuples(index=False):
@@ -291,6 +257,114 @@ def render_static(
         save_static(fig, path, dpi=dpi)
     return fig
 
+
+def _stacks(points: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per coordinate and precision: x, y, coarse, events, fatalities and the commonest type."""
+    frame = pd.DataFrame(
+        {
+            "x": points.geometry.x.round(1).to_numpy(),
+            "y": points.geometry.y.round(1).to_numpy(),
+            "coarse": (points["assignment"] == "coarse").to_numpy(),
+            "type": points["event_type"].astype(str).to_numpy(),
+            "fatalities": points["fatalities"].to_numpy(),
+        }
+    )
+    keys = ["x", "y", "coarse"]
+    sizes = frame.groupby(keys, sort=True).agg(events=("type", "size"), fatalities=("fatalities", "sum"))
+    # The commonest type; ties go to the first name in order, as in the HTML map.
+    commonest = (
+        frame.groupby([*keys, "type"], sort=True)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values([*keys, "n", "type"], ascending=[True, True, True, False, True], kind="stable")
+        .drop_duplicates(keys)
+        .set_index(keys)["type"]
+    )
+    out = sizes.join(commonest).reset_index()
+    # Largest first, so that small symbols are drawn over big ones.
+    return out.sort_values(["events", "x", "y"], ascending=[False, True, True], kind="stable")
+
+
+def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
+    """Incidents as symbols: one per coordinate, sized by how many events share it, the count written in."""
+    stacks = _stacks(points)
+    types = sorted(points["event_type"].astype(str).unique())
+    color_of = dict(zip(types, style.type_colors(types), strict=True))
+    colors = stacks["type"].map(color_of)
+    single = stacks["events"] == 1
+    # Matplotlib sizes are areas in pt^2; a stack's radius follows the HTML map's rule (in px ~ pt here).
+    area = np.where(
+        single,
+        6 + 6 * stacks["fatalities"].clip(upper=20) ** 0.5,
+        (stacks["events"].map(style.stack_radius) * 0.8) ** 2,
+    )
+    exact = ~stacks["coarse"].to_numpy()
+    ax.scatter(
+        stacks["x"][exact],
+        stacks["y"][exact],
+        s=area[exact],
+        color=colors[exact],
+        edgecolors=style.INCIDENT_OUTLINE,
+        linewidths=0.4,
+        zorder=3,
+    )
+    ax.scatter(
+        stacks["x"][~exact],
+        stacks["y"][~exact],
+        s=np.where(single[~exact], 10, area[~exact]),
+        facecolors="none",
+        edgecolors=colors[~exact],
+        linewidths=0.7,
+        linestyle="--",
+        zorder=3,
+    )
+    big = stacks[stacks["events"] >= STACK_LABEL_MIN]
+    for x, y, events in zip(big["x"], big["y"], big["events"].astype(int), strict=True):
+        ax.text(
+            x,
+            y,
+            number_text(events, words),
+            ha="center",
+            va="center",
+            fontsize=6,
+            fontweight="bold",
+            color=style.TEXT,
+            path_effects=HALO,
+            zorder=4,
+            clip_on=True,  # stacks beyond the frame keep their count off the page margins
+        )
+    names = words["event_types"]
+    handles: list = [
+        Line2D([], [], marker="o", linestyle="", color=color_of[t], label=_plain(names.get(t, t))) for t in types
+    ]
+    handles.append(_hollow(words["coarse"]))
+    largest = int(stacks["events"].max())
+    if largest >= STACK_LABEL_MIN:
+        # A key the legend can hold: ten events, or the largest stack when it is smaller.
+        key = min(largest, 10)
+        handles.append(
+            _hollow(words["stack_size"].format(n=number_text(key, words)), size=style.stack_radius(key) * 0.8)
+        )
+    return handles
+
+
+def _hollow(label: str, *, size: float | None = None) -> Line2D:
+    """A legend handle: an unfilled circle (approximate incidents, stack sizes)."""
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        linestyle="",
+        markerfacecolor="none",
+        color=style.ZONE_EDGE,
+        markersize=size,
+        label=_plain(label),
+    )
+
+
+#: Stacks of at least this many events have their count written in (fewer would crowd a report page).
+STACK_LABEL_MIN = 5
 
 #: Characters per line of a legend entry (7 pt beside the map).
 LEGEND_WIDTH = 38
