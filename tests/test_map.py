@@ -92,7 +92,7 @@ def test_french_labels(tmp_path, sample):
 
 def test_french_figure_names_event_types_in_french(sample):
     figure = katye.render_static(sample, layer="control", lang="fr")
-    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
     assert "Batailles" in legend
     assert "Battles" not in legend
 

@@ -37,6 +37,19 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources: ",
         "stack": "{n} events at this place",
+        # The sources every map credits (from geodata/SOURCES.md), in this language.
+        "base_credits": (
+            "Administrative boundaries: CNIGS / OCHA Haiti COD-AB (hti_adm_cnigs_20181129), via HDX, CC BY-IGO 3.0",
+            "Data from Who's On First (https://whosonfirst.org), incl. GeoNames (CC BY 4.0) and Quattroshapes (CC BY)",
+            "Airport: OurAirports (public domain), Natural Earth (public domain)",
+            "Some place coordinates: Wikipedia contributors (CC BY-SA)",
+            "One place point: © OpenStreetMap contributors (ODbL)",
+            "Zones, risk and map: katye",
+        ),
+        "disclaimer": (
+            "Boundaries, names and zones on this map are not an official position: katye and its sources "
+            "neither endorse nor accept them. Zones are drawn for analysis, not as administrative limits."
+        ),
         "month_only": "{month} only",
         "whole_period": "Whole period: does not follow the month chosen",
         "stack_size": "{n} events at one place (number shown)",
@@ -203,6 +216,19 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
         "stack": "{n} événements à cet endroit",
+        "base_credits": (
+            "Limites administratives\u202f: CNIGS / OCHA Haïti COD-AB (hti_adm_cnigs_20181129), via HDX, CC BY-IGO 3.0",
+            "Données de Who's On First (https://whosonfirst.org), dont GeoNames (CC BY 4.0) et Quattroshapes (CC BY)",
+            "Aéroport\u202f: OurAirports (domaine public), Natural Earth (domaine public)",
+            "Coordonnées de certains lieux\u202f: contributeurs de Wikipédia (CC BY-SA)",
+            "Un lieu\u202f: © contributeurs d'OpenStreetMap (ODbL)",
+            "Zones, risque et carte\u202f: katye",
+        ),
+        "disclaimer": (
+            "Les limites, noms et zones de cette carte ne sont pas une position officielle\u202f: katye et "
+            "ses sources ne les approuvent ni ne les acceptent. Les zones servent à l'analyse\u202f; ce ne "
+            "sont pas des limites administratives."
+        ),
         "month_only": "{month} seulement",
         "whole_period": "Toute la période : ne suit pas le mois choisi",
         "stack_size": "{n} événements au même endroit (nombre indiqué)",
@@ -323,6 +349,14 @@ LABELS = {
 def number_text(value: float, words: dict) -> str:
     """A whole number with the language's thousands separator: ``1,843`` or ``1 843`` (narrow space)."""
     return f"{round(value):,}".replace(",", words.get("thousands", ","))
+
+
+def localised(text: str, words: dict) -> str:
+    """English-style numbers in ``text`` (``1,843.5``) written the language's way (``1 843,5`` in French)."""
+    thousands = words.get("thousands")
+    if not thousands:
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", thousands)
 
 
 def day_text(day, words: dict) -> str:

@@ -27,15 +27,6 @@ from katye.labels import day_text, month_text, number_text
 from katye.labels import labels as label_set
 from katye.scoring import risk
 
-BASE_CREDITS = (
-    geodata.COD_AB_CREDIT,
-    geodata.WOF_CREDIT,
-    geodata.OURAIRPORTS_CREDIT,
-    geodata.WIKIPEDIA_CREDIT,
-    geodata.OSM_CREDIT,
-    "Zones, risk and map: katye",
-)
-
 
 @dataclass
 class MapData:
@@ -241,7 +232,7 @@ def prepare(
         inferred=None,
         scored=None,
         title=title or words["title"],
-        credits=list(BASE_CREDITS),
+        credits=list(words["base_credits"]),
         user_zones=user_zones,
     )
     if is_synthetic(incidents):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -12,13 +13,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
 
 from katye import geodata
 from katye.errors import UsageError
-from katye.labels import number_text
+from katye.labels import localised, number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import style
@@ -47,8 +49,10 @@ def render_static(
     title: str | None = None,
     acled_accessed: str | None = None,
     path: str | os.PathLike | None = None,
-    dpi: int = 200,
+    dpi: int = 300,
     risk_per: str = "zone",
+    paper: str = "a4",
+    orientation: str = "landscape",
 ) -> Figure:
     """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
 
@@ -61,18 +65,24 @@ def render_static(
     path
         When given, the figure is also written there (``.png``, ``.svg`` or ``.pdf``), atomically.
     dpi
-        Resolution of PNG output.
+        Resolution of PNG output (300 by default, for print).
     risk_per
         As for :func:`katye.make_map`.
+    paper, orientation
+        The page: ``"a4"`` (default), ``"a3"`` or ``"letter"``; ``"landscape"`` (default) or
+        ``"portrait"``. Every element is laid out inside the page, measured, not guessed.
 
     Returns
     -------
     matplotlib.figure.Figure
-        With title and date range, legend, scale bar, north arrow, caveats and credits.
+        With title and date range, a legend in sections (zones, incidents with their size key,
+        sites), scale bar, north arrow, and inside the page the caveats, the boundary disclaimer
+        and the credits. Text is at least 7 pt; PDF embeds TrueType fonts and SVG keeps text as text.
 
     """
     if layer not in ("control", "risk"):
         raise UsageError(f"layer={layer!r}: use 'control' or 'risk'.")
+    page = page_size(paper, orientation)
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
     data = as_map_data(
@@ -90,16 +100,16 @@ def render_static(
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.
-    fig = Figure(figsize=(11, 8.5))
+    fig = Figure(figsize=page)
+    FigureCanvasAgg(fig)  # a renderer to measure text with while laying out the page
     ax = fig.subplots()
-    fig.subplots_adjust(left=0.02, right=0.72, top=0.88, bottom=0.2)
     communes = geodata.communes().to_crs(metric)
     ax.set_facecolor(style.SEA)
     land = geodata.land().set_index("land_id").to_crs(metric)
     land.loc[["haiti"]].plot(ax=ax, color=style.LAND["haiti"][0], edgecolor=style.LAND["haiti"][1], linewidth=0.4)
     communes.plot(ax=ax, color=style.LAND["metro"][0], edgecolor=style.LAND["metro"][1], linewidth=0.6)
     zones_m = data.zones.to_crs(metric)
-    handles: list = []
+    handles: list = []  # the zones' section of the legend
     if layer == "control":
         status = zones_m["zone_id"].map(data.status)
         zones_m.plot(
@@ -134,13 +144,14 @@ def render_static(
             raise UsageError("a risk map needs incidents.")
         scored = data.scored.to_crs(metric)
         unfilled = scored["risk_class"].isin(style.UNFILLED)
-        scored[~unfilled].plot(
-            ax=ax,
-            color=scored["risk_class"][~unfilled].map(style.RISK_COLORS),
-            alpha=style.RISK_OPACITY,
-            edgecolor=style.ZONE_EDGE,
-            linewidth=0.5,
-        )
+        if not unfilled.all():
+            scored[~unfilled].plot(
+                ax=ax,
+                color=scored["risk_class"][~unfilled].map(style.RISK_COLORS),
+                alpha=style.RISK_OPACITY,
+                edgecolor=style.ZONE_EDGE,
+                linewidth=0.5,
+            )
         if unfilled.any():
             scored[unfilled].boundary.plot(ax=ax, color=style.ZONE_EDGE, linewidth=0.8, linestyle="--")
         breaks = data.scored.attrs.get("katye_breaks", {})
@@ -148,21 +159,24 @@ def render_static(
             if c not in breaks and c != "none":
                 continue
             swatch = style.class_swatch(style.RISK_COLORS, style.RISK_OPACITY, c)
-            ring = swatch.shape == "ring"
+            ring = swatch.shape == "outline"
             handles.append(
                 Patch(
                     facecolor="none" if ring else swatch.color,
                     edgecolor=style.ZONE_EDGE,
                     linestyle="--" if ring else "-",
-                    label=_plain(words["classes"][c] + (f" ({range_text(breaks[c])})" if c in breaks else "")),
+                    label=_plain(
+                        words["classes"][c] + (f" ({localised(range_text(breaks[c]), words)})" if c in breaks else "")
+                    ),
                 )
             )
         per = data.scored.attrs.get("katye_method", {}).get("per", "zone")
         heading = f"{words['risk']} ({words['risk_unit'][per]})"
     geodata.sections().to_crs(metric).boundary.plot(ax=ax, color=style.SECTION_LINE, linewidth=0.3, linestyle=":")
     communes.boundary.plot(ax=ax, color=style.COMMUNE_LINE, linewidth=0.8)
+    sections = [(heading, handles)]
     if data.incidents is not None and len(data.incidents):
-        handles += _incidents(ax, data.incidents.to_crs(metric), words)
+        sections.append((words["incidents"], _incidents(ax, data.incidents.to_crs(metric), words)))
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(style.FIGURE_SITES)].to_crs(metric)
     for site in key.itertuples(index=False):
@@ -193,13 +207,13 @@ def render_static(
             (site.geometry.x, site.geometry.y),
             xytext=(4, 4),
             textcoords="offset points",
-            fontsize=6.5,
+            fontsize=7,
             color=style.SITE_LABEL,
             path_effects=HALO,
             zorder=7,
         )
-    handles.append(Line2D([], [], marker="D", linestyle="", color=style.SITE_COLOR, label=_plain(words["site"])))
-    handles.append(
+    site_handles = [Line2D([], [], marker="D", linestyle="", color=style.SITE_COLOR, label=_plain(words["site"]))]
+    site_handles.append(
         Line2D(
             [],
             [],
@@ -210,6 +224,11 @@ def render_static(
             label=_plain(words["approximate_site"]),
         )
     )
+    site_handles.append(Line2D([], [], color=style.COMMUNE_LINE, linewidth=0.8, label=_plain(words["commune"])))
+    site_handles.append(
+        Line2D([], [], color=style.SECTION_LINE, linewidth=0.6, linestyle=":", label=_plain(words["section"]))
+    )
+    sections.append((words["sites"], site_handles))
     urban = geodata.urban_extent().to_crs(metric).total_bounds
     pad = 1500
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
@@ -237,22 +256,7 @@ def render_static(
             bbox={"facecolor": style.HALO, "alpha": 0.9, "edgecolor": style.CAVEAT_TEXT, "boxstyle": "round,pad=0.3"},
             zorder=10,
         )
-    fig.suptitle(_plain(data.title), x=0.02, y=0.97, ha="left", fontsize=16, fontweight="bold")
-    fig.text(0.02, 0.915, _plain(f"{heading} · {data.subtitle}"), fontsize=10, color=style.MUTED_TEXT)
-    for handle in handles:
-        # The legend sits beside the map: long entries wrap instead of running off the page.
-        handle.set_label(textwrap.fill(handle.get_label(), LEGEND_WIDTH, break_long_words=False))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.88), fontsize=7, frameon=False)
-    fig.text(0.02, 0.12, _plain("\n".join(data.caveats)), fontsize=7, color=style.CAVEAT_TEXT, va="top", wrap=True)
-    fig.text(
-        0.02,
-        0.045,
-        _plain(words["credits_lead"] + " · ".join(data.credits)),
-        fontsize=5.5,
-        color=style.TEXT,
-        va="top",
-        wrap=True,
-    )
+    _lay_out(fig, ax, data, heading, sections, portrait=orientation == "portrait")
     if path is not None:
         save_static(fig, path, dpi=dpi)
     return fig
@@ -327,7 +331,7 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
             number_text(events, words),
             ha="center",
             va="center",
-            fontsize=6,
+            fontsize=7,
             fontweight="bold",
             color=style.TEXT,
             path_effects=HALO,
@@ -368,6 +372,104 @@ STACK_LABEL_MIN = 5
 
 #: Characters per line of a legend entry (7 pt beside the map).
 LEGEND_WIDTH = 38
+#: Page sizes in millimetres, landscape (width, height).
+PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0), "letter": (279.4, 215.9)}
+#: The smallest text on a page, in points (print legibility).
+MIN_TEXT_PT = 7.0
+#: Page margin, in inches.
+MARGIN_IN = 0.3
+
+
+def page_size(paper: str, orientation: str) -> tuple[float, float]:
+    """The page's (width, height) in inches."""
+    if not isinstance(paper, str) or paper.lower() not in PAPERS_MM:
+        raise UsageError(f"paper={paper!r}: use one of {', '.join(PAPERS_MM)}.")
+    if orientation not in ("landscape", "portrait"):
+        raise UsageError(f"orientation={orientation!r}: use 'landscape' or 'portrait'.")
+    width, height = (mm / 25.4 for mm in PAPERS_MM[paper.lower()])
+    return (width, height) if orientation == "landscape" else (height, width)
+
+
+def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, portrait: bool) -> None:
+    """Place the title, the map, the legend sections and the notes on the page, measuring as it goes.
+
+    Everything is placed in figure fractions computed from the measured size of the text, so a
+    longer caveat or a wider legend moves the map instead of running over it or off the page.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    width_in, height_in = fig.get_size_inches()
+    mx, my = MARGIN_IN / width_in, MARGIN_IN / height_in
+    words = data.words
+
+    def height_of(artist) -> float:
+        return artist.get_window_extent(renderer).height / fig.dpi / height_in
+
+    def wrapped(text: str, size: float, share: float = 1.0) -> str:
+        # DejaVu Sans averages about 0.55 em a character: wrap to the page's width, not past it.
+        chars = int((width_in - 2 * MARGIN_IN) * share * 72 / (size * 0.55))
+        return "\n".join(textwrap.fill(line, chars, break_long_words=True) for line in text.split("\n"))
+
+    # Header, top down.
+    title = fig.suptitle(_plain(data.title), x=mx, y=1 - my, ha="left", va="top", fontsize=16, fontweight="bold")
+    top = 1 - my - height_of(title) - 0.01
+    subtitle = fig.text(mx, top, _plain(wrapped(f"{heading} · {data.subtitle}", 10)), va="top", fontsize=10)
+    subtitle.set_color(style.MUTED_TEXT)
+    top -= height_of(subtitle) + 0.015
+    # Notes, bottom up: credits, the boundary disclaimer, then the caveats.
+    bottom = my
+    credits = _plain(words["credits_lead"] + " · ".join(data.credits))
+    for text, color in (
+        (credits, style.TEXT),
+        (words["disclaimer"], style.MUTED_TEXT),
+        ("\n".join(data.caveats), style.CAVEAT_TEXT),
+    ):
+        note = fig.text(mx, bottom, _plain(wrapped(text, MIN_TEXT_PT)), va="bottom", fontsize=MIN_TEXT_PT, color=color)
+        bottom += height_of(note) + 0.008
+    bottom += 0.01
+    # The legend: sections down a column beside the map (landscape) or side by side under it (portrait).
+    legends = []
+    for name, handles in sections:
+        for handle in handles:
+            handle.set_label(textwrap.fill(handle.get_label(), LEGEND_WIDTH, break_long_words=False))
+        legend = fig.legend(
+            handles=handles,
+            title=_plain(name),
+            loc="upper left",
+            fontsize=MIN_TEXT_PT,
+            title_fontproperties={"weight": "bold", "size": 8},
+            alignment="left",
+            frameon=False,
+            borderaxespad=0,
+        )
+        legends.append(legend)
+    boxes = [legend.get_window_extent(renderer) for legend in legends]
+    widths = [b.width / fig.dpi / width_in for b in boxes]
+    heights = [b.height / fig.dpi / height_in for b in boxes]
+    if portrait:
+        row = max(heights)
+        x = mx
+        for legend, w in zip(legends, widths, strict=True):
+            legend.set_bbox_to_anchor((x, bottom + row), transform=fig.transFigure)
+            x += w + 0.03
+        bottom += row + 0.015
+        map_box = [mx, bottom, 1 - 2 * mx, top - bottom]
+    else:
+        column = max(widths)
+        x, y = 1 - mx - column, top
+        for legend, h in zip(legends, heights, strict=True):
+            legend.set_bbox_to_anchor((x, y), transform=fig.transFigure)
+            y -= h + 0.02
+        map_box = [mx, bottom, x - 0.02 - mx, top - bottom]
+    ax.set_position(map_box)
+    ax.set_anchor("NW")
+    if portrait:
+        # The map keeps its aspect, so it may end above its box: the legend follows it up.
+        ax.apply_aspect()
+        under = ax.get_position().y0 - 0.015
+        x = mx
+        for legend, w in zip(legends, widths, strict=True):
+            legend.set_bbox_to_anchor((x, under), transform=fig.transFigure)
+            x += w + 0.03
 
 
 def _plain(text) -> str:
@@ -424,13 +526,15 @@ def _north_arrow(ax) -> None:
     )
 
 
-def save_static(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
+def save_static(fig: Figure, path: str | os.PathLike, *, dpi: int = 300) -> Path:
     """Write ``fig`` to ``path`` (PNG, SVG or PDF) atomically, with fixed metadata (same map, same bytes)."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise UsageError(f"{target}: a static map is saved as {', '.join(FORMATS)}.")
     # A fixed salt makes the SVG's element ids the same from run to run.
-    with atomic_path(target) as tmp, matplotlib.rc_context({"svg.hashsalt": "katye"}):
+    # TrueType fonts embedded in PDF (not Type 3) and SVG text kept as text: editable, searchable, crisp.
+    fonts: dict[str, Any] = {"svg.hashsalt": "katye", "pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
+    with atomic_path(target) as tmp, matplotlib.rc_context(fonts):  # type: ignore[arg-type]
         fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=METADATA[suffix])
     return target

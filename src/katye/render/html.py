@@ -32,7 +32,7 @@ from shapely.ops import polylabel
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
-from katye.labels import month_text, number_text
+from katye.labels import localised, month_text, number_text
 from katye.mapdata import MapData, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -601,7 +601,7 @@ def _risk_layer(scored, words, show) -> dict:
 
     legend = [
         _item(
-            classes[c] + (f" ({range_text(breaks[c])})" if c in breaks else ""),
+            classes[c] + (f" ({localised(range_text(breaks[c]), words)})" if c in breaks else ""),
             style.class_swatch(style.RISK_COLORS, style.RISK_OPACITY, c),
         )
         for c in style.RISK_COLORS
