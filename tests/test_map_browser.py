@@ -274,3 +274,31 @@ def test_french_month_selector_names_months_in_french(browser, maps):
     page.select_option("select.katye-month", label="novembre 2024")
     assert page.locator(".katye-title-sub").inner_text().startswith("novembre 2024 seulement")
     page.close()
+
+
+def test_place_names_are_shown_without_overlapping_each_other_or_the_panels(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    boxes = page.evaluate("""() => {
+        const shown = [...document.querySelectorAll('.katye-name span')]
+          .filter(s => getComputedStyle(s).visibility !== 'hidden').map(s => s.getBoundingClientRect());
+        const panels = [...document.querySelectorAll('.leaflet-control')].map(p => p.getBoundingClientRect());
+        const view = document.querySelector('.leaflet-container').getBoundingClientRect();
+        const plain = r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom});
+        return {names: shown.map(plain), panels: panels.map(plain), view: plain(view),
+                kinds: [...document.querySelectorAll('.katye-name')]
+                  .filter(n => getComputedStyle(n.firstChild).visibility !== 'hidden')
+                  .map(n => n.className)}; }""")
+
+    def overlap(a, b) -> bool:
+        return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+    on_screen = [b for b in boxes["names"] if b["right"] > 0 and b["left"] < boxes["view"]["right"] and b["bottom"] > 0]
+    assert len(on_screen) >= 8
+    assert any("katye-name-zone" in k for k in boxes["kinds"])  # zone names, not only communes
+    assert any("katye-name-commune" in k for k in boxes["kinds"])
+    clashes = [(a, b) for i, a in enumerate(on_screen) for b in on_screen[i + 1 :] if overlap(a, b)]
+    assert clashes == []
+    hidden_under_panels = [n for n in on_screen for p in boxes["panels"] if overlap(n, p)]
+    assert hidden_under_panels == []
+    assert problems == []
+    page.close()

@@ -495,7 +495,7 @@ def make_map(
         layers.append(_hotspot_layer(data.hotspots, words, show))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
-    layers.append(_names_layer(words, show))
+    layers.append(_names_layer(data, show))
     for layer in layers:
         # Computed over the whole period: while the page shows one month, their legends say so.
         layer["whole_period"] = layer["key"] in WHOLE_PERIOD
@@ -699,18 +699,38 @@ def label_spot(geometry: shapely.Geometry) -> shapely.Point:
 _TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
 
 
-def _names_layer(words, show) -> dict:
-    """Commune names, each at the pole of inaccessibility of its commune (drawn as text with a halo)."""
-    column = words["name_column"]
+def _names_layer(data: MapData, show) -> dict:
+    """Commune names, then zone names, each at the pole of inaccessibility of its area.
+
+    The runtime shows them in this order and drops a name that would overlap one already shown,
+    or that is wider than its zone at the current zoom: zone names appear as the map zooms in.
+    """
+    words = data.words
     communes = geodata.communes()
-    metric = communes.to_crs(METRIC_CRS)
+    names = _spots(communes, communes[words["name_column"]], kind="commune")
+    zones = data.zones
+    names += _spots(zones, zones["name"], kind="zone")
+    return _layer("names", "names", words["names"], show, [], names=names)
+
+
+def _spots(areas: gpd.GeoDataFrame, names: pd.Series, *, kind: str) -> list[dict]:
+    """Label spots for ``areas``, largest first, with each area's west and east edges (for fitting)."""
+    metric = areas.to_crs(METRIC_CRS)
+    order = np.argsort(-metric.area.to_numpy(), kind="stable")
     spots = [label_spot(g) for g in metric.geometry]
     lon, lat = _TO_LONLAT.transform([p.x for p in spots], [p.y for p in spots])
-    names = [
-        {"name": str(name), "lat": round(float(y), 5), "lon": round(float(x), 5)}
-        for name, x, y in zip(communes[column], lon, lat, strict=True)
+    bounds = areas.to_crs("EPSG:4326").bounds
+    return [
+        {
+            "name": str(names.iloc[i]),
+            "kind": kind,
+            "lat": round(float(lat[i]), 5),
+            "lon": round(float(lon[i]), 5),
+            "west": round(float(bounds["minx"].iloc[i]), 5),
+            "east": round(float(bounds["maxx"].iloc[i]), 5),
+        }
+        for i in order
     ]
-    return _layer("names", "names", words["names"], show, [], names=names)
 
 
 def _boundaries_layer(words, show) -> dict:

@@ -315,6 +315,44 @@
     return box;
   }
 
+  // Place names in priority order (communes, then zones, largest first). After every move a name is
+  // hidden when it would overlap a name already shown or is wider than its area on screen.
+  function nameLayer(map, spec) {
+    var group = L.featureGroup(), markers = [];
+    spec.names.forEach(function (n) {
+      // The name goes in as text (textContent), never as HTML.
+      var icon = L.divIcon({ className: "katye-name katye-name-" + n.kind, html: el("span", null, n.name), iconSize: [0, 0] });
+      var marker = L.marker([n.lat, n.lon], { icon: icon, pane: "katyeNames", interactive: false, keyboard: false });
+      marker.katyeName = n;
+      markers.push(marker);
+      group.addLayer(marker);
+    });
+    function declutter() {
+      // The panels (title, legends, credits, layer list) count as taken: no name hides under them.
+      var shown = [];
+      map.getContainer().querySelectorAll(".leaflet-control").forEach(function (panel) {
+        var box = panel.getBoundingClientRect();
+        if (box.width > 0 && box.height > 0) { shown.push(box); }
+      });
+      markers.forEach(function (marker) {
+        var node = marker.getElement();
+        if (!node) { return; }
+        var span = node.firstChild, n = marker.katyeName;
+        span.style.visibility = "";
+        var box = span.getBoundingClientRect();
+        var west = map.latLngToContainerPoint([n.lat, n.west]), east = map.latLngToContainerPoint([n.lat, n.east]);
+        var fits = box.width <= Math.abs(east.x - west.x);
+        var clash = shown.some(function (o) {
+          return box.left < o.right + 3 && o.left < box.right + 3 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
+        });
+        if (!fits || clash) { span.style.visibility = "hidden"; } else { shown.push(box); }
+      });
+    }
+    group.on("add", function () { map.on("zoomend moveend katyelayout", declutter); declutter(); });
+    group.on("remove", function () { map.off("zoomend moveend katyelayout", declutter); });
+    return group;
+  }
+
   function siteLayer(spec, renderer) {
     var group = L.featureGroup();
     spec.sites.forEach(function (s) {
@@ -373,15 +411,7 @@
       image: function (spec) {
         return L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: STYLE.density_opacity, pane: "katyeDensity", interactive: false })]);
       },
-      names: function (spec) {
-        var group = L.featureGroup();
-        spec.names.forEach(function (n) {
-          // The name goes in as text (textContent), never as HTML.
-          var icon = L.divIcon({ className: "katye-name", html: el("span", null, n.name), iconSize: [0, 0] });
-          group.addLayer(L.marker([n.lat, n.lon], { icon: icon, pane: "katyeNames", interactive: false, keyboard: false }));
-        });
-        return group;
-      },
+      names: function (spec) { return nameLayer(map, spec); },
       sites: function (spec) { return siteLayer(spec, siteRenderer); }
     };
     data.layers.forEach(function (spec) {
@@ -400,6 +430,7 @@
       var key = e.layer.katyeKey;
       var box = legendBox.querySelector('[data-layer="' + key + '"]');
       if (box) { box.style.display = e.type === "overlayadd" ? "" : "none"; }
+      map.fire("katyelayout");  // the legends changed size: names may have to move out of their way
     });
 
     var head = L.control({ position: "topleft" });
@@ -438,6 +469,7 @@
       return box;
     };
     credits.addTo(map);
+    map.fire("katyelayout");
     map.whenReady(function () { window.requestAnimationFrame(function () { window.katyeReady = performance.now(); }); });
   };
 })();
