@@ -185,7 +185,7 @@ def test_zone_tooltips_show_through_the_incident_layer(browser, maps):
 
 def test_commune_names_show_and_hide_with_their_layer(browser, maps):
     page, problems, _ = open_map(browser, maps[0]["fr"])
-    names = page.locator(".katye-name")
+    names = page.locator(".katye-name-commune")
     assert names.count() == 10
     assert "Pétion-Ville" in names.all_inner_texts()
     assert "Cité Soleil" in names.all_inner_texts()
