@@ -176,7 +176,8 @@ def incident_options(command):
         click.option(
             "--actors",
             "actors_path",
-            type=click.Path(dir_okay=False),
+            type=click.Path(),  # katye.io checks it: a folder or a bad path is exit 2, as for any input
+            metavar="FILE",
             help="Your own actor table (acled_name, actor, kind, coalition …) instead of the shipped one.",
         ),
     ]
@@ -311,7 +312,8 @@ zone_options = [
     click.option(
         "--zones",
         "zones_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(),  # katye.io checks it: a folder or a bad path is exit 2, as for any input
+        metavar="FILE",
         help="Your own zones (GeoJSON, GPKG, Shapefile, GeoParquet) instead of the shipped ones.",
     ),
     click.option("--zone-id", "zone_id_column", default="zone_id", show_default=True, help="The id column of --zones."),
@@ -399,7 +401,8 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
 @click.option(
     "--control",
     "control_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # katye.io checks it: a folder or a bad path is exit 2, as for any input
+    metavar="FILE",
     help="Declared control table (zone_id, as_of, status, actor, source, confidence, note).",
 )
 @with_zone_options
@@ -491,7 +494,8 @@ def risk_command(
 @click.option(
     "--control",
     "control_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # katye.io checks it: a folder or a bad path is exit 2, as for any input
+    metavar="FILE",
     help="Declared control table; without it the map shows control inferred from the incidents.",
 )
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import shapely
 
+from katye import io as katye_io
 from katye.crs import STORAGE_CRS, parse_crs, to_storage
-from katye.errors import CRSError, InputError, KatyeError, UsageError, at_rows
+from katye.errors import CRSError, InputError, UsageError, at_rows
 
 log = logging.getLogger("katye")
 
@@ -112,18 +112,38 @@ POLYGONAL = ("Polygon", "MultiPolygon")
 
 
 def data_dir() -> Path:
-    """The folder holding the shipped layers (inside the installed package, or the source tree)."""
+    """The folder holding the shipped layers (inside the installed package, or the source tree).
+
+    ``KATYE_GEODATA_DIR``, when set, names the folder to use instead (a copy of ``geodata/``, or
+    one rebuilt by ``geodata/build.py``); katye then reads that folder and no other.
+
+    Raises
+    ------
+    InputError
+        No folder holding the shipped layers was found (a damaged installation, or a
+        ``KATYE_GEODATA_DIR`` that points elsewhere); the message says how to fix it.
+
+    """
+    zones_file = LAYERS["zones"].file
     override = os.environ.get("KATYE_GEODATA_DIR")
-    candidates = [Path(override)] if override else []
+    if override:
+        folder = Path(override)
+        if not (folder / zones_file).is_file():
+            raise InputError(
+                f"KATYE_GEODATA_DIR={override}: there is no {zones_file} in that folder, so it does not hold "
+                "katye's shipped geodata. Point KATYE_GEODATA_DIR at a folder that does (a copy of the "
+                "repository's geodata/), or unset it to use the geodata installed with katye."
+            )
+        return folder
     here = Path(__file__).resolve().parent
-    candidates += [here / "_geodata", here.parents[1] / "geodata"]
+    candidates = [here / "_geodata", here.parents[1] / "geodata"]
     for candidate in candidates:
-        if (candidate / LAYERS["zones"].file).is_file():
+        if (candidate / zones_file).is_file():
             return candidate
-    raise KatyeError(
-        "katye cannot find its shipped geodata (looked in "
-        + ", ".join(str(c) for c in candidates)
-        + "). Reinstall katye with `pip install .` from the repository root."
+    raise InputError(
+        "katye cannot find its shipped geodata (looked for "
+        + " and ".join(str(c / zones_file) for c in candidates)
+        + f"). {katye_io.REINSTALL}"
     )
 
 
@@ -137,7 +157,7 @@ def _layer(name: str) -> Layer:
 @cache
 def _read_shipped(name: str) -> gpd.GeoDataFrame:
     layer = _layer(name)
-    frame = pyogrio.read_dataframe(data_dir() / layer.file)
+    frame: gpd.GeoDataFrame = katye_io.read_shipped(data_dir() / layer.file, columns=(layer.id_column,))
     return frame.set_crs(STORAGE_CRS, allow_override=True)
 
 
@@ -300,11 +320,16 @@ TABLES = {
     ),
 }
 
+#: Columns each shipped table must have (a file without them is damaged).
+TABLE_COLUMNS = {
+    "admin_names": ("name", "level", "pcode", "commune_pcode", "department_pcode"),
+    "actors": ("acled_name", "actor", "kind"),
+}
+
 
 @cache
 def _read_table(name: str) -> pd.DataFrame:
-    file = TABLES[name][0]
-    return pd.read_csv(data_dir() / file, dtype=str, keep_default_na=False, encoding="utf-8")
+    return katye_io.read_shipped(data_dir() / TABLES[name][0], columns=TABLE_COLUMNS[name])
 
 
 def load_table(name: str) -> pd.DataFrame:
@@ -372,21 +397,8 @@ def catalog() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _read_any(path: Path, *, layer: str | None) -> gpd.GeoDataFrame:
-    if not path.exists():
-        raise InputError(f"{path}: no such file. Check the path and try again.")
-    if not path.is_file() and path.suffix.lower() != ".gdb":
-        raise InputError(f"{path}: is not a regular file (a folder, a pipe or a device). Give the area layer's file.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".geoparquet"):
-            return gpd.read_parquet(path)
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as exc:
-        raise InputError(
-            f"{path}: katye could not read this as an area layer ({exc}). "
-            "Expected GeoJSON, GeoPackage, Shapefile or GeoParquet with polygons."
-        ) from exc
+#: What an area layer may be, for messages.
+AREAS_EXPECTED = "GeoJSON, GeoPackage, Shapefile or GeoParquet with polygons"
 
 
 def read_areas(
@@ -428,7 +440,7 @@ def read_areas(
 
     """
     path = Path(path)
-    frame = _read_any(path, layer=layer)
+    frame: gpd.GeoDataFrame = katye_io.read_layer(path, layer=layer, what="area layer", expected=AREAS_EXPECTED)
     if len(frame) == 0:
         raise InputError(f"{path}: the layer has no areas. Check the file (and layer=, for a GeoPackage).")
     if frame.crs is None:

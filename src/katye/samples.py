@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from katye import geodata
+from katye import io as katye_io
 from katye.incidents.schema import ACLED_CURRENT
 
 SAMPLE_FILE = "acled_synthetic_pap_2024.csv"
@@ -279,9 +280,18 @@ def path(name: str = "acled") -> Path:
 
     ``"acled"``: synthetic incidents; ``"reported"``: events named in public reporting (approximate
     locations); ``"control"``: an ILLUSTRATIVE declared-control table for the synthetic sample.
+
+    Raises
+    ------
+    InputError
+        The sample is missing from katye's shipped data (a damaged installation).
+
     """
     files = {"acled": SAMPLE_FILE, "reported": REPORTED_FILE, "control": CONTROL_FILE}
-    return geodata.data_dir() / "samples" / files[name]
+    sample = geodata.data_dir() / "samples" / files[name]
+    if not sample.is_file():
+        raise katye_io.shipped_error(sample, FileNotFoundError("no such file"))
+    return sample
 
 
 #: What :func:`hostile_csv` may do to a file, each drawn with its own chance.

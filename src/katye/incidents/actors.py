@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from katye import geodata
+from katye import io as katye_io
 from katye.errors import InputError, at_rows
 from katye.incidents.columns import categorical, distinct
-from katye.tables import read_text_table
 
 KINDS = ("state", "armed_group", "unidentified_armed_group", "self_defence", "civilians", "rioters_protesters", "other")
 #: Kinds that act with force: they may hold or contest ground. Civilians, rioters and protesters do not.
@@ -100,9 +100,7 @@ def read_actors(path_or_frame: str | os.PathLike | pd.DataFrame) -> pd.DataFrame
         unit = "row"
     else:
         path = Path(path_or_frame)
-        if not path.is_file():
-            raise InputError(f"{path}: no such actor table. Give a CSV with columns {', '.join(COLUMNS)}.")
-        table = read_text_table(path, what="actor table", columns=COLUMNS)
+        table = katye_io.read_text_table(path, what="actor table", columns=COLUMNS)
         where, first, unit = str(path), 2, "line"
     table.columns = [str(c).strip().lower() for c in table.columns]
     if table.columns.duplicated().any():
@@ -185,7 +183,8 @@ def _dates_ok(coalitions: str, since: str) -> bool:
 @cache
 def shipped() -> pd.DataFrame:
     """The shipped actor table, checked (read once per process; do not modify it)."""
-    return read_actors(geodata.data_dir() / "actors.csv")
+    with katye_io.shipped(geodata.data_dir() / "actors.csv") as path:
+        return read_actors(path)
 
 
 ATTR = "katye_actors"

@@ -23,10 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from katye import io as katye_io
 from katye.errors import InputError
 from katye.incidents.columns import TextColumn
 
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
+#: What an incident file may be, for messages.
+EXPECTED = "an ACLED export or another CSV, or a GeoJSON, GeoPackage, Shapefile or GeoParquet of points"
+WHAT = "incident file"
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -45,16 +49,17 @@ class RawTable:
 
 
 def read_table(path: Path) -> RawTable:
-    """Read ``path`` (CSV/TSV or a GIS file) into a :class:`RawTable`."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file. Check the path and try again.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give the incident file inside it.")
-    if not path.is_file():
-        raise InputError(
-            f"{path}: is not a regular file (a pipe, a device or a socket); katye reads files. Save "
-            "the data to a file first."
-        )
+    """Read ``path`` (CSV/TSV or a GIS file) into a :class:`RawTable`.
+
+    Raises
+    ------
+    InputError
+        Whatever keeps katye from reading the file, each with its fix: the path check of
+        :func:`katye.io.check_file`, a spreadsheet, an encoding, NUL bytes, broken quoting, a
+        GIS file GDAL cannot read, an error of the disk.
+
+    """
+    path = katye_io.check_file(path, what=WHAT, expected=EXPECTED)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls", ".ods"):
         raise InputError(
@@ -63,7 +68,10 @@ def read_table(path: Path) -> RawTable:
         )
     if suffix in GEO_SUFFIXES:
         return _read_geo(path)
-    return _read_csv(path)
+    try:
+        return _read_csv(path)
+    except OSError as exc:  # the disk or the share failed, or the file went away, while it was read
+        raise katye_io.os_error(path, exc, what=WHAT) from exc
 
 
 def _sniff(text: str) -> str:
@@ -73,51 +81,16 @@ def _sniff(text: str) -> str:
     return best if counts[best] else ","
 
 
-#: Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor cp1252 text.
-CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
-
-
 def _guess_encoding(path: Path) -> str:
-    """Guess a text file's encoding from its first 64 KiB.
-
-    UTF-16 when it says so (a BOM, or every other byte NUL), UTF-8 when the start decodes as
-    UTF-8 (with or without BOM), else cp1252 (Excel). NUL bytes in any other pattern mean binary.
-    """
+    """Guess a text file's encoding from its first 64 KiB (:func:`katye.io.sniff_encoding`)."""
     with path.open("rb") as handle:
-        sample = handle.read(1 << 16)
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in sample:
-        even, odd = sample[0::2], sample[1::2]
-        if odd and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-            return "utf-16-le"  # Excel's "Unicode Text" without its BOM
-        if even and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            return "utf-16-be"
-        at = sample.index(b"\x00")
-        line = sample[:at].count(b"\n") + 1
-        raise InputError(
-            f"{path}: holds NUL bytes (the first at line {line}, byte {at}): "
-            "it is not a text CSV (a spreadsheet, a database or a damaged file?). Save it as "
-            "'CSV UTF-8 (Comma delimited)' and try again."
-        )
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+        sample = handle.read(katye_io.SAMPLE)
+    return katye_io.sniff_encoding(sample, path=path, what="CSV", final=False)
 
 
-def _not_text(path: Path, tried: str) -> InputError:
+def _not_text(path: Path) -> InputError:
     """The error for a file that does not decode: where the first byte that no encoding takes is."""
-    with path.open("rb") as handle:
-        data = handle.read()
-    at = min((i for i in (data.find(bytes([b])) for b in CP1252_UNDEFINED) if i >= 0), default=-1)
-    line = data[:at].count(b"\n") + 1
-    where = f" (byte 0x{data[at]:02X} at line {line}, byte offset {at})" if at >= 0 else ""
-    return InputError(
-        f"{path}: is not text in UTF-8 or Windows-1252 ({tried}){where}. The file is damaged, cut "
-        "short, or not a CSV; open it in a spreadsheet and save it as 'CSV UTF-8 (Comma delimited)'."
-    )
+    return katye_io.not_text(path, katye_io.read_bytes(path, what=WHAT), what=WHAT)
 
 
 def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
@@ -172,7 +145,7 @@ def _read_csv(path: Path) -> RawTable:
                 return _read_csv_fast(path, "cp1252")
             except UnicodeDecodeError:
                 pass
-        raise _not_text(path, "cp1252") from exc
+        raise _not_text(path) from exc
 
 
 def _read_utf16(path: Path, encoding: str) -> RawTable:
@@ -189,11 +162,7 @@ def _read_utf16(path: Path, encoding: str) -> RawTable:
                     offset += len(chunk)
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{path}: looks like UTF-16 but does not decode as {encoding} at byte "
-                    f"{offset + exc.start}: the file is damaged or cut short. Save it again as "
-                    "'CSV UTF-8 (Comma delimited)'."
-                ) from exc
+                raise katye_io.not_utf16(path, encoding=encoding, at=offset + exc.start) from exc
         try:
             raw = _read_csv_fast(copy, "utf-8")
         except InputError as exc:
@@ -336,11 +305,9 @@ def _newlines(path: Path) -> tuple[int, str]:
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             if b"\x00" in chunk:
-                at = offset + chunk.index(b"\x00")
-                raise InputError(
-                    f"{path}: holds a NUL byte at byte {at} (after {lf + 1} lines): it is not a text "
-                    "CSV (binary data, or a file in another encoding). Save it as 'CSV UTF-8'."
-                )
+                where = chunk.index(b"\x00")
+                line = lf + chunk.count(b"\n", 0, where) + 1
+                raise katye_io.nul_bytes(path, line=line, at=offset + where, what="CSV")
             lf += chunk.count(b"\n")
             if not lf:  # carriage returns matter only in a file without line feeds
                 cr += chunk.count(b"\r")
@@ -489,20 +456,9 @@ def _drop_hxl(raw: RawTable) -> RawTable:
 
 
 def _read_geo(path: Path) -> RawTable:
-    try:
-        if path.suffix.lower() in (".parquet", ".geoparquet"):
-            try:
-                frame = gpd.read_parquet(path)
-            except ValueError:  # a plain Parquet table with no geometry column
-                table = pd.read_parquet(path)
-                return RawTable(table.astype("string"), np.arange(1, len(table) + 1), "row")
-        else:
-            frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:
-        raise InputError(
-            f"{path}: katye could not read this file ({exc}). Expected CSV, GeoJSON, GeoPackage, "
-            "Shapefile or GeoParquet."
-        ) from exc
+    frame = katye_io.read_layer(path, what=WHAT, expected=EXPECTED, geometry=False)
+    if not isinstance(frame, gpd.GeoDataFrame):  # a plain Parquet table with no geometry column
+        return RawTable(frame.astype("string"), np.arange(1, len(frame) + 1), "row")
     geometry = frame.geometry if frame.geometry.name in frame.columns else None
     table = pd.DataFrame(frame.drop(columns=[frame.geometry.name])) if geometry is not None else frame
     return RawTable(
