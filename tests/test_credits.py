@@ -52,3 +52,14 @@ def test_the_synthetic_caveat_follows_the_flag_not_the_word(sample):
     assert not any("SYNTHETIC" in c for c in prepare(real_looking(sample)).caveats)
     worded = real_looking(sample).assign(source="a SYNTHETIC-looking source name")
     assert not any("SYNTHETIC" in c for c in prepare(worded).caveats)
+
+
+def test_the_illustrative_caveat_follows_the_control_tables_flag(sample, tmp_path):
+    shipped = katye.samples.path("control")
+    flagged = prepare(sample, control=shipped)
+    assert any("ILLUSTRATIVE" in c for c in flagged.caveats)
+    # The same rows without the flag column: a user's own table that happens to say "ILLUSTRATIVE".
+    lines = shipped.read_text(encoding="utf-8").splitlines()
+    unflagged = tmp_path / "control.csv"
+    unflagged.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n", encoding="utf-8")
+    assert not any("ILLUSTRATIVE" in c for c in prepare(sample, control=unflagged).caveats)

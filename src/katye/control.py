@@ -28,21 +28,26 @@ import numpy as np
 import pandas as pd
 
 from katye import geodata
+from katye import io as katye_io
 from katye.dates import as_day, require_columns, window_end
 from katye.errors import InputError, UsageError, at_rows
 from katye.incidents import actors as actor_table
 from katye.join import assigned
-from katye.tables import read_text_table
 
 STATUSES = ("state", "contested", "gang", "international", "unknown")
 CONFIDENCES = ("high", "medium", "low")
 COLUMNS = ("zone_id", "as_of", "status", "actor", "source", "confidence", "note")
+#: What a control table may be, for messages.
+EXPECTED = (
+    f"a CSV in UTF-8 or Windows-1252, or a GeoJSON, GeoPackage or GeoParquet, with the columns {', '.join(COLUMNS)}"
+)
 
 
 def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """Read and check a declared-control table (CSV, or GeoJSON/GPKG with those columns).
 
-    Columns: ``zone_id, as_of, status, actor, source, confidence, note``; ``status`` one of
+    Columns: ``zone_id, as_of, status, actor, source, confidence, note`` and optionally
+    ``illustrative`` (true for rows made up to show the format: every map then says so); ``status`` one of
     state | contested | gang | international | unknown; ``confidence`` high | medium | low.
 
     Raises
@@ -53,21 +58,20 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
 
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (or not a regular file). Give the control table's CSV or GeoJSON.")
     if path.suffix.lower() == ".csv":
-        table = read_text_table(path, what="control table", columns=COLUMNS)
+        table = katye_io.read_text_table(path, what="control table", columns=COLUMNS, expected=EXPECTED)
         first_line = 2
     else:
-        try:
-            table = pd.DataFrame(gpd.read_file(path)).drop(columns="geometry", errors="ignore").astype(str)
-        except Exception as exc:  # GDAL's errors vary by driver; the user needs one message
-            raise InputError(
-                f"{path}: katye could not read this control table ({exc}). Give a CSV (UTF-8) or a "
-                f"GeoJSON/GeoPackage with the columns {', '.join(COLUMNS)}."
-            ) from exc
+        frame = katye_io.read_layer(path, what="control table", expected=EXPECTED, geometry=False)
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        # Empty cells (null in GeoJSON, a missing date in a GeoPackage) are empty text, not "None".
+        table = frame.astype(str).where(frame.notna(), "").reset_index(drop=True)
         first_line = 1
-    table.columns = [c.strip().lower() for c in table.columns]
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    doubled = sorted(set(table.columns[table.columns.duplicated()]))
+    if doubled:
+        raise InputError(f"{path}: column(s) {', '.join(doubled)} appear twice in the header. Keep one of each.")
     missing = [c for c in ("zone_id", "as_of", "status") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.")
@@ -106,6 +110,9 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems) + ".")
     out = table[list(COLUMNS)].copy()
+    # An optional flag: rows made up to show the format (katye's sample), said so on every map.
+    flag = table["illustrative"] if "illustrative" in table.columns else pd.Series("", index=table.index)
+    out["illustrative"] = flag.astype(str).str.strip().str.lower().isin(["true", "1", "yes"]).to_numpy()
     out["zone_id"] = out["zone_id"].str.strip()
     out["status"] = status
     out["confidence"] = confidence

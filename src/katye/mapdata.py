@@ -238,7 +238,7 @@ def prepare(
     if is_synthetic(incidents):
         data.caveats.append(words["synthetic"])
         data.banners.append(words["synthetic_banner"])
-    if control is not None and control["source"].astype(str).str.contains("ILLUSTRATIVE").any():
+    if control is not None and "illustrative" in control.columns and control["illustrative"].astype(bool).any():
         data.caveats.append(words["illustrative"])
         data.banners.append(words["illustrative_banner"])
     data.beyond = beyond
