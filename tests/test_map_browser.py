@@ -302,3 +302,35 @@ def test_place_names_are_shown_without_overlapping_each_other_or_the_panels(brow
     assert hidden_under_panels == []
     assert problems == []
     page.close()
+
+
+def test_on_a_narrow_screen_panels_fold_into_buttons_and_the_map_stays_visible(browser, maps):
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(maps[0]["en"].as_uri())
+    page.wait_for_function("window.katyeReady !== undefined", timeout=30_000)
+    covered = page.evaluate("""() => {
+        const view = document.querySelector('.leaflet-container').getBoundingClientRect();
+        const panels = [...document.querySelectorAll('.leaflet-control')].map(p => p.getBoundingClientRect());
+        let area = 0; for (const p of panels) { area += p.width * p.height; }
+        return area / (view.width * view.height); }""")
+    assert covered < 0.25
+    title = page.locator(".katye-title").inner_text()
+    assert "SYNTHETIC DATA" in title  # the banner never folds away
+    assert not page.locator(".katye-legends").is_visible()
+    page.get_by_role("button", name="Legend").click()
+    assert page.locator(".katye-legends").is_visible()
+    page.get_by_role("button", name="Notes (5)").click()
+    assert page.locator(".katye-notes").is_visible()
+    assert problems == []
+    page.close()
+
+
+def test_on_a_wide_screen_every_panel_is_open_with_no_fold_buttons(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    assert page.locator(".katye-legends").is_visible()
+    assert page.locator(".katye-notes").is_visible()
+    assert not page.get_by_role("button", name="Legend").is_visible()
+    assert problems == []
+    page.close()

@@ -37,6 +37,8 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources: ",
         "stack": "{n} events at this place",
+        "legend_button": "Legend",
+        "notes_button": "Notes ({n})",
         # The sources every map credits (from geodata/SOURCES.md), in this language.
         "base_credits": (
             "Administrative boundaries: CNIGS / OCHA Haiti COD-AB (hti_adm_cnigs_20181129), via HDX, CC BY-IGO 3.0",
@@ -216,6 +218,8 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
         "stack": "{n} événements à cet endroit",
+        "legend_button": "Légende",
+        "notes_button": "Notes ({n})",
         "base_credits": (
             "Limites administratives\u202f: CNIGS / OCHA Haïti COD-AB (hti_adm_cnigs_20181129), via HDX, CC BY-IGO 3.0",
             "Données de Who's On First (https://whosonfirst.org), dont GeoNames (CC BY 4.0) et Quattroshapes (CC BY)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from functools import cache
 from importlib.resources import files
@@ -21,11 +22,21 @@ def leaflet_js() -> str:
 
 
 def leaflet_css() -> str:
-    """Leaflet's stylesheet, with its image references removed so the page requests nothing.
+    """Leaflet's stylesheet with its images inlined or removed, so the page requests nothing.
 
-    katye draws no marker icons and keeps the layer control open, so the images are never shown.
+    The layer control's icon (shown when the control is folded, on narrow screens) is inlined as a
+    data URI; marker icons, which katye never draws, are removed.
     """
-    return re.sub(r"url\((['\"]?)images/[^)]*\)", "none", _read(Path(xleaflet.BASE_DIR) / "leaflet.css"))
+    folder = Path(xleaflet.BASE_DIR)
+
+    def inline(match: re.Match) -> str:
+        name = match.group(2)
+        if not name.startswith("layers"):
+            return "none"
+        data = base64.b64encode((folder / "images" / name).read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\((['\"]?)images/([^)'\"]*)\1\)", inline, _read(folder / "leaflet.css"))
 
 
 def katye_js() -> str:

@@ -506,6 +506,7 @@ def make_map(
         "title": data.title,
         "subtitle": data.subtitle,
         "caveats": data.caveats,
+        "banners": data.banners,
         "credits": credits,
         "months": [month_text(m, words) for m in months],
         "month_subtitles": [data.month_subtitle(m) for m in months],

@@ -329,7 +329,7 @@
     });
     function declutter() {
       // The panels (title, legends, credits, layer list) count as taken: no name hides under them.
-      var shown = [];
+      var shown = [], view = map.getContainer().getBoundingClientRect();
       map.getContainer().querySelectorAll(".leaflet-control").forEach(function (panel) {
         var box = panel.getBoundingClientRect();
         if (box.width > 0 && box.height > 0) { shown.push(box); }
@@ -341,7 +341,8 @@
         span.style.visibility = "";
         var box = span.getBoundingClientRect();
         var west = map.latLngToContainerPoint([n.lat, n.west]), east = map.latLngToContainerPoint([n.lat, n.east]);
-        var fits = box.width <= Math.abs(east.x - west.x);
+        var fits = box.width <= Math.abs(east.x - west.x) &&
+          box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
         var clash = shown.some(function (o) {
           return box.left < o.right + 3 && o.left < box.right + 3 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
         });
@@ -388,9 +389,27 @@
     var siteRenderer = L.svg({ pane: "katyeSites" });
     var labels = data.labels;
     var overlays = {};
+    // On a narrow screen (a phone, a small embed) the panels start folded behind buttons, so the
+    // map stays visible; the synthetic and illustrative banners stay in view either way.
+    var narrow = map.getContainer().clientWidth < 900;
+    function toggler(label, content) {
+      var button = el("button", "katye-toggle", label);
+      function set(open) {
+        content.style.display = open ? "" : "none";
+        button.setAttribute("aria-expanded", String(open));
+      }
+      set(!narrow);
+      button.addEventListener("click", function () { set(content.style.display === "none"); map.fire("katyelayout"); });
+      L.DomEvent.disableClickPropagation(button);
+      if (!narrow) { button.style.display = "none"; }
+      return button;
+    }
     var legends = L.control({ position: "bottomright" });
     var legendBox = el("div", "katye-legends");
-    legends.onAdd = function () { return legendBox; };
+    var legendPanel = el("div", "katye-legend-panel");
+    legendPanel.appendChild(toggler(labels.legend_button, legendBox));
+    legendPanel.appendChild(legendBox);
+    legends.onAdd = function () { return legendPanel; };
     legends.addTo(map);
 
     if (data.basemap) {
@@ -439,7 +458,11 @@
       box.appendChild(el("div", "katye-title-main", data.title));
       var subtitle = el("div", "katye-title-sub", data.subtitle);
       box.appendChild(subtitle);
-      data.caveats.forEach(function (c) { box.appendChild(el("div", "katye-caveat", c)); });
+      if (narrow) { data.banners.forEach(function (b) { box.appendChild(el("div", "katye-caveat", b)); }); }
+      var notes = el("div", "katye-notes");
+      data.caveats.forEach(function (c) { notes.appendChild(el("div", "katye-caveat", c)); });
+      box.appendChild(toggler(labels.notes_button.replace("{n}", data.caveats.length), notes));
+      box.appendChild(notes);
       if (byKey.incidents && data.months.length) {
         var label = el("label", "katye-period", labels.period + " ");
         var select = el("select", "katye-month");
@@ -459,13 +482,15 @@
       return box;
     };
     head.addTo(map);
-    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+    L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
     var credits = L.control({ position: "bottomleft" });
     credits.onAdd = function () {
-      var box = el("div", "katye-credits");
-      box.appendChild(el("div", "katye-credits-title", labels.credits));
-      data.credits.forEach(function (c) { box.appendChild(el("div", null, c)); });
+      var box = el("div", "katye-credits"), list = el("div");
+      box.appendChild(toggler(labels.credits, list));
+      list.appendChild(el("div", "katye-credits-title", labels.credits));
+      data.credits.forEach(function (c) { list.appendChild(el("div", null, c)); });
+      box.appendChild(list);
       return box;
     };
     credits.addTo(map);
