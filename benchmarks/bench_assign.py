@@ -60,7 +60,8 @@ def compare(name: str, points: gpd.GeoDataFrame) -> dict:
     outside = (ours["assignment"] == "outside").to_numpy()
     ours_m, theirs_m = ours["distance_m"].to_numpy()[outside], theirs["distance_m"].to_numpy()[outside]
     gap = float(np.abs(ours_m - theirs_m).max(initial=0))
-    assert same_zone and gap < 1.0, (name, same_zone, gap)
+    assert same_zone, (name, "zones differ")
+    assert gap < 1.0, (name, gap)
     return {
         "case": f"{name}, {len(points):,} points ({outside.mean():.0%} outside)",
         "katye.assign_s": round(ours_time, 2),

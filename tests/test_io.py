@@ -301,7 +301,10 @@ def test_every_damage_to_a_layer_is_katyes_error(tmp_path, suffix):
         try:
             katye_io.read_layer(bad, what="area layer", expected="a layer")
         except InputError as exc:
-            assert str(bad) in str(exc)
+            message = str(exc)
+        else:
+            continue  # a cut the driver still reads whole
+        assert str(bad) in message
 
 
 def test_a_plain_table_is_not_an_area_layer(tmp_path):

@@ -33,7 +33,7 @@ def real_export(tmp_path, n: int = 600):
 
 
 @pytest.mark.parametrize(
-    "text, level",
+    ("text", "level"),
     [
         ("Port-au-Prince", "commune"),
         ("Petionville", "commune"),
@@ -261,7 +261,7 @@ def test_event_types_are_normalised_and_the_original_kept(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "rows, message",
+    ("rows", "message"),
     [
         ("Gang X,Gang X,warlord,,,,,,\n", "kind must be one of .* at line 2"),
         ("Gang X,Gang X,armed_group,,,,,,\ngang x,Gang X,armed_group,,,,,,\n", "appears twice.* lines 2, 3"),
@@ -478,7 +478,7 @@ def test_a_users_actor_table_reaches_the_coalitions_of_inferred_control(tmp_path
 
 
 @pytest.mark.parametrize(
-    "text, message",
+    ("text", "message"),
     [
         ("", "empty"),
         ("\n\n", "empty"),

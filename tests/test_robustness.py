@@ -40,7 +40,7 @@ def balanced(result) -> None:
 
 
 @pytest.mark.parametrize(
-    "encoding, newline",
+    ("encoding", "newline"),
     [("utf-8", "\r"), ("utf-16", "\n"), ("utf-16", "\r\n"), ("utf-16-le", "\r\n"), ("utf-16-be", "\n")],
 )
 def test_old_mac_line_endings_and_utf16_files_are_read(tmp_path, encoding, newline):
@@ -53,7 +53,7 @@ def test_old_mac_line_endings_and_utf16_files_are_read(tmp_path, encoding, newli
 
 
 @pytest.mark.parametrize(
-    "data, message",
+    ("data", "message"),
     [
         (b"\x00" * 5000, "NUL bytes"),
         (bytes(range(256)) * 20, "NUL bytes"),
@@ -111,7 +111,7 @@ def test_line_numbers_are_physical_lines_after_blank_lines(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "value, reason",
+    ("value", "reason"),
     [
         ("inf", "fatalities above 100,000"),
         ("1e20", "fatalities above 100,000"),
@@ -295,7 +295,7 @@ def test_zones_with_swapped_axes_a_wrong_crs_or_overlaps_are_warned(tmp_path):
         katye.geodata.read_areas(tmp_path / "swapped.geojson", id_column="id")
     degrees = gpd.GeoDataFrame({"id": ["a"]}, geometry=[_square(-72.33, 18.54, 0.01)], crs=32618)
     degrees.to_file(tmp_path / "degrees.gpkg")
-    with pytest.warns(UserWarning) as record:
+    with pytest.warns(UserWarning, match="look like degrees|not in Haiti") as record:
         katye.geodata.read_areas(tmp_path / "degrees.gpkg", id_column="id")
     messages = " ".join(str(w.message) for w in record)
     assert "look like degrees" in messages

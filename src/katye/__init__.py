@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from katye.errors import CRSError, InputError, KatyeError, UsageError
 
@@ -55,8 +56,8 @@ def __dir__() -> list[str]:
 
 
 try:
-    __version__ = version("katye")
-except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = _version("katye")
+except _PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
 logging.getLogger("katye").addHandler(logging.NullHandler())
