@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypedDict, Unpack
 
 import geopandas as gpd
 import numpy as np
@@ -122,7 +123,20 @@ def _near_zones(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndar
     return shapely.intersects(area, np.asarray(incidents.geometry.values))
 
 
-def as_map_data(incidents, zones=None, **options) -> MapData:
+class MapOptions(TypedDict, total=False):
+    """What shapes a map's data: :func:`prepare`'s options, also taken by the renderers."""
+
+    control: Any
+    as_of: Any
+    start: Any
+    end: Any
+    lang: str
+    title: str | None
+    acled_accessed: str | None
+    risk_per: str
+
+
+def as_map_data(incidents, zones=None, **options: Unpack[MapOptions]) -> MapData:
     """``incidents`` when it is already a :class:`MapData`, else :func:`prepare` of it with ``options``."""
     return incidents if isinstance(incidents, MapData) else prepare(incidents, zones, **options)
 
@@ -165,8 +179,27 @@ def prepare(
 
     Parameters
     ----------
-    incidents, zones, control, as_of, start, end, lang, title, acled_accessed, risk_per
-        As for :func:`katye.make_map`.
+    incidents
+        Canonical incidents (from :func:`katye.read_incidents`), or None for a map of the gazetteer.
+    zones
+        Area layer (default: the shipped zones).
+    control
+        Declared control: a table from :func:`katye.read_control` or a path to one. Without it the
+        Control layer shows control inferred from the incidents.
+    as_of
+        Date of the control snapshot and the risk index (default: ``end`` or the latest incident).
+    start, end
+        Keep incidents in this date range (inclusive); they also title the map.
+    lang
+        ``"en"`` or ``"fr"``.
+    title
+        Map title (default: "Insecurity in Port-au-Prince" in ``lang``).
+    acled_accessed
+        The date the ACLED data was downloaded (``YYYY-MM-DD``), for the credit line ACLED asks for;
+        without it the line says the access date was not given. Synthetic data is never credited
+        to ACLED.
+    risk_per
+        How the Risk layer compares zones: ``"zone"`` (default), ``"km2"`` (see :func:`katye.risk`).
 
     Returns
     -------

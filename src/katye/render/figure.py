@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import geopandas as gpd
 import matplotlib
@@ -21,7 +21,7 @@ from matplotlib.patches import Circle, Patch
 from katye import geodata
 from katye.errors import UsageError
 from katye.labels import localised, number_text
-from katye.mapdata import MapData, as_map_data
+from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import style
 from katye.render.html import label_spot
@@ -40,25 +40,18 @@ def render_static(
     incidents: gpd.GeoDataFrame | MapData | None = None,
     zones: gpd.GeoDataFrame | None = None,
     *,
-    control=None,
-    as_of=None,
-    start=None,
-    end=None,
-    lang: str = "en",
     layer: str = "control",
-    title: str | None = None,
-    acled_accessed: str | None = None,
     path: str | os.PathLike | None = None,
     dpi: int = 300,
-    risk_per: str = "zone",
     paper: str = "a4",
     orientation: str = "landscape",
+    **options: Unpack[MapOptions],
 ) -> Figure:
     """Draw the report map with matplotlib: zones by control or risk, incidents, key sites, boundaries.
 
     Parameters
     ----------
-    incidents, zones, control, as_of, start, end, lang, title, acled_accessed
+    incidents, zones
         As for :func:`katye.make_map` (``incidents`` may be a :class:`~katye.mapdata.MapData`).
     layer
         ``"control"`` or ``"risk"``: what colours the zones.
@@ -66,11 +59,12 @@ def render_static(
         When given, the figure is also written there (``.png``, ``.svg`` or ``.pdf``), atomically.
     dpi
         Resolution of PNG output (300 by default, for print).
-    risk_per
-        As for :func:`katye.make_map`.
     paper, orientation
         The page: ``"a4"`` (default), ``"a3"`` or ``"letter"``; ``"landscape"`` (default) or
         ``"portrait"``. Every element is laid out inside the page, measured, not guessed.
+    **options
+        What to map, as for :func:`katye.prepare`: ``control``, ``as_of``, ``start``, ``end``,
+        ``lang``, ``title``, ``acled_accessed``, ``risk_per``.
 
     Returns
     -------
@@ -85,18 +79,7 @@ def render_static(
     page = page_size(paper, orientation)
     if path is not None and Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"{path}: a static map is saved as {', '.join(FORMATS)}.")
-    data = as_map_data(
-        incidents,
-        zones,
-        control=control,
-        as_of=as_of,
-        start=start,
-        end=end,
-        lang=lang,
-        title=title,
-        acled_accessed=acled_accessed,
-        risk_per=risk_per,
-    )
+    data = as_map_data(incidents, zones, **options)
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.

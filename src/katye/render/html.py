@@ -17,7 +17,7 @@ import os
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 import folium
 import geopandas as gpd
@@ -33,7 +33,7 @@ from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
 from katye.labels import localised, month_text, number_text
-from katye.mapdata import MapData, as_map_data
+from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
 from katye.scoring import range_text
@@ -384,17 +384,10 @@ def make_map(
     incidents: gpd.GeoDataFrame | MapData | None = None,
     zones: gpd.GeoDataFrame | None = None,
     *,
-    control=None,
-    as_of=None,
-    start=None,
-    end=None,
-    lang: str = "en",
     tiles: str | None = None,
-    title: str | None = None,
-    acled_accessed: str | None = None,
     max_points: int = 50_000,
     show=("control", "incidents", "sites", "names"),
-    risk_per: str = "zone",
+    **options: Unpack[MapOptions],
 ) -> folium.Map:
     """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries, place names.
 
@@ -402,35 +395,21 @@ def make_map(
     ----------
     incidents
         Canonical incidents (from :func:`katye.read_incidents`), or None for a map of the gazetteer;
-        or a :class:`~katye.mapdata.MapData` from :func:`katye.prepare`, already computed (then the
-        options that shape the data, ``zones`` to ``acled_accessed`` and ``risk_per``, are not used).
+        or a :class:`~katye.mapdata.MapData` from :func:`katye.prepare`, already computed (then
+        ``zones`` and ``options`` are not used).
     zones
         Area layer (default: the shipped zones).
-    control
-        Declared control: a table from :func:`katye.read_control` or a path to one. Without it the
-        Control layer shows control inferred from the incidents.
-    as_of
-        Date of the control snapshot and the risk index (default: ``end`` or the latest incident).
-    start, end
-        Keep incidents in this date range (inclusive); they also title the map.
-    lang
-        ``"en"`` or ``"fr"``.
     tiles
         None (default): no network at all, the shipped outlines are the basemap. ``"osm"`` or
         ``"cartodb"``: online tiles under the layers (these need a network when the map is opened).
-    title
-        Map title (default: "Insecurity in Port-au-Prince" in ``lang``).
-    acled_accessed
-        The date the ACLED data was downloaded (``YYYY-MM-DD``), for the credit line ACLED asks for;
-        without it the line says the access date was not given. Synthetic data is never credited
-        to ACLED.
     max_points
         Above this many incidents they are drawn as counts on ~110 m squares rather than one by one.
     show
         Layers switched on when the map opens (keys: control, risk, incidents, density, hotspots,
         sites, boundaries, names); the others are in the layer control.
-    risk_per
-        How the Risk layer compares zones: ``"zone"`` (default), ``"km2"`` (see :func:`katye.risk`).
+    **options
+        What to map, as for :func:`katye.prepare`: ``control``, ``as_of``, ``start``, ``end``,
+        ``lang``, ``title``, ``acled_accessed``, ``risk_per``.
 
     Returns
     -------
@@ -441,18 +420,7 @@ def make_map(
     if tiles is not None and tiles not in TILES and tiles != "none":
         raise UsageError(f"tiles={tiles!r}: use None (offline), 'osm' or 'cartodb'.")
     tiles = None if tiles == "none" else tiles
-    data = as_map_data(
-        incidents,
-        zones,
-        control=control,
-        as_of=as_of,
-        start=start,
-        end=end,
-        lang=lang,
-        title=title,
-        acled_accessed=acled_accessed,
-        risk_per=risk_per,
-    )
+    data = as_map_data(incidents, zones, **options)
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
     months: list[str] = []
