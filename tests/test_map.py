@@ -402,3 +402,37 @@ def test_static_map_writes_the_count_of_a_stack_in_its_symbol(sample):
     assert "1" not in texts  # a lone event is a plain dot
     legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
     assert any("10 events at one place" in t for t in legend)
+
+
+def test_cli_writes_one_static_page_per_month_on_the_chosen_paper(tmp_path):
+    result = run_cli(
+        "map", "-o", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"), "--by", "month",
+        "--since", "2024-10-15", "--until", "2024-11-30", "--paper", "a4", "--orientation", "portrait", "--dpi", "60",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("m-*.png")) == ["m-2024-10.png", "m-2024-11.png"]
+    assert not (tmp_path / "m.png").exists()
+    from PIL import Image
+
+    with Image.open(tmp_path / "m-2024-10.png") as page:
+        width, height = page.size
+    assert height > width  # portrait
+    assert abs(width / 60 - 210 / 25.4) < 0.05  # A4 at 60 dpi
+
+
+def test_cli_by_month_needs_a_static_output(tmp_path):
+    result = run_cli("map", "-o", str(tmp_path / "m.html"), "--by", "month")
+    assert result.returncode == 1  # a usage error (README: 1 usage, 2 bad input)
+    assert "--png, --pdf or --svg" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_credits_acled_with_the_access_date_given(tmp_path):
+    real = katye.read_incidents(katye.samples.path()).incidents.drop(columns="synthetic").head(50)
+    csv = tmp_path / "real.csv"
+    real.drop(columns="geometry").assign(
+        latitude=real.geometry.y, longitude=real.geometry.x, event_date=real["event_date"].dt.strftime("%Y-%m-%d")
+    ).to_csv(csv, index=False)
+    result = run_cli("map", str(csv), "-o", str(tmp_path / "m.html"), "--acled-accessed", "2025-02-03")
+    assert result.returncode == 0, result.stderr
+    assert "Incidents: ACLED, accessed 2025-02-03; acleddata.com" in (tmp_path / "m.html").read_text(encoding="utf-8")

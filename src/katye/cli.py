@@ -524,6 +524,23 @@ def risk_command(
     show_default=True,
     help="How the Risk layer compares zones: the index per zone, or per km2 of zone area.",
 )
+@click.option(
+    "--acled-accessed",
+    "acled_accessed",
+    metavar="DATE",
+    help="The day you downloaded the ACLED data (YYYY-MM-DD), for the credit line ACLED asks for.",
+)
+@click.option(
+    "--paper", type=click.Choice(["a4", "a3", "letter"]), default="a4", show_default=True, help="Page of PNG/PDF/SVG."
+)
+@click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape", show_default=True)
+@click.option("--dpi", type=click.IntRange(50, 1200), default=300, show_default=True, help="Resolution of the PNG.")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["month"]),
+    help="Write one PNG/PDF/SVG per month of the period (name-YYYY-MM.png …) instead of one for the whole period.",
+)
 @with_zone_options
 @incident_options
 @click.pass_context
@@ -543,6 +560,11 @@ def map_command(
     svg,
     static_layer,
     per,
+    acled_accessed,
+    paper,
+    orientation,
+    dpi,
+    by,
     zones_path,
     zone_id_column,
     zone_name_column,
@@ -566,10 +588,12 @@ def map_command(
     from katye.output import refuse_overwriting_inputs
     from katye.render import make_map, render_static, save_map
 
+    _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
+    if by and not (png or pdf or svg):
+        raise click.UsageError("--by month writes PNG/PDF/SVG files: give --png, --pdf or --svg too.")
     if incidents is None and control_path is None:
         control_path = str(samples.path("control"))
         _notices(ctx).print("Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
-    _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
     path = _path_or_sample(ctx, incidents)
     refuse_overwriting_inputs([output, png, pdf, svg], [path, zones_path, control_path, options["actors_path"]])
     result = _read(ctx, path, options, zone_counts=True)
@@ -584,6 +608,7 @@ def map_command(
         "lang": lang,
         "title": title,
         "risk_per": per,
+        "acled_accessed": acled_accessed,
     }
     with _working(ctx, "Analysing"):
         # Once for every output: the HTML map and each static figure draw the same prepared data.
@@ -597,15 +622,37 @@ def map_command(
     with _working(ctx, "Building the map"):
         save_map(make_map(data, tiles=None if tiles == "none" else tiles), output)
     written = [output]
-    for target in (png, pdf, svg):
-        if target:
-            with _working(ctx, f"Drawing {target}"):
-                render_static(data, layer=static_layer, path=target)
-            written.append(target)
+    page = {"layer": static_layer, "paper": paper, "orientation": orientation, "dpi": dpi}
+    # One page for the whole period, or one per month, each prepared for its own month.
+    periods = [("", data)]
+    if by:
+        periods = [(f"-{month}", prepare(result.incidents, **{**common, **span})) for month, span in _months(data)]
+    for suffix, period in periods:
+        for target in (png, pdf, svg):
+            if target:
+                root, extension = os.path.splitext(target)
+                name = f"{root}{suffix}{extension}"
+                with _working(ctx, f"Drawing {name}"):
+                    render_static(period, path=name, **page)
+                written.append(name)
     _console(ctx).print(
         f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, {result.report.rejected:,} rejected)",
         markup=False,
     )
+
+
+def _months(data) -> list[tuple[str, dict]]:
+    """Each month of the map's period with its first and last day inside the period."""
+    if data.start is None or data.end is None:
+        return []
+    import pandas as pd
+
+    out = []
+    for month in pd.period_range(data.start, data.end, freq="M"):
+        first = max(month.start_time.normalize(), data.start)
+        last = min(month.end_time.normalize(), data.end)
+        out.append((str(month), {"start": first, "end": last, "as_of": last}))
+    return out
 
 
 def _check_map_outputs(output: str, **static: str | None) -> None:

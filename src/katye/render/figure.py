@@ -217,6 +217,8 @@ def render_static(
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
     ax.set_ylim(urban[1] - pad, urban[3] + pad)
     ax.set_aspect("equal")
+    # The page first: it sets the map's final extent, which the labels and the scale bar depend on.
+    _lay_out(fig, ax, data, heading, sections, portrait=orientation == "portrait")
     _commune_labels(ax, communes, data.words["name_column"])
     ax.set_xticks([])
     ax.set_yticks([])
@@ -239,7 +241,6 @@ def render_static(
             bbox={"facecolor": style.HALO, "alpha": 0.9, "edgecolor": style.CAVEAT_TEXT, "boxstyle": "round,pad=0.3"},
             zorder=10,
         )
-    _lay_out(fig, ax, data, heading, sections, portrait=orientation == "portrait")
     if path is not None:
         save_static(fig, path, dpi=dpi)
     return fig
@@ -444,15 +445,20 @@ def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, po
             y -= h + 0.02
         map_box = [mx, bottom, x - 0.02 - mx, top - bottom]
     ax.set_position(map_box)
-    ax.set_anchor("NW")
-    if portrait:
-        # The map keeps its aspect, so it may end above its box: the legend follows it up.
-        ax.apply_aspect()
-        under = ax.get_position().y0 - 0.015
-        x = mx
-        for legend, w in zip(legends, widths, strict=True):
-            legend.set_bbox_to_anchor((x, under), transform=fig.transFigure)
-            x += w + 0.03
+    _fill(ax, map_box[2] * width_in, map_box[3] * height_in)
+
+
+def _fill(ax, width_in: float, height_in: float) -> None:
+    """Widen the map's extent on one axis so that, at equal scale, it fills its box on the page."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    wanted = (x1 - x0) * height_in / width_in
+    if wanted > y1 - y0:
+        grow = (wanted - (y1 - y0)) / 2
+        ax.set_ylim(y0 - grow, y1 + grow)
+    else:
+        grow = ((y1 - y0) * width_in / height_in - (x1 - x0)) / 2
+        ax.set_xlim(x0 - grow, x1 + grow)
 
 
 def _plain(text) -> str:
