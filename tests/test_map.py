@@ -436,3 +436,18 @@ def test_cli_credits_acled_with_the_access_date_given(tmp_path):
     result = run_cli("map", str(csv), "-o", str(tmp_path / "m.html"), "--acled-accessed", "2025-02-03")
     assert result.returncode == 0, result.stderr
     assert "Incidents: ACLED, accessed 2025-02-03; acleddata.com" in (tmp_path / "m.html").read_text(encoding="utf-8")
+
+
+def test_a_map_in_a_notebook_carries_a_png_for_exports(sample):
+    import base64
+    import io
+
+    from PIL import Image
+
+    m = katye.make_map(sample.head(200))
+    bundle = m._repr_mimebundle_()
+    assert "<iframe" in bundle["text/html"]
+    with Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))) as picture:
+        assert picture.format == "PNG"
+        width, height = picture.size
+    assert width > height  # the A4 landscape page

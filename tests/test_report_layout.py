@@ -105,3 +105,18 @@ def test_svg_keeps_text_as_text(sample, tmp_path):
 def test_an_unknown_page_is_a_clear_error(sample, option, value):
     with pytest.raises(katye.errors.UsageError, match=option):
         katye.render_static(sample, **{option: value})
+
+
+def test_a_locator_map_of_haiti_outlines_the_area_shown(sample):
+    from matplotlib.patches import Rectangle
+
+    figure = katye.render_static(sample, lang="fr")
+    main = figure.axes[0]
+    insets = main.child_axes
+    assert len(insets) == 1
+    boxes = [p for p in insets[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
+    assert len(boxes) == 1
+    x0, x1 = main.get_xlim()
+    assert boxes[0].get_width() == pytest.approx(x1 - x0)
+    assert "Haïti" in [t.get_text() for t in insets[0].texts]
+    assert insets[0].get_xlabel() == ""

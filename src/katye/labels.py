@@ -37,6 +37,7 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources: ",
         "stack": "{n} events at this place",
+        "country": "Haiti",
         "legend_button": "Legend",
         "notes_button": "Notes ({n})",
         # The sources every map credits (from geodata/SOURCES.md), in this language.
@@ -218,6 +219,7 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
         "stack": "{n} événements à cet endroit",
+        "country": "Haïti",
         "legend_button": "Légende",
         "notes_button": "Notes ({n})",
         "base_credits": (

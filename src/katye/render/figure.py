@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import textwrap
 from pathlib import Path
@@ -16,7 +17,7 @@ from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Patch
+from matplotlib.patches import Circle, Patch, Rectangle
 
 from katye import geodata
 from katye.errors import UsageError
@@ -220,6 +221,7 @@ def render_static(
     # The page first: it sets the map's final extent, which the labels and the scale bar depend on.
     _lay_out(fig, ax, data, heading, sections, portrait=orientation == "portrait")
     _commune_labels(ax, communes, data.words["name_column"])
+    _locator(ax, land.loc[["haiti"]], words)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -494,6 +496,26 @@ def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
         )
 
 
+def _locator(ax, haiti: gpd.GeoDataFrame, words: dict) -> None:
+    """A small map of Haiti in the frame's lower right corner, with the area shown outlined."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    inset = ax.inset_axes((0.76, 0.02, 0.22, 0.2), zorder=9)
+    inset.set_facecolor(style.SEA)
+    haiti.plot(ax=inset, color=style.LAND["haiti"][0], edgecolor=style.LAND["haiti"][1], linewidth=0.3)
+    inset.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=style.CAVEAT_TEXT, linewidth=1.2))
+    minx, miny, maxx, maxy = haiti.total_bounds
+    pad = 0.05 * (maxx - minx)
+    inset.set_xlim(minx - pad, maxx + pad)
+    inset.set_ylim(miny - pad, maxy + pad)
+    inset.set_aspect("equal", adjustable="box")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.text(0.04, 0.92, words["country"], transform=inset.transAxes, fontsize=7, va="top", color=style.TEXT)
+
+
 def _scale_bar(ax, length_m: float = 5000) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -513,6 +535,14 @@ def _north_arrow(ax) -> None:
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "color": style.TEXT, "linewidth": 1.5},
     )
+
+
+def png_bytes(data: MapData, *, dpi: int = 110) -> bytes:
+    """The map as PNG bytes (A4 landscape, at screen resolution): for a notebook's output."""
+    fig = render_static(data)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata=METADATA[".png"])
+    return buffer.getvalue()
 
 
 def save_static(fig: Figure, path: str | os.PathLike, *, dpi: int = 300) -> Path:

@@ -64,6 +64,8 @@ PLACEHOLDER = "@@katye-payload@@"
 class KatyeMap(folium.Map):
     """A folium.Map that links nothing from a CDN: katye inlines what the page needs."""
 
+    #: The prepared data the map draws (set by make_map), for the notebook's PNG.
+    katye_data: MapData | None = None
     # folium declares these per instance; katye empties them for every map, hence class-level.
     default_js: ClassVar[list] = []  # type: ignore[misc]
     default_css: ClassVar[list] = []  # type: ignore[misc]
@@ -81,6 +83,19 @@ class KatyeMap(folium.Map):
     def save(self, outfile, **kwargs):
         """Write the page to ``outfile`` atomically (folium's ``close_file`` and other options do not apply)."""
         save_map(self, outfile)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The interactive map, and the same map as a PNG for exported notebooks (PDF, Quarto, Word).
+
+        Exports that cannot run the page's script keep the picture instead of an empty frame.
+        """
+        bundle = {"text/html": self._repr_html_()}
+        data = self.katye_data
+        if data is not None:
+            from katye.render.figure import png_bytes
+
+            bundle["image/png"] = base64.b64encode(png_bytes(data)).decode("ascii")
+        return bundle
 
     def _repr_html_(self, **kwargs):
         frame = escape(self.render_html())
@@ -489,6 +504,7 @@ def make_map(
     if tiles:
         folium.TileLayer(TILES[tiles][0], attr=TILES[tiles][1], control=False).add_to(m)
     m.add_child(_Payload(payload))
+    m.katye_data = data  # for the PNG in a notebook's output (see _repr_mimebundle_)
     _fix_ids(m)
     return m
 
