@@ -334,3 +334,15 @@ def test_on_a_wide_screen_every_panel_is_open_with_no_fold_buttons(browser, maps
     assert not page.get_by_role("button", name="Legend").is_visible()
     assert problems == []
     page.close()
+
+
+def test_the_locator_map_outlines_the_view_and_follows_it(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    locator = page.locator("svg.katye-locator")
+    assert locator.locator("path").count() >= 1  # Haiti's outline
+    before = float(locator.locator("rect").get_attribute("width"))
+    page.evaluate("() => map_katye0.setZoom(map_katye0.getZoom() + 2, {animate: false})")
+    after = float(locator.locator("rect").get_attribute("width"))
+    assert after < before
+    assert problems == []
+    page.close()

@@ -498,6 +498,7 @@ def make_map(
         "basemap": None if tiles else _basemap(),
         "sea": None if tiles else style.SEA,
         "style": style.page_style(),
+        "locator": _locator(),
     }
     centre = [round(float((bounds[1] + bounds[3]) / 2), 5), round(float((bounds[0] + bounds[2]) / 2), 5)]
     m = KatyeMap(location=centre, zoom_start=12, tiles=None, prefer_canvas=False, control_scale=False)
@@ -750,6 +751,23 @@ def _boundaries_layer(words, show) -> dict:
         _item(words["section"], style.Swatch(style.SECTION_LINE, "dash")),
     ]
     return _layer("boundaries", "zones", words["boundaries"], show, legend, features=features)
+
+
+def _locator() -> dict:
+    """Haiti's outline (simplified to about 1 km) for the locator map: outer rings only, in degrees."""
+    haiti = geodata.land().set_index("land_id").loc["haiti", "geometry"]
+    simple = shapely.simplify(haiti, 0.01)
+    parts = [p for p in shapely.get_parts(simple) if p.area > 1e-4]
+    rings = [[[round(x, 2), round(y, 2)] for x, y in p.exterior.coords] for p in parts]
+    minx, miny, maxx, maxy = haiti.bounds
+    return {
+        "rings": rings,
+        "bounds": [round(minx, 2), round(miny, 2), round(maxx, 2), round(maxy, 2)],
+        "fill": style.LAND["haiti"][0],
+        "stroke": style.LAND["haiti"][1],
+        "sea": style.SEA,
+        "box": style.CAVEAT_TEXT,
+    }
 
 
 def _basemap() -> list[dict]:

@@ -373,6 +373,44 @@
     return group;
   }
 
+  // A small map of Haiti with the area in view outlined, redrawn as the map moves.
+  function locator(map, spec, labels) {
+    var ns = "http://www.w3.org/2000/svg", width = 120, height = 70;
+    var west = spec.bounds[0], south = spec.bounds[1], east = spec.bounds[2], north = spec.bounds[3];
+    var scale = Math.min(width / (east - west), height / (north - south));
+    function x(lon) { return (lon - west) * scale; }
+    function y(lat) { return (north - lat) * scale; }
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", String(width)); svg.setAttribute("height", String(height));
+    svg.setAttribute("class", "katye-locator");
+    svg.setAttribute("role", "img"); svg.setAttribute("aria-label", labels.country);
+    spec.rings.forEach(function (ring) {
+      var path = document.createElementNS(ns, "path");
+      path.setAttribute("d", "M" + ring.map(function (p) { return x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1); }).join("L") + "Z");
+      path.setAttribute("fill", spec.fill); path.setAttribute("stroke", spec.stroke); path.setAttribute("stroke-width", "0.5");
+      svg.appendChild(path);
+    });
+    var box = document.createElementNS(ns, "rect");
+    box.setAttribute("fill", "none"); box.setAttribute("stroke", spec.box); box.setAttribute("stroke-width", "1.5");
+    svg.appendChild(box);
+    function update() {
+      var b = map.getBounds();
+      box.setAttribute("x", x(b.getWest()).toFixed(1)); box.setAttribute("y", y(b.getNorth()).toFixed(1));
+      box.setAttribute("width", Math.max(2, (b.getEast() - b.getWest()) * scale).toFixed(1));
+      box.setAttribute("height", Math.max(2, (b.getNorth() - b.getSouth()) * scale).toFixed(1));
+    }
+    var control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      var panel = el("div", "katye-locator-panel");
+      panel.style.background = spec.sea;
+      panel.appendChild(svg);
+      map.on("moveend zoomend", update);
+      update();
+      return panel;
+    };
+    return control;
+  }
+
   window.katyeDraw = function (map, data) {
     STYLE = data.style;
     // Set the view first and without animation, so every renderer draws at the final zoom.
@@ -484,6 +522,7 @@
     head.addTo(map);
     L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+    if (data.locator && !narrow) { locator(map, data.locator, labels).addTo(map); }
     var credits = L.control({ position: "bottomleft" });
     credits.onAdd = function () {
       var box = el("div", "katye-credits"), list = el("div");
