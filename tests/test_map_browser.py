@@ -346,3 +346,17 @@ def test_the_locator_map_outlines_the_view_and_follows_it(browser, maps):
     assert after < before
     assert problems == []
     page.close()
+
+
+def test_the_play_button_steps_through_the_months(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    page.get_by_role("button", name="Play the months").click()
+    first = page.locator(".katye-title-sub").inner_text()
+    assert first.startswith("2024-10 only")
+    page.wait_for_function(
+        "() => document.querySelector('.katye-title-sub').textContent.startsWith('2024-11')", timeout=5000
+    )
+    page.get_by_role("button", name="Pause").click()
+    assert page.get_by_role("button", name="Play the months").is_visible()
+    assert problems == []
+    page.close()

@@ -187,7 +187,7 @@ def render_static(
             zorder=5,
         )
         ax.annotate(
-            _plain(site.name),
+            _plain(words["site_names"].get(site.site_id, site.name)),
             (site.geometry.x, site.geometry.y),
             xytext=(4, 4),
             textcoords="offset points",

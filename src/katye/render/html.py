@@ -651,7 +651,7 @@ def _sites_layer(words, show) -> dict:
         approximate = bool(site.approximate)
         out.append(
             {
-                "name": site.name,
+                "name": words["site_names"].get(site.site_id, site.name),
                 "lat": round(site.geometry.y, 6),
                 "lon": round(site.geometry.x, 6),
                 "approximate": approximate,

@@ -514,6 +514,24 @@
           legendBox.querySelectorAll(".katye-legend-period").forEach(function (note) { note.style.display = month < 0 ? "none" : ""; });
         });
         label.appendChild(select);
+        // Play: step through the months, one every 1.5 s, then stop on the last.
+        var play = el("button", "katye-play", "▶"), timer = null;
+        play.setAttribute("aria-label", labels.play);
+        function stop() { window.clearInterval(timer); timer = null; play.textContent = "▶"; play.setAttribute("aria-label", labels.play); }
+        function step() {
+          var next = parseInt(select.value, 10) + 1;
+          if (next >= data.months.length) { stop(); return; }
+          select.value = String(next);
+          select.dispatchEvent(new Event("change"));
+        }
+        play.addEventListener("click", function () {
+          if (timer) { stop(); return; }
+          if (parseInt(select.value, 10) >= data.months.length - 1) { select.value = "-1"; }
+          play.textContent = "⏸"; play.setAttribute("aria-label", labels.pause);
+          step();
+          timer = window.setInterval(step, 1500);
+        });
+        label.appendChild(play);
         box.appendChild(label);
         L.DomEvent.disableClickPropagation(box);
       }
