@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import katye
+from katye.render.html import read_payload
 from katye.testing import invoke, run_cli
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
@@ -22,8 +23,7 @@ def sample():
 
 
 def payload(html: str) -> dict:
-    block = re.search(r'<script type="application/json" id="katye-data">(.*?)</script>', html, re.S).group(1)
-    return json.loads(block)
+    return read_payload(html)
 
 
 def build(tmp_path, name="map.html", **kwargs):
@@ -435,7 +435,8 @@ def test_cli_credits_acled_with_the_access_date_given(tmp_path):
     ).to_csv(csv, index=False)
     result = run_cli("map", str(csv), "-o", str(tmp_path / "m.html"), "--acled-accessed", "2025-02-03")
     assert result.returncode == 0, result.stderr
-    assert "Incidents: ACLED, accessed 2025-02-03; acleddata.com" in (tmp_path / "m.html").read_text(encoding="utf-8")
+    credits = payload((tmp_path / "m.html").read_text(encoding="utf-8"))["credits"]
+    assert "Incidents: ACLED, accessed 2025-02-03; acleddata.com" in credits
 
 
 def test_a_map_in_a_notebook_carries_a_png_for_exports(sample):
@@ -451,3 +452,28 @@ def test_a_map_in_a_notebook_carries_a_png_for_exports(sample):
         assert picture.format == "PNG"
         width, height = picture.size
     assert width > height  # the A4 landscape page
+
+
+def test_a_large_map_travels_compressed_and_decodes_to_the_same_data(tmp_path, sample):
+    import base64
+    import gzip
+
+    from katye.render.html import COMPRESS_OVER, encode_payload
+
+    html = build(tmp_path, incidents=sample)
+    block = re.search(r'id="katye-data" data-encoding="gzip-base64">(.*?)</script>', html, re.S)
+    assert block is not None
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", block.group(1))  # nothing in it can close the script element
+    data = payload(html)
+    assert len(json.dumps(data)) > COMPRESS_OVER
+    assert len(block.group(1)) < len(json.dumps(data)) / 3
+    assert encode_payload(data) == encode_payload(data)  # no time in the gzip header: same bytes
+    header = base64.b64decode(block.group(1))[:10]
+    assert header[4:8] == b"\x00\x00\x00\x00"  # gzip's MTIME field is zero
+    assert gzip.decompress(base64.b64decode(block.group(1)))
+
+
+def test_a_small_payload_stays_readable_json():
+    from katye.render.html import encode_payload
+
+    assert encode_payload({"title": "</script>"}) == ("json", '{"title":"\\u003c/script\\u003e"}')

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import katye
 from katye.incidents import actors as actor_table
 from katye.incidents.precision import LEVELS, admin_level, admin_levels, decide, name_key, name_keys
+from katye.render.html import read_payload
 from katye.samples import real_layout, synthetic_acled, write_csv
 from katye.testing import run_cli
 
@@ -95,7 +96,7 @@ def test_real_layout_popups_never_say_exact(tmp_path):
     path, _ = real_export(tmp_path, n=300)
     incidents = katye.read_incidents(path).incidents
     html = katye.make_map(incidents).render_html()
-    payload = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    payload = read_payload(html)
     spec = next(layer for layer in payload["layers"] if layer["key"] == "incidents")["incidents"]
     shown = {spec["precision_labels"][i] for i in spec["precision"]}
     assert shown <= {"commune only", "unknown (not given in the file)"}
@@ -393,7 +394,7 @@ def test_a_small_and_a_large_zone_with_the_same_events_get_the_same_class():
 def test_risk_legend_prints_the_class_breaks():
     incidents = katye.read_incidents(katye.samples.path()).incidents
     html = katye.make_map(incidents, start="2024-10-01", end="2024-11-30").render_html()
-    payload = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    payload = read_payload(html)
     risk = next(layer for layer in payload["layers"] if layer["key"] == "risk")
     assert risk["legend_title"] == "Risk index (per zone)"
     assert any(re.search(r"very high \([\d.]+–[\d.]+\)", item["label"]) for item in risk["legend"])
@@ -551,7 +552,7 @@ def test_map_trend_looks_before_the_first_day_drawn():
     incidents = katye.read_incidents(katye.samples.path()).incidents
     scored = katye.risk(incidents, as_of="2024-11-30").set_index("zone_id")
     html = katye.make_map(incidents, start="2024-11-01", end="2024-11-30").render_html()
-    payload = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    payload = read_payload(html)
     risk = next(layer for layer in payload["layers"] if layer["key"] == "risk")
     solino = next(f for f in risk["features"] if f["title"] == "Solino")
     trend = dict(solino["rows"])["Trend"]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import re
 import stat
 import time
 
@@ -18,6 +16,7 @@ from hypothesis import strategies as st
 
 import katye
 from katye.output import write_frame
+from katye.render.html import read_payload
 from katye.samples import hostile_csv
 from katye.testing import invoke, run_cli
 
@@ -264,7 +263,7 @@ def test_a_single_zone_layer_maps_and_scores(tmp_path):
     assert list(spots["hotspot"]) == ["not significant"]
     katye.save_map(katye.make_map(incidents, zones=zone), tmp_path / "one.html")
     html = (tmp_path / "one.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    data = read_payload(html)
     risk = next(layer for layer in data["layers"] if layer["key"] == "risk")
     assert [feature["title"] for feature in risk["features"]] == [zone["name"].iloc[0]]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 import katye
 from katye.render import style
+from katye.render.html import read_payload
 
 colorspacious = pytest.importorskip("colorspacious")
 
@@ -83,7 +83,7 @@ def legends() -> dict[str, list[dict]]:
     """Every legend of a full map (control, risk, incidents, density, hot spots, sites, boundaries)."""
     sample = katye.read_incidents(katye.samples.path()).incidents
     html = katye.make_map(sample, control=katye.samples.path("control")).render_html()
-    data = json.loads(re.search(r'id="katye-data">(.*?)</script>', html, re.S).group(1))
+    data = read_payload(html)
     return {layer["key"]: layer["legend"] for layer in data["layers"]}
 
 

@@ -10,10 +10,12 @@ the runtime reads and puts on the page as text only.
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
 import math
 import os
+import re
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -112,17 +114,19 @@ class _Payload(MacroElement):
     _template = Template("""
 {% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}
 {% macro html(this, kwargs) %}
-<script type="application/json" id="katye-data">{{ this.placeholder }}</script>
+<script type="{{ this.media_type }}" id="katye-data" data-encoding="{{ this.encoding }}">{{ this.placeholder }}</script>
 {% endmacro %}
 {% macro script(this, kwargs) %}
-katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("katye-data").textContent));
+katyeLoad(document.getElementById("katye-data"))
+  .then(function (data) { katyeDraw({{ this._parent.get_name() }}, data); });
 {% endmacro %}
 """)
 
     def __init__(self, payload: dict):
         super().__init__()
         self._name = "KatyePayload"
-        self.payload = safe_json(payload)
+        self.encoding, self.payload = encode_payload(payload)
+        self.media_type = "application/json" if self.encoding == "json" else "application/octet-stream"
         self.placeholder = PLACEHOLDER
         self.head = "\n".join(
             [
@@ -133,6 +137,34 @@ katyeDraw({{ this._parent.get_name() }}, JSON.parse(document.getElementById("kat
                 assets.script(assets.katye_js()),
             ]
         )
+
+
+#: Above this many characters of JSON, the payload travels gzip-compressed (decoded by the browser).
+COMPRESS_OVER = 100_000
+
+
+def encode_payload(payload: dict) -> tuple[str, str]:
+    """The payload as it sits in the page: ``("json", text)``, or ``("gzip-base64", text)`` when large.
+
+    Large maps are mostly numbers, which compress about tenfold; the page inflates them with the
+    browser's own ``DecompressionStream``. The gzip header carries no time, so the bytes are stable.
+    """
+    text = safe_json(payload)
+    if len(text) <= COMPRESS_OVER:
+        return "json", text
+    packed = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+    return "gzip-base64", base64.b64encode(packed).decode("ascii")
+
+
+def read_payload(html: str) -> dict:
+    """The data of a saved katye map page (the inverse of :func:`encode_payload`), for tests and tools."""
+    found = re.search(r'<script type="[^"]+" id="katye-data" data-encoding="([^"]+)">(.*?)</script>', html, re.S)
+    if found is None:
+        raise ValueError("not a katye map page: no katye-data block")
+    encoding, text = found.groups()
+    if encoding == "gzip-base64":
+        text = gzip.decompress(base64.b64decode(text)).decode("utf-8")
+    return json.loads(text)
 
 
 def safe_json(value) -> str:

@@ -411,6 +411,16 @@
     return control;
   }
 
+  // The payload: JSON text, or gzip in base64 for large maps (inflated with the browser's own
+  // DecompressionStream: nothing is fetched).
+  window.katyeLoad = function (node) {
+    if (node.getAttribute("data-encoding") !== "gzip-base64") { return Promise.resolve(JSON.parse(node.textContent)); }
+    var binary = window.atob(node.textContent.trim()), bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  };
+
   window.katyeDraw = function (map, data) {
     STYLE = data.style;
     // Set the view first and without animation, so every renderer draws at the final zoom.
