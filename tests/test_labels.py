@@ -10,7 +10,7 @@ from katye.labels import LABELS
 
 SRC = Path(katye.__file__).parent
 #: Keys only French needs: its thousands separator and month names (English keeps ISO dates and commas).
-FRENCH_ONLY = {"thousands", "months"}
+FRENCH_ONLY = {"thousands", "months", "percent_space"}
 
 
 def test_french_has_every_english_label():

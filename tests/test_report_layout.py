@@ -69,7 +69,7 @@ def test_the_page_carries_the_boundary_disclaimer_and_a_titled_legend_per_sectio
     texts = " ".join(t.get_text() for t in figure.texts)
     assert "ne sont pas une position officielle" in texts
     titles = [legend.get_title().get_text() for legend in figure.findobj(Legend)]
-    assert titles == ["Contrôle", "Incidents", "Sites clés"]
+    assert titles == ["Contrôle", "Incidents", "Sites clés et limites"]
 
 
 def test_french_risk_classes_write_decimals_the_french_way(sample):

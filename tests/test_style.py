@@ -106,8 +106,36 @@ def test_the_legends_under_test_hold_the_classes_they_should(legends):
     shapes = {key: [item.get("shape") for item in items] for key, items in legends.items()}
     assert shapes["control"].count("fill") == 4  # state, armed group, international, unknown
     assert shapes["control"].count("pattern") == 1  # contested
-    assert shapes["hotspots"].count("fill") == 6
+    assert shapes["hotspots"].count("fill") >= 3
     assert shapes["incidents"].count("fill") >= 5
+
+
+def full_palettes() -> dict[str, list[str]]:
+    """Every fill each palette can draw, as drawn (blended at the layer's opacity): any map's legend."""
+    return {
+        "control": [
+            style.status_swatch(s).color for s in style.STATUS_COLORS if style.status_swatch(s).shape == "fill"
+        ],
+        "risk": [
+            style.class_swatch(style.RISK_COLORS, style.RISK_OPACITY, c).color
+            for c in style.RISK_COLORS
+            if c not in style.UNFILLED
+        ],
+        "hotspots": [
+            style.class_swatch(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, c).color
+            for c in style.HOTSPOT_COLORS
+            if c not in style.UNFILLED
+        ],
+    }
+
+
+@pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
+@pytest.mark.parametrize("key", ["control", "risk", "hotspots"])
+def test_every_class_a_palette_can_draw_stays_apart(key, deficiency):
+    fills = full_palettes()[key]
+    assert len(fills) >= 4
+    difference, a, b = closest_pair(fills, deficiency)
+    assert difference >= style.MIN_DELTA_E, f"{key}: {a} and {b} differ by {difference:.1f} ({deficiency})"
 
 
 def test_an_event_type_keeps_its_colour_whatever_else_is_on_the_map():

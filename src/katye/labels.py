@@ -15,7 +15,8 @@ LABELS = {
         "sites": "Key sites",
         "boundaries": "Boundaries",
         "names": "Place names",
-        "name_column": "name_en",  # which of the gazetteer's names a map in this language shows
+        # Official names keep their accents in English reports too ("Cité Soleil", "Pétion-Ville").
+        "name_column": "name_fr",  # which of the gazetteer's names a map in this language shows
         # ACLED's event types as shown on maps (the data keep ACLED's English names).
         "event_types": {},
         "events": "Events",
@@ -37,6 +38,20 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources: ",
         "stack": "{n} events at this place",
+        # Zone names that describe rather than name (the gazetteer writes them in English).
+        "zone_names": {
+            "airport": "Airport (Toussaint Louverture, PAP/MTPP)",
+            "carrefour-centre": "Carrefour (centre)",
+            "cite-soleil": "Cité Soleil (centre)",
+            "gressier-town": "Gressier (town)",
+            "mss-base": "MSS base area (approximate)",
+        },
+        "confidences": {"high": "high", "medium": "medium", "low": "low"},
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "close": "Close",
+        "layers": "Layers",
+        "sites_and_boundaries": "Key sites and boundaries",
         "play": "Play the months",
         "pause": "Pause",
         # Names of key sites in this language (others keep the gazetteer's name, a proper name).
@@ -190,6 +205,7 @@ LABELS = {
         "name_column": "name_fr",
         # Numbers and dates as a French report writes them: 1 843, 31 décembre 2024.
         "thousands": "\u202f",
+        "percent_space": "\u202f",
         "months": (
             "janvier",
             "février",
@@ -232,6 +248,19 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
         "stack": "{n} événements à cet endroit",
+        "zone_names": {
+            "airport": "Aéroport (Toussaint-Louverture, PAP/MTPP)",
+            "carrefour-centre": "Carrefour (centre)",
+            "cite-soleil": "Cité Soleil (centre)",
+            "gressier-town": "Gressier (bourg)",
+            "mss-base": "Zone de la base de la MSS (approximative)",
+        },
+        "confidences": {"high": "élevée", "medium": "moyenne", "low": "faible"},
+        "zoom_in": "Zoom avant",
+        "zoom_out": "Zoom arrière",
+        "close": "Fermer",
+        "layers": "Couches",
+        "sites_and_boundaries": "Sites clés et limites",
         "play": "Faire défiler les mois",
         "pause": "Pause",
         "site_names": {
@@ -388,6 +417,11 @@ def localised(text: str, words: dict) -> str:
     if not thousands:
         return text
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", thousands)
+
+
+def percent_text(share: float, words: dict) -> str:
+    """A share as a whole percentage: ``60%`` in English, ``60 %`` (narrow no-break space) in French."""
+    return f"{share:.0%}".replace("%", words.get("percent_space", "") + "%")
 
 
 def day_text(day, words: dict) -> str:

@@ -94,6 +94,11 @@ class MapData:
         as_of = f" · {words['as_of']} {day_text(self.as_of.date(), words)}" if self.as_of is not None else ""
         return shown + as_of
 
+    @cached_property
+    def zone_names(self) -> dict[str, str]:
+        """Each zone's name as this map shows it."""
+        return dict(zip(self.zones["zone_id"], self.zones["name"], strict=True))
+
     def status(self, zone_id: str) -> str:
         """The control status drawn for a zone: declared when a table was given, else inferred."""
         if self.snapshot is not None:
@@ -213,6 +218,9 @@ def prepare(
     words = label_set(lang)
     user_zones = zones  # None: the shipped zones, with their cached indexes
     zones = geodata.resolve_zones(zones)
+    if user_zones is None:
+        # The shipped zones whose names describe (an airport, a base area) are named in the map's language.
+        zones = zones.assign(name=zones["zone_id"].map(words["zone_names"]).fillna(zones["name"]))
     far_dates = None
     if incidents is not None:
         # A nationwide file costs what its part around the zones costs: the rest is never drawn,

@@ -163,9 +163,11 @@ def render_static(
         sections.append((words["incidents"], _incidents(ax, data.incidents.to_crs(metric), words)))
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(style.FIGURE_SITES)].to_crs(metric)
+    west, _, east, _ = geodata.urban_extent().to_crs(metric).total_bounds
+    x_split = west + (east - west) * 2 / 3
     for site in key.itertuples(index=False):
-        if site.approximate:
-            # Where the site may be: its uncertainty as a dashed circle, and a hollow marker.
+        if site.approximate and site.site_id in style.KEY_SITE_RINGS_M:
+            # Where a key site may be: its uncertainty as a dashed circle (as on the HTML map).
             ax.add_patch(
                 Circle(
                     (site.geometry.x, site.geometry.y),
@@ -186,11 +188,14 @@ def render_static(
             linestyle="--" if site.approximate else "-",
             zorder=5,
         )
+        # Names of sites in the right third of the frame run to the left, so they stay inside it.
+        leftward = site.geometry.x > x_split
         ax.annotate(
             _plain(words["site_names"].get(site.site_id, site.name)),
             (site.geometry.x, site.geometry.y),
-            xytext=(4, 4),
+            xytext=(-4 if leftward else 4, 4),
             textcoords="offset points",
+            ha="right" if leftward else "left",
             fontsize=7,
             color=style.SITE_LABEL,
             path_effects=HALO,
@@ -212,14 +217,14 @@ def render_static(
     site_handles.append(
         Line2D([], [], color=style.SECTION_LINE, linewidth=0.6, linestyle=":", label=_plain(words["section"]))
     )
-    sections.append((words["sites"], site_handles))
+    sections.append((words["sites_and_boundaries"], site_handles))
     urban = geodata.urban_extent().to_crs(metric).total_bounds
     pad = 1500
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
     ax.set_ylim(urban[1] - pad, urban[3] + pad)
     ax.set_aspect("equal")
     # The page first: it sets the map's final extent, which the labels and the scale bar depend on.
-    _lay_out(fig, ax, data, heading, sections, portrait=orientation == "portrait")
+    _lay_out(fig, ax, data, heading, sections, portrait=orientation.lower() == "portrait")
     _commune_labels(ax, communes, data.words["name_column"])
     _locator(ax, land.loc[["haiti"]], words)
     ax.set_xticks([])
@@ -321,7 +326,7 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
             fontweight="bold",
             color=style.TEXT,
             path_effects=HALO,
-            zorder=4,
+            zorder=8,  # above place and site names: a count is never hidden
             clip_on=True,  # stacks beyond the frame keep their count off the page margins
         )
     names = words["event_types"]
@@ -370,10 +375,10 @@ def page_size(paper: str, orientation: str) -> tuple[float, float]:
     """The page's (width, height) in inches."""
     if not isinstance(paper, str) or paper.lower() not in PAPERS_MM:
         raise UsageError(f"paper={paper!r}: use one of {', '.join(PAPERS_MM)}.")
-    if orientation not in ("landscape", "portrait"):
+    if not isinstance(orientation, str) or orientation.lower() not in ("landscape", "portrait"):
         raise UsageError(f"orientation={orientation!r}: use 'landscape' or 'portrait'.")
     width, height = (mm / 25.4 for mm in PAPERS_MM[paper.lower()])
-    return (width, height) if orientation == "landscape" else (height, width)
+    return (width, height) if orientation.lower() == "landscape" else (height, width)
 
 
 def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, portrait: bool) -> None:
@@ -520,8 +525,14 @@ def _scale_bar(ax, length_m: float = 5000) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    ax.plot([x, x + length_m], [y, y], color=style.TEXT, linewidth=3, solid_capstyle="butt")
-    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{length_m / 1000:.0f} km", ha="center", fontsize=8)
+    # On a light panel of its own: it stays readable over whatever lies in that corner.
+    pad = 0.012 * (y1 - y0)
+    panel = Rectangle(
+        (x - 2 * pad, y - 2 * pad), length_m + 4 * pad, 0.06 * (y1 - y0), facecolor=style.HALO, alpha=0.85, zorder=9
+    )
+    ax.add_patch(panel)
+    ax.plot([x, x + length_m], [y, y], color=style.TEXT, linewidth=3, solid_capstyle="butt", zorder=10)
+    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{length_m / 1000:.0f} km", ha="center", fontsize=8, zorder=10)
 
 
 def _north_arrow(ax) -> None:

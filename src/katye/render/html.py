@@ -34,7 +34,7 @@ from shapely.ops import polylabel
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
-from katye.labels import localised, month_text, number_text
+from katye.labels import localised, month_text, number_text, percent_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -217,13 +217,15 @@ def _fix_ids(element, counter=None) -> None:
         _fix_ids(child, counter)
 
 
-def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of) -> list[dict]:
+def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of, names: dict | None = None) -> list[dict]:
+    """Each zone's outline, popup rows and look; ``names`` overrides the titles (the map's zone names)."""
+    names = names or {}
     features = []
     for zone in zones.itertuples(index=False):
         features.append(
             {
                 "geometry": _geometry(zone.geometry),
-                "title": zone.name,
+                "title": names.get(zone.zone_id, zone.name),
                 "rows": [[a, _text(b)] for a, b in rows_of(zone)],
                 **style_of(zone),
             }
@@ -473,7 +475,7 @@ def make_map(
     months: list[str] = []
     if data.incidents is not None and len(data.incidents):
         drawn = data.incidents
-        layers.append(_risk_layer(data.scored, words, show))
+        layers.append(_risk_layer(data.scored, words, show, data.zone_names))
         months = sorted(drawn["event_date"].dt.strftime("%Y-%m").unique())
         spec = _incidents_payload(drawn, months, max_points)
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
@@ -507,7 +509,7 @@ def make_map(
                 bounds=image["bounds"],
             )
         )
-        layers.append(_hotspot_layer(data.hotspots, words, show))
+        layers.append(_hotspot_layer(data.hotspots, words, show, data.zone_names))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     layers.append(_names_layer(data, show))
@@ -523,6 +525,7 @@ def make_map(
         "caveats": data.caveats,
         "banners": data.banners,
         "credits": credits,
+        "disclaimer": words["disclaimer"],
         "months": [month_text(m, words) for m in months],
         "month_subtitles": [data.month_subtitle(m) for m in months],
         "layers": layers,
@@ -554,7 +557,7 @@ def _control_layer(data, show) -> dict:
                 (words["actor"], row["actor"]),
                 (words["source"], row["source"]),
                 (words["as_of"], row["as_of"]),
-                (words["confidence"], row["confidence"]),
+                (words["confidence"], words["confidences"].get(row["confidence"], row["confidence"])),
                 (words["note"], row["note"]),
             ]
         if inferred is not None and zone.zone_id in inferred.index:
@@ -564,7 +567,7 @@ def _control_layer(data, show) -> dict:
             name = holder or row["leading_actor"]
             if name and row["leading_coalition"] and row["holder_kind"] != "unidentified":
                 name = f"{name} [{row['leading_coalition'].replace(';', ', ')}]"
-            detail = f"{name}, {share:.0%} " if name else ""
+            detail = f"{name}, {percent_text(share, words)} " if name else ""
             out += [
                 (
                     words["inferred"],
@@ -573,7 +576,7 @@ def _control_layer(data, show) -> dict:
                 ),
                 (
                     words["state_presence"],
-                    f"{row['state_events']} {words['events'].lower()} ({row['state_share']:.0%})",
+                    f"{row['state_events']} {words['events'].lower()} ({percent_text(row['state_share'], words)})",
                 ),
             ]
             if data.disagrees(zone.zone_id):
@@ -595,19 +598,23 @@ def _control_layer(data, show) -> dict:
             "dash": "6 4" if disagrees else None,
         }
 
-    legend = [_item(statuses[s], style.status_swatch(s)) for s in style.STATUS_COLORS]
-    legend.append(_item(words["disagrees"], style.Swatch(style.DISAGREE_LINE, "dash")))
+    drawn = {data.status(z) for z in data.zones["zone_id"]}
+    legend = [_item(statuses[s], style.status_swatch(s)) for s in style.STATUS_COLORS if s in drawn]
+    if any(data.disagrees(z) for z in data.zones["zone_id"]):
+        legend.append(_item(words["disagrees"], style.Swatch(style.DISAGREE_LINE, "dash")))
     return _layer("control", "zones", words["control"], show, legend, features=_zone_features(data.zones, rows, look))
 
 
-def _risk_layer(scored, words, show) -> dict:
+def _risk_layer(scored, words, show, names: dict) -> dict:
     classes = words["classes"]
     per = scored.attrs.get("katye_method", {}).get("per", "zone")
     unit = words["risk_unit"][per]
     breaks = scored.attrs.get("katye_breaks", {})
 
     def rows(zone):
-        change = "" if pd.isna(zone.change_pct) else f"{zone.change_pct:+.0f} %"
+        # A percentage over a handful of earlier events means little: the trend's words say so instead.
+        change = "" if pd.isna(zone.change_pct) or zone.trend == "low baseline" else f"{zone.change_pct:+.0f}"
+        change = localised(change, words) + (words.get("percent_space", "") + "%" if change else "")
         return [
             (words["risk_class"], classes[zone.risk_class]),
             (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
@@ -623,7 +630,7 @@ def _risk_layer(scored, words, show) -> dict:
             style.class_swatch(style.RISK_COLORS, style.RISK_OPACITY, c),
         )
         for c in style.RISK_COLORS
-        if c in breaks or c == "none"
+        if c in breaks or (c == "none" and scored["risk_class"].eq("none").any())
     ]
     return _layer(
         "risk",
@@ -633,7 +640,7 @@ def _risk_layer(scored, words, show) -> dict:
         legend,
         legend_title=f"{words['risk_index']} ({unit})",
         features=_zone_features(
-            scored, rows, lambda zone: _class_look(style.RISK_COLORS, style.RISK_OPACITY, zone.risk_class)
+            scored, rows, lambda zone: _class_look(style.RISK_COLORS, style.RISK_OPACITY, zone.risk_class), names
         ),
     )
 
@@ -645,20 +652,23 @@ def _class_look(colors: dict[str, str], opacity: float, name: str) -> dict:
     return {"fill": colors[name], "fill_opacity": opacity, "stroke": style.ZONE_EDGE}
 
 
-def _hotspot_layer(spots, words, show) -> dict:
-    names = words["hotspot_classes"]
+def _hotspot_layer(spots, words, show, names: dict) -> dict:
+    classes = words["hotspot_classes"]
 
     def rows(zone):
         return [
-            (words["hotspot"], names[zone.hotspot]),
+            (words["hotspot"], classes[zone.hotspot]),
             (words["gi_z"], f"{zone.gi_z:.2f}"),
             (words["p_value"], f"{zone.p_sim:.3f}"),
             (words["zone"], zone.zone_id),
         ]
 
+    # The classes drawn, in the palette's order: a legend lists what the map shows.
+    drawn = set(spots["hotspot"])
     legend = [
-        _item(names[c], style.class_swatch(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, c))
+        _item(classes[c], style.class_swatch(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, c))
         for c in style.HOTSPOT_COLORS
+        if c in drawn
     ]
     if not spots["hotspot"].ne("not significant").any():
         # A blank layer would read as "nothing here" rather than "nothing significant".
@@ -670,7 +680,7 @@ def _hotspot_layer(spots, words, show) -> dict:
         show,
         legend,
         features=_zone_features(
-            spots, rows, lambda zone: _class_look(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, zone.hotspot)
+            spots, rows, lambda zone: _class_look(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, zone.hotspot), names
         ),
     )
 

@@ -87,7 +87,7 @@ EVENT_TYPE_COLORS = {
     "Battles": "#d55e00",
     "Violence against civilians": "#663333",
     "Explosions/Remote violence": "#f0e442",
-    "Riots": "#4477aa",
+    "Riots": "#0077bb",
     "Protests": "#99ddff",
     "Strategic developments": "#222255",
 }
@@ -198,6 +198,7 @@ def css_variables() -> str:
         "panel": PANEL,
         "shadow": SHADOW,
         "edge": ZONE_EDGE,
+        "site": SITE_COLOR,
         "stripe-a": CONTESTED_STRIPES[0],
         "stripe-b": CONTESTED_STRIPES[1],
     }

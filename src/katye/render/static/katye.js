@@ -103,6 +103,7 @@
     },
     onAdd: function (map) {
       this._map = map;
+      map.katyeCounts = this._counts.bind(this);
       // Hidden while a zoom animates; drawn again at the new zoom when it ends.
       this._canvas = L.DomUtil.create("canvas", "katye-points leaflet-zoom-hide");
       map.getPane("katyeIncidents").appendChild(this._canvas);
@@ -113,6 +114,7 @@
       this._draw();
     },
     onRemove: function (map) {
+      map.katyeCounts = null;
       map.off("moveend zoomend resize", this._draw, this);
       map.off("zoomend", this._project, this);
       map.off("click", this._click, this);
@@ -136,6 +138,18 @@
         if (members.length) { out.push({ s: s, members: members }); }
       });
       out.sort(function (a, b) { return b.members.length - a.members.length || a.s - b.s; });
+      return out;
+    },
+    // Screen boxes (client coordinates) of the stacks drawn with a count.
+    _counts: function () {
+      var map = this._map, view = map.getContainer().getBoundingClientRect(), out = [];
+      var origin = map.getPixelOrigin().add(map.containerPointToLayerPoint([0, 0]));
+      var self = this;
+      this._visible().forEach(function (shown) {
+        if (shown.members.length < 2) { return; }
+        var r = self._radius(shown), x = self._x[shown.s] - origin.x + view.left, y = self._y[shown.s] - origin.y + view.top;
+        out.push({ left: x - r, right: x + r, top: y - r, bottom: y + r });
+      });
       return out;
     },
     _radius: function (shown) {
@@ -334,19 +348,28 @@
         var box = panel.getBoundingClientRect();
         if (box.width > 0 && box.height > 0) { shown.push(box); }
       });
+      // And the stacks whose count is written on the map: a name never covers a count.
+      (map.katyeCounts ? map.katyeCounts() : []).forEach(function (box) { shown.push(box); });
       markers.forEach(function (marker) {
         var node = marker.getElement();
         if (!node) { return; }
         var span = node.firstChild, n = marker.katyeName;
-        span.style.visibility = "";
-        var box = span.getBoundingClientRect();
         var west = map.latLngToContainerPoint([n.lat, n.west]), east = map.latLngToContainerPoint([n.lat, n.east]);
-        var fits = box.width <= Math.abs(east.x - west.x) &&
-          box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
-        var clash = shown.some(function (o) {
-          return box.left < o.right + 3 && o.left < box.right + 3 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
-        });
-        if (!fits || clash) { span.style.visibility = "hidden"; } else { shown.push(box); }
+        // A commune's name may move a little above or below its spot to clear a count or a name.
+        var shifts = n.kind === "commune" ? [0, -20, 20, -34, 34, -50, 50] : [0];
+        var placed = false;
+        for (var k = 0; k < shifts.length && !placed; k++) {
+          span.style.transform = "translate(-50%, calc(-50% + " + shifts[k] + "px))";
+          span.style.visibility = "";
+          var box = span.getBoundingClientRect();
+          var fits = box.width <= Math.abs(east.x - west.x) &&
+            box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
+          var clash = shown.some(function (o) {
+            return box.left < o.right + 3 && o.left < box.right + 3 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
+          });
+          if (fits && !clash) { shown.push(box); placed = true; }
+        }
+        if (!placed) { span.style.visibility = "hidden"; }
       });
     }
     group.on("add", function () { map.on("zoomend moveend katyelayout", declutter); declutter(); });
@@ -364,9 +387,9 @@
       s.rings.forEach(function (r) {
         group.addLayer(L.circle([s.lat, s.lon], { renderer: renderer, radius: r, color: STYLE.ring, weight: 1, dashArray: STYLE.ring_dash, fill: false, interactive: false }));
       });
-      var point = s.approximate
-        ? L.circleMarker([s.lat, s.lon], { renderer: renderer, radius: 6, color: STYLE.site, weight: 2, dashArray: "3 2", fill: true, fillColor: STYLE.halo, fillOpacity: 0.6 })
-        : L.circleMarker([s.lat, s.lon], { renderer: renderer, radius: 6, color: STYLE.halo, weight: 2, fillColor: STYLE.site, fillOpacity: 1 });
+      // A diamond, as on the printed map: unlike the incidents' circles. Hollow and dashed when approximate.
+      var icon = L.divIcon({ className: "katye-site" + (s.approximate ? " katye-site-approximate" : ""), iconSize: [12, 12] });
+      var point = L.marker([s.lat, s.lon], { icon: icon, pane: "katyeSites", keyboard: false });
       point.bindTooltip(card(s.name, s.rows));
       group.addLayer(point);
     });
@@ -423,15 +446,25 @@
 
   window.katyeDraw = function (map, data) {
     STYLE = data.style;
+    var words = data.labels;
+    if (map.zoomControl) {
+      map.zoomControl.remove();
+      L.control.zoom({ zoomInTitle: words.zoom_in, zoomOutTitle: words.zoom_out }).addTo(map);
+    }
+    map.on("popupopen", function (e) {
+      var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", words.close); close.setAttribute("title", words.close); }
+    });
     // Set the view first and without animation, so every renderer draws at the final zoom.
     if (data.bounds) { map.fitBounds(data.bounds, { animate: false }); }
     // Incidents and sites get panes of their own above the zones, whatever order renderers start in.
     // Panes, bottom to top: land (under everything), zones (Leaflet's overlay pane, 400), the
-    // density image (above the zones' fills, so it shows), incidents, sites.
+    // density image (above the zones' fills, so it shows), sites, incidents (a stack's count is
+    // never hidden under a site marker), names.
     map.createPane("katyeLand").style.zIndex = 250;
     map.createPane("katyeDensity").style.zIndex = 420;
+    map.createPane("katyeSites").style.zIndex = 440;
     map.createPane("katyeIncidents").style.zIndex = 450;
-    map.createPane("katyeSites").style.zIndex = 460;
     map.createPane("katyeNames").style.zIndex = 470;  // above everything drawn, below popups (700)
     var canvas = L.canvas({ padding: 0.5, pane: "katyeIncidents" });
     var siteRenderer = L.svg({ pane: "katyeSites" });
@@ -548,7 +581,9 @@
       return box;
     };
     head.addTo(map);
-    L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    var layerList = L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    var toggle = layerList.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle) { toggle.setAttribute("title", labels.layers); toggle.setAttribute("aria-label", labels.layers); }
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
     if (data.locator && !narrow) { locator(map, data.locator, labels).addTo(map); }
     var credits = L.control({ position: "bottomleft" });
@@ -557,10 +592,16 @@
       box.appendChild(toggler(labels.credits, list));
       list.appendChild(el("div", "katye-credits-title", labels.credits));
       data.credits.forEach(function (c) { list.appendChild(el("div", null, c)); });
+      list.appendChild(el("div", "katye-disclaimer", data.disclaimer));
       box.appendChild(list);
       return box;
     };
     credits.addTo(map);
+    if (narrow && data.bounds) {
+      // The title panel takes the top left of a small screen: fit the study area in the rest.
+      var title = map.getContainer().querySelector(".katye-title");
+      map.fitBounds(data.bounds, { animate: false, paddingTopLeft: [title ? title.offsetWidth + 10 : 0, 0] });
+    }
     map.fire("katyelayout");
     map.whenReady(function () { window.requestAnimationFrame(function () { window.katyeReady = performance.now(); }); });
   };
