@@ -28,3 +28,14 @@ def test_every_label_is_used_somewhere():
     code += (SRC / "render" / "static" / "katye.js").read_text(encoding="utf-8")
     unused = [key for key in LABELS["en"] if not re.search(rf"[\"'.]{re.escape(key)}\b", code)]
     assert unused == []
+
+
+def test_counts_take_the_noun_in_the_right_number():
+    from katye.labels import count_text, labels
+
+    en, fr = labels("en"), labels("fr")
+    assert count_text(1, en["event_count"], en) == "1 event"
+    assert count_text(0, en["event_count"], en) == "0 events"
+    assert count_text(1, fr["event_count"], fr) == "1 événement"
+    assert count_text(0, fr["event_count"], fr) == "0 événement"  # French: 0 and 1 are singular
+    assert count_text(1843, fr["event_count"], fr) == "1\u202f843 événements"

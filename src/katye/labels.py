@@ -38,6 +38,8 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources: ",
         "stack": "{n} events at this place",
+        "event_count": {"one": "{n} event", "other": "{n} events"},
+        "armed_event_count": {"one": "{n} armed-group event", "other": "{n} armed-group events"},
         # Zone names that describe rather than name (the gazetteer writes them in English).
         "zone_names": {
             "airport": "Airport (Toussaint Louverture, PAP/MTPP)",
@@ -171,7 +173,6 @@ LABELS = {
         "holder": "Held by",
         "of": "of",
         "unidentified": "unidentified armed group(s)",
-        "armed_events": "armed-group events",
         "state_presence": "State forces acting",
         "risk_unit": {"zone": "per zone", "km2": "per km²", "population": "per 100,000 people"},
         "period_all": "{start} to {end}",
@@ -248,6 +249,8 @@ LABELS = {
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
         "stack": "{n} événements à cet endroit",
+        "event_count": {"one": "{n} événement", "other": "{n} événements"},
+        "armed_event_count": {"one": "{n} événement de groupe armé", "other": "{n} événements de groupes armés"},
         "zone_names": {
             "airport": "Aéroport (Toussaint-Louverture, PAP/MTPP)",
             "carrefour-centre": "Carrefour (centre)",
@@ -382,7 +385,6 @@ LABELS = {
         "holder": "Tenue par",
         "of": "sur",
         "unidentified": "groupe(s) armé(s) non identifié(s)",
-        "armed_events": "événements de groupes armés",
         "state_presence": "Forces de l'État en action",
         "risk_unit": {"zone": "par zone", "km2": "par km²", "population": "pour 100 000 habitants"},
         "period_all": "du {start} au {end}",
@@ -417,6 +419,12 @@ def localised(text: str, words: dict) -> str:
     if not thousands:
         return text
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", thousands)
+
+
+def count_text(n: int, forms: dict, words: dict) -> str:
+    """``n`` with the noun in the right number (``1 événement``, ``2 événements``); French counts 0 and 1 as one."""
+    one = n <= 1 if words.get("thousands") else n == 1
+    return forms["one" if one else "other"].format(n=number_text(n, words))
 
 
 def percent_text(share: float, words: dict) -> str:

@@ -34,7 +34,7 @@ from shapely.ops import polylabel
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.errors import UsageError
-from katye.labels import localised, month_text, number_text, percent_text
+from katye.labels import count_text, localised, month_text, number_text, percent_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -572,11 +572,12 @@ def _control_layer(data, show) -> dict:
                 (
                     words["inferred"],
                     f"{statuses[row['inferred_status']]} ({detail}"
-                    f"{words['of']} {row['armed_events']} {words['armed_events']})",
+                    f"{words['of']} {count_text(int(row['armed_events']), words['armed_event_count'], words)})",
                 ),
                 (
                     words["state_presence"],
-                    f"{row['state_events']} {words['events'].lower()} ({percent_text(row['state_share'], words)})",
+                    f"{count_text(int(row['state_events']), words['event_count'], words)} "
+                    f"({percent_text(row['state_share'], words)})",
                 ),
             ]
             if data.disagrees(zone.zone_id):
