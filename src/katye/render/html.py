@@ -422,7 +422,11 @@ def _density_image(surface) -> dict:
     top = float(np.quantile(sampled[sampled > 0], 0.995)) if (sampled > 0).any() else 1.0
     scaled = np.clip(sampled / top, 0, 1)
     rgba = matplotlib.colormaps[style.DENSITY_COLORMAP](scaled)
-    rgba[..., 3] = _density_alpha(scaled)
+    # Density is of events on land: the sea stays sea, whatever the kernel spreads over the coast.
+    land = geodata.land().set_index("land_id").loc["haiti", "geometry"]
+    shapely.prepare(land)
+    on_land = shapely.contains_xy(land, grid_lon, grid_lat)
+    rgba[..., 3] = np.where(on_land, _density_alpha(scaled), 0.0)
     buffer = io.BytesIO()
     matplotlib.image.imsave(buffer, rgba, format="png")
     image = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
