@@ -178,7 +178,7 @@ def test_control_table_is_checked_with_line_numbers(tmp_path):
     message = str(error.value)
     assert "unknown zone_id (nowhere) at line 3" in message
     assert "status must be one of state, contested, gang, international, unknown at line 4" in message
-    assert "as_of must be a date (YYYY-MM-DD) at line 5" in message
+    assert "as_of must be a date (YYYY-MM-DD, 1900 to 2100) at line 5" in message
 
 
 def test_control_snapshot_takes_the_latest_row_on_or_before_the_date():

@@ -69,6 +69,8 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
         table = frame.astype(str).where(frame.notna(), "").reset_index(drop=True)
         first_line = 1
     table.columns = [str(c).strip().lower() for c in table.columns]
+    if table.empty:
+        raise InputError(f"{path}: the control table has a header but no rows. Add one row per zone and date.")
     doubled = sorted(set(table.columns[table.columns.duplicated()]))
     if doubled:
         raise InputError(f"{path}: column(s) {', '.join(doubled)} appear twice in the header. Keep one of each.")
@@ -98,9 +100,14 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     bad_conf = ~confidence.isin((*CONFIDENCES, ""))
     if bad_conf.any():
         problems.append(f"confidence must be high, medium or low at {at_rows(lines[bad_conf], unit=unit)}")
-    dates = pd.to_datetime(table["as_of"].str.strip(), format="ISO8601", errors="coerce")
+    # The day as written: a time or an offset after it says when in that day, not which day.
+    written = table["as_of"].str.strip().str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$", expand=False)
+    dates = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
+    # A year far off (a typo like 2300) is not a date of control; it would also overflow pandas' clock.
+    plausible = (dates >= pd.Timestamp("1900-01-01")) & (dates <= pd.Timestamp("2100-12-31"))
+    dates = dates.where(plausible).astype("datetime64[ns]")
     if dates.isna().any():
-        problems.append(f"as_of must be a date (YYYY-MM-DD) at {at_rows(lines[dates.isna()], unit=unit)}")
+        problems.append(f"as_of must be a date (YYYY-MM-DD, 1900 to 2100) at {at_rows(lines[dates.isna()], unit=unit)}")
     twice = pd.DataFrame({"zone": table["zone_id"].str.strip(), "day": dates}).duplicated(keep=False).to_numpy()
     if twice.any() and not dates.isna().any():
         problems.append(

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -452,7 +453,8 @@ def read_areas(
             )
         frame = frame.set_crs(parse_crs(crs, what=f"{path}: crs="))
     for wanted, option in ((id_column, "id_column"), (name_column, "name_column")):
-        if wanted is not None and wanted not in frame.columns:
+        # The geometry is not an attribute: it cannot name or identify the areas.
+        if wanted is not None and (wanted not in frame.columns or wanted == frame.geometry.name):
             raise InputError(
                 f"{path}: no column {wanted!r} (asked for by {option}=). Columns in the file: "
                 f"{', '.join(c for c in frame.columns if c != frame.geometry.name)}."
@@ -498,6 +500,16 @@ def _check_geometries(frame: gpd.GeoDataFrame, id_column: str, path: Path) -> gp
         ids = ", ".join(frame.loc[empty, id_column].astype(str)[:10])
         raise InputError(f"{path}: areas {ids} have no geometry. Draw them or remove them.")
     kinds = geoms.geom_type
+    # NaN or infinite coordinates (a broken export) break every geometric operation after them.
+    finite = np.isfinite(shapely.get_coordinates(geoms.values)).all(axis=1)
+    if not finite.all():
+        counts = shapely.get_num_coordinates(geoms.values)
+        broken = np.repeat(np.arange(len(frame)), counts)[~finite]
+        ids = ", ".join(frame[id_column].astype(str).iloc[np.unique(broken)][:10])
+        raise InputError(
+            f"{path}: areas {ids} have coordinates that are not numbers (NaN or infinite). "
+            "Repair their geometry in a GIS or remove them."
+        )
     wrong = ~kinds.isin(POLYGONAL)
     if wrong.any():
         ids = ", ".join(frame.loc[wrong, id_column].astype(str)[:10])
