@@ -39,6 +39,7 @@ def test_an_implausible_day_names_its_line(tmp_path, as_of):
         read_control(control(tmp_path, f"solino,{as_of},gang,G9,s,low,n\n"))
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in from_wkb:RuntimeWarning")
 def test_zones_with_coordinates_that_are_not_numbers_are_refused(tmp_path):
     path = tmp_path / "zones.geojson"
     ring = [[-72.3, 18.5], [float("nan"), 18.5], [-72.2, 18.6], [-72.3, 18.5]]
