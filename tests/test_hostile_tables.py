@@ -58,3 +58,70 @@ def test_the_geometry_column_cannot_be_the_id(tmp_path):
     katye.geodata.zones()[["zone_id", "geometry"]].head(3).to_file(path)
     with pytest.raises(katye.errors.InputError, match="no column 'geometry'"):
         katye.geodata.read_areas(path, id_column="geometry")
+
+
+def acled_csv(tmp_path, frame, name="x.csv"):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_an_upper_case_copy_of_a_column_before_the_lower_case_one_is_read(tmp_path):
+    frame = katye.samples.synthetic_acled(20, seed=5).iloc[:, :31]
+    frame.insert(2, "NOTES", "shouted")
+    result = katye.read_incidents(acled_csv(tmp_path, frame))
+    assert len(result.incidents) == 20
+    assert set(result.incidents["notes"].astype(str)) == set(frame["notes"])
+    assert set(result.incidents["NOTES"].astype(str)) == {"shouted"}
+
+
+def test_a_header_given_twice_is_said_in_the_report(tmp_path):
+    frame = katye.samples.synthetic_acled(10, seed=5).iloc[:, :31]
+    path = acled_csv(tmp_path, frame)
+    text = path.read_text(encoding="utf-8").replace("location", "notes", 1)
+    path.write_text(text, encoding="utf-8")
+    warnings = katye.read_incidents(path).report.warnings
+    assert any("'notes' appears more than once" in w for w in warnings)
+
+
+def test_a_map_dated_before_every_control_row_shows_every_zone_unknown():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    data = katye.prepare(sample, control=katye.samples.path("control"), as_of="2023-12-31")
+    assert {data.status(z) for z in data.zones["zone_id"]} <= {"unknown"} | set(data.inferred["inferred_status"])
+    assert data.snapshot.empty
+
+
+@pytest.mark.parametrize("value", ["ILLUSTRATIVE", "y", "oui", "maybe", "tru\u0435"])
+def test_an_illustrative_flag_that_is_neither_true_nor_false_is_an_error(tmp_path, value):
+    path = tmp_path / "control.csv"
+    path.write_text(HEADER.strip() + ",illustrative\n" + f"solino,2024-01-01,gang,G9,s,low,n,{value}\n")
+    with pytest.raises(katye.errors.InputError, match="illustrative must be true or false at line 2"):
+        read_control(path)
+
+
+def test_start_after_end_is_a_usage_error():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    with pytest.raises(katye.errors.UsageError, match="after end"):
+        katye.prepare(sample, start="2024-12-01", end="2024-01-01")
+
+
+def test_a_half_life_that_is_not_a_number_is_refused():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    with pytest.raises(katye.errors.UsageError, match="half_life_days"):
+        katye.risk(sample, half_life_days=float("nan"))
+
+
+def test_control_characters_in_data_do_not_break_svg(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    sample = katye.read_incidents(katye.samples.path()).incidents.head(50)
+    path = tmp_path / "map.svg"
+    katye.render_static(sample, title="Report\x0cPage\x1b[31m", path=path)
+    ET.parse(path)  # well-formed XML
+
+
+def test_a_stack_grows_no_bigger_than_the_cap():
+    from katye.render import style
+
+    assert style.stack_radius(20_000) == style.STACK_MAX_PX
+    assert style.stack_radius(4) < style.STACK_MAX_PX

@@ -360,3 +360,19 @@ def test_the_play_button_steps_through_the_months(browser, maps):
     assert page.get_by_role("button", name="Play the months").is_visible()
     assert problems == []
     page.close()
+
+
+def test_a_stack_under_a_site_marker_still_opens_its_list(browser, tmp_path):
+    site = katye.geodata.sites().set_index("site_id").loc["palais-national", "geometry"]
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    incidents = incidents[incidents["location_precision"].astype(str) == "exact"].head(12).copy()
+    incidents["geometry"] = [shapely.Point(site.x, site.y)] * 12
+    path = tmp_path / "site-stack.html"
+    katye.save_map(katye.make_map(incidents, show=("incidents", "sites")), path)
+    page, problems, _ = open_map(browser, path)
+    page.mouse.click(*screen_point(page, site.y, site.x))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert "12 events at this place" in popup.inner_text()
+    assert problems == []
+    page.close()

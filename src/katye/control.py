@@ -117,9 +117,7 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems) + ".")
     out = table[list(COLUMNS)].copy()
-    # An optional flag: rows made up to show the format (katye's sample), said so on every map.
-    flag = table["illustrative"] if "illustrative" in table.columns else pd.Series("", index=table.index)
-    out["illustrative"] = flag.astype(str).str.strip().str.lower().isin(["true", "1", "yes"]).to_numpy()
+    out["illustrative"] = _flag(table, path, lines, unit)
     out["zone_id"] = out["zone_id"].str.strip()
     out["status"] = status
     out["confidence"] = confidence
@@ -127,6 +125,25 @@ def read_control(path: str | os.PathLike, *, zones: gpd.GeoDataFrame | None = No
     out["line"] = lines
     out.attrs["source_file"] = str(path)
     return out.sort_values(["zone_id", "as_of", "line"], kind="stable").reset_index(drop=True)
+
+
+#: How the optional ``illustrative`` column may say yes or no (an empty cell is no).
+YES, NO = ("true", "yes", "1", "1.0"), ("false", "no", "0", "0.0", "", "nan", "none")
+
+
+def _flag(table: pd.DataFrame, path: Path, lines, unit: str) -> np.ndarray:
+    """The ``illustrative`` column as booleans; anything else is an error, since it decides a caveat."""
+    if "illustrative" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    value = table["illustrative"].astype(str).str.strip().str.lower()
+    odd = ~value.isin(YES + NO)
+    if odd.any():
+        raise InputError(
+            f"{path}: illustrative must be true or false at {at_rows(lines[odd.to_numpy()], unit=unit)} "
+            f"(found {', '.join(sorted(set(table['illustrative'][odd].astype(str)))[:5])}). It decides whether "
+            "maps say the control data is made up."
+        )
+    return value.isin(YES).to_numpy()
 
 
 def control_as_of(table: pd.DataFrame, date) -> pd.DataFrame:
@@ -287,9 +304,14 @@ def infer_control(
     out = pd.DataFrame(rows)
     if declared is not None:
         snapshot = control_as_of(declared, when).set_index("zone_id")
-        out["declared_status"] = out["zone_id"].map(snapshot["status"]).fillna("unknown")
-        out["declared_actor"] = out["zone_id"].map(snapshot["actor"]).fillna("")
-        out["declared_as_of"] = out["zone_id"].map(snapshot["as_of"])
+        # Mapped through dicts: an empty snapshot then gives text columns, not float NaN to fill.
+        statuses = dict(zip(snapshot.index, snapshot["status"], strict=True))
+        declared_actors = dict(zip(snapshot.index, snapshot["actor"], strict=True))
+        out["declared_status"] = [statuses.get(z, "unknown") for z in out["zone_id"]]
+        out["declared_actor"] = [declared_actors.get(z, "") for z in out["zone_id"]]
+        # No row dated by then leaves an empty snapshot: every zone is then "unknown", with no date.
+        dated = dict(zip(snapshot.index, snapshot["as_of"], strict=True))
+        out["declared_as_of"] = pd.to_datetime(out["zone_id"].map(dated)).astype("datetime64[ns]")
         both = (out["declared_status"] != "unknown") & (out["inferred_status"] != "unknown")
         out["disagrees"] = both & (out["declared_status"] != out["inferred_status"])
     out.attrs["katye_method"] = {

@@ -21,6 +21,7 @@ from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
 from katye.crs import METRIC_CRS, require_crs
 from katye.dates import as_day
+from katye.errors import UsageError
 from katye.gistar import hotspots
 from katye.join import assigned
 from katye.kde import DensitySurface, density
@@ -232,6 +233,8 @@ def prepare(
         incidents = assigned(incidents, user_zones)
     start = as_day(start, what="start") if start is not None else None
     end = as_day(end, what="end") if end is not None else None
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"start {start.date()} is after end {end.date()}: give the earlier day first.")
     if incidents is not None and len(incidents):
         start = start if start is not None else pd.Timestamp(incidents["event_date"].min()).normalize()
         end = end if end is not None else pd.Timestamp(incidents["event_date"].max()).normalize()

@@ -354,7 +354,7 @@ def risk(
         method and parameters, ``attrs["katye_breaks"]`` each class's lowest and highest index.
 
     """
-    if window_days <= 0 or half_life_days <= 0:
+    if not (window_days > 0 and 0 < half_life_days < float("inf")):  # also refuses NaN
         raise UsageError("window_days and half_life_days must be positive.")
     if not isinstance(scheme, str) or scheme.lower() not in SCHEMES:
         raise UsageError(f"scheme={scheme!r}: use one of {', '.join(sorted(SCHEMES))}.")

@@ -209,9 +209,14 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
     if set(ACLED_SIGNATURE) <= set(lower):
         # Lower-case ACLED's headers; a second column that differs only in case ("notes", "NOTES")
         # keeps its own name, so no two columns end up with one.
-        renamed, taken = {}, set()
+        # Columns already in lower case keep their names; the others take theirs only when free.
+        taken = {c for c in raw.frame.columns if c == c.strip().lower()}
+        renamed = {}
         for column in raw.frame.columns:
             low = column.strip().lower()
+            if column == low:
+                renamed[column] = column
+                continue
             renamed[column] = low if low not in taken else column
             taken.add(renamed[column])
         raw.frame = raw.frame.rename(columns=renamed)
@@ -306,7 +311,7 @@ def _assemble(
 ) -> IncidentRead:
     frame = raw.frame.reset_index(drop=True)
     n = len(frame)
-    warnings: list[str] = []
+    warnings: list[str] = list(raw.header_notes)
     lon, lat, code = _coordinates(raw, mapping, crs, path)
     open_ = code == 0
 

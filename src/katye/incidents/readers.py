@@ -46,6 +46,8 @@ class RawTable:
     hxl: bool = False
     geometry: gpd.GeoSeries | None = None
     malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["line", "text", "detail"]))
+    #: Headers the reader renamed (given twice, or blank), for the report's warnings.
+    header_notes: list[str] = field(default_factory=list)
 
 
 def read_table(path: Path) -> RawTable:
@@ -202,6 +204,23 @@ def _batches(path: Path, options: dict):
 def _read_csv_fast(path: Path, encoding: str) -> RawTable:
     header, delimiter, header_lines = _header(path, encoding)
     names = _dedupe(header)
+    raw = _read_csv_named(path, encoding, delimiter, header_lines, names)
+    raw.header_notes = _header_notes(header, names)
+    return raw
+
+
+def _header_notes(header: list[str], names: list[str]) -> list[str]:
+    """What the reader had to rename: a header given twice, or left blank (said in the report)."""
+    notes = []
+    for written, name in zip(header, names, strict=True):
+        if not written:
+            notes.append(f"a column has no header: it is read as {name!r}")
+        elif written != name:
+            notes.append(f"the header {written!r} appears more than once: a later one is read as {name!r}")
+    return notes
+
+
+def _read_csv_named(path: Path, encoding: str, delimiter: str, header_lines: int, names: list[str]) -> RawTable:
     # First, whichever way the rows are read: it refuses binary files (NUL bytes) anywhere.
     breaks, eol = _newlines(path)
     malformed_rows: list = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import textwrap
+import unicodedata
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -361,8 +362,9 @@ def _hollow(label: str, *, size: float | None = None) -> Line2D:
 #: Stacks of at least this many events have their count written in (fewer would crowd a report page).
 STACK_LABEL_MIN = 5
 
-#: Characters per line of a legend entry (7 pt beside the map).
+#: Characters per line of a legend entry (7 pt beside the map), and at most this many in all.
 LEGEND_WIDTH = 38
+LEGEND_MAX_CHARS = 120
 #: Page sizes in millimetres, landscape (width, height).
 PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0), "letter": (279.4, 215.9)}
 #: The smallest text on a page, in points (print legibility).
@@ -421,7 +423,9 @@ def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, po
     legends = []
     for name, handles in sections:
         for handle in handles:
-            handle.set_label(textwrap.fill(handle.get_label(), LEGEND_WIDTH, break_long_words=False))
+            label = handle.get_label()
+            label = label if len(label) <= LEGEND_MAX_CHARS else label[: LEGEND_MAX_CHARS - 1] + "…"
+            handle.set_label(textwrap.fill(label, LEGEND_WIDTH, break_long_words=True))
         legend = fig.legend(
             handles=handles,
             title=_plain(name),
@@ -469,8 +473,13 @@ def _fill(ax, width_in: float, height_in: float) -> None:
 
 
 def _plain(text) -> str:
-    """Text for matplotlib, shown as written: a ``$`` would otherwise start maths ("$5 and $10")."""
-    return str(text).replace("$", r"\$")
+    """Text for matplotlib, shown as written.
+
+    A ``$`` would otherwise start maths ("$5 and $10"); control characters (other than line breaks)
+    have no glyph and make SVG output malformed XML, so they are dropped.
+    """
+    shown = "".join(c for c in str(text) if c == "\n" or unicodedata.category(c) != "Cc")
+    return shown.replace("$", r"\$")
 
 
 #: A white outline under map text: readable over fills, dots and lines.

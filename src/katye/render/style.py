@@ -100,6 +100,8 @@ COARSE_DASH = "2 3"
 #: A stack (events on one coordinate) is a circle whose area grows with its count: radius in pixels.
 STACK_BASE_PX = 4.0
 STACK_SCALE_PX = 2.5
+#: No stack grows past this radius (about 250 events): the count written in it says the rest.
+STACK_MAX_PX = 44.0
 #: Squares of aggregated incidents (one colour: their darkness says how many).
 CELL_COLOR = "#b30000"
 
@@ -167,7 +169,7 @@ def class_swatch(colors: dict[str, str], opacity: float, name: str) -> Swatch:
 
 def stack_radius(count: int) -> float:
     """Radius in pixels of the symbol for ``count`` events on one coordinate (the runtime uses the same rule)."""
-    return STACK_BASE_PX + STACK_SCALE_PX * count**0.5
+    return min(STACK_MAX_PX, STACK_BASE_PX + STACK_SCALE_PX * count**0.5)
 
 
 def page_style() -> dict:
@@ -185,6 +187,7 @@ def page_style() -> dict:
         "text": TEXT,
         "stack_base": STACK_BASE_PX,
         "stack_scale": STACK_SCALE_PX,
+        "stack_max": STACK_MAX_PX,
     }
 
 

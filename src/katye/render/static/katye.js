@@ -91,7 +91,7 @@
     return stacks;
   }
 
-  function stackRadius(n) { return STYLE.stack_base + STYLE.stack_scale * Math.sqrt(n); }
+  function stackRadius(n) { return Math.min(STYLE.stack_max, STYLE.stack_base + STYLE.stack_scale * Math.sqrt(n)); }
 
   function pointRadius(spec, i) { return 3 + 2 * Math.sqrt(spec.fatalities[i]); }
 
@@ -389,7 +389,8 @@
       });
       // A diamond, as on the printed map: unlike the incidents' circles. Hollow and dashed when approximate.
       var icon = L.divIcon({ className: "katye-site" + (s.approximate ? " katye-site-approximate" : ""), iconSize: [12, 12] });
-      var point = L.marker([s.lat, s.lon], { icon: icon, pane: "katyeSites", keyboard: false });
+      // Clicks pass on to the map, so a stack drawn over the site still opens its list.
+      var point = L.marker([s.lat, s.lon], { icon: icon, pane: "katyeSites", keyboard: false, bubblingMouseEvents: true });
       point.bindTooltip(card(s.name, s.rows));
       group.addLayer(point);
     });
