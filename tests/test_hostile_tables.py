@@ -125,3 +125,25 @@ def test_a_stack_grows_no_bigger_than_the_cap():
 
     assert style.stack_radius(20_000) == style.STACK_MAX_PX
     assert style.stack_radius(4) < style.STACK_MAX_PX
+
+
+def test_a_gis_file_is_read_from_its_geometry_not_from_attribute_columns_named_x_and_y(tmp_path):
+    import geopandas as gpd
+
+    frame = katye.samples.synthetic_acled(20, seed=8).iloc[:, :31]
+    points = gpd.GeoDataFrame(
+        frame.drop(columns=["latitude", "longitude"]),
+        geometry=gpd.points_from_xy(frame["longitude"].astype(float), frame["latitude"].astype(float)),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:32618")
+    points["x"], points["y"] = points.geometry.x, points.geometry.y  # metres, as a GIS export adds them
+    path = tmp_path / "incidents.gpkg"
+    points.to_file(path)
+    result = katye.read_incidents(path)
+    assert result.report.rejected == 0
+    assert "points from the geometry" in result.report.layout
+
+
+def test_one_column_cannot_be_both_latitude_and_longitude():
+    with pytest.raises(katye.errors.UsageError, match="named for two fields"):
+        katye.read_incidents(katye.samples.path(), lat="latitude", lon="latitude")

@@ -200,6 +200,10 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
     if unknown:
         raise UsageError(f"columns: {', '.join(unknown)} are not canonical fields. Use: {', '.join(CANONICAL)}.")
     lower = {c.strip().lower(): c for c in raw.frame.columns}
+    chosen = [c.strip().lower() for c in overrides.values()]
+    if len(set(chosen)) < len(chosen):
+        twice = sorted({c for c in chosen if chosen.count(c) > 1})
+        raise UsageError(f"columns: {', '.join(twice)} is named for two fields; give each field its own column.")
     for canonical, column in overrides.items():
         if column not in raw.frame.columns and column.lower() not in lower:
             raise UsageError(
@@ -239,6 +243,12 @@ def _resolve_columns(raw: RawTable, overrides: dict[str, str], path: Path) -> tu
             found = next((lower[c] for c in candidates if c in lower), None)
             if found is not None:
                 mapping[canonical] = found
+    if raw.geometry is not None and not ({"latitude", "longitude"} & set(overrides)):
+        # A GIS file's points are its geometry: attribute columns named x/y or latitude/longitude
+        # may be in another CRS, or stale. They stay as data; --lat/--lon choose them on purpose.
+        mapping.pop("latitude", None)
+        mapping.pop("longitude", None)
+        layout += ", points from the geometry"
     for canonical, column in overrides.items():
         mapping[canonical] = column if column in raw.frame.columns else lower[column.lower()]
     if raw.hxl:
