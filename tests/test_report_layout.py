@@ -120,3 +120,20 @@ def test_a_locator_map_of_haiti_outlines_the_area_shown(sample):
     assert boxes[0].get_width() == pytest.approx(x1 - x0)
     assert "Haïti" in [t.get_text() for t in insets[0].texts]
     assert insets[0].get_xlabel() == ""
+
+
+def test_names_on_the_static_map_never_cover_a_count_or_each_other(sample):
+    figure = katye.render_static(sample, control=katye.samples.path("control"))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    counts = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "count"]
+    names = [
+        t.get_window_extent(renderer)
+        for t in ax.texts
+        if t.get_gid() in ("commune-name", "site-name") and t.get_visible()
+    ]
+    assert counts
+    assert len(names) >= 5
+    assert not [n for n in names for c in counts if n.overlaps(c)]
+    assert not [(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if a.overlaps(b)]

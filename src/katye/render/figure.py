@@ -201,6 +201,7 @@ def render_static(
             color=style.SITE_LABEL,
             path_effects=HALO,
             zorder=7,
+            gid="site-name",
         )
     site_handles = [Line2D([], [], marker="D", linestyle="", color=style.SITE_COLOR, label=_plain(words["site"]))]
     site_handles.append(
@@ -228,6 +229,7 @@ def render_static(
     _lay_out(fig, ax, data, heading, sections, portrait=orientation.lower() == "portrait")
     _commune_labels(ax, communes, data.words["name_column"])
     _locator(ax, land.loc[["haiti"]], words)
+    _declutter(ax)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -328,6 +330,7 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
             color=style.TEXT,
             path_effects=HALO,
             zorder=8,  # above place and site names: a count is never hidden
+            gid="count",
             clip_on=True,  # stacks beyond the frame keep their count off the page margins
         )
     names = words["event_types"]
@@ -507,7 +510,54 @@ def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
             color=style.TEXT,
             path_effects=[patheffects.withStroke(linewidth=3, foreground=style.HALO)],
             zorder=6,
+            gid="commune-name",
         )
+
+
+def _declutter(ax) -> None:
+    """Keep names off the stack counts and off each other: counts first, then communes, then sites.
+
+    A commune name that would cover something moves a little up or down; a site name tries the
+    four corners of its diamond; a name with no free place hides (the diamond stays).
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    # Metres per typographic point on this page, to move a commune name by a few points.
+    y0, y1 = ax.get_ylim()
+    per_point = (y1 - y0) / (ax.get_window_extent(renderer).height * 72 / ax.figure.dpi)
+    taken = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "count"]
+    frame = ax.get_window_extent(renderer)
+
+    def free(text) -> bool:
+        box = text.get_window_extent(renderer)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if inside and not any(box.overlaps(other) for other in taken):
+            taken.append(box)
+            return True
+        return False
+
+    for text in [t for t in ax.texts if t.get_gid() == "commune-name"]:
+        x, y = text.get_position()
+        for shift in (0, 9, -9, 16, -16):
+            text.set_position((x, y + shift * per_point))
+            if free(text):
+                break
+        else:
+            text.set_visible(False)
+    for text in [t for t in ax.texts if t.get_gid() == "site-name"]:
+        first = text.get_position(), text.get_horizontalalignment()
+        for (dx, dy), ha in (
+            (first[0], first[1]),
+            ((-4, 4), "right"),
+            ((4, 4), "left"),
+            ((-4, -10), "right"),
+            ((4, -10), "left"),
+        ):
+            text.set_position((dx, dy))
+            text.set_horizontalalignment(ha)
+            if free(text):
+                break
+        else:
+            text.set_visible(False)
 
 
 def _locator(ax, haiti: gpd.GeoDataFrame, words: dict) -> None:
