@@ -147,3 +147,20 @@ def test_a_gis_file_is_read_from_its_geometry_not_from_attribute_columns_named_x
 def test_one_column_cannot_be_both_latitude_and_longitude():
     with pytest.raises(katye.errors.UsageError, match="named for two fields"):
         katye.read_incidents(katye.samples.path(), lat="latitude", lon="latitude")
+
+
+def test_cli_warnings_print_once_with_control_characters_escaped(tmp_path):
+    from katye.testing import run_cli
+
+    zones = katye.geodata.zones()[["zone_id", "geometry"]].head(3).copy()
+    zones["zone_id"] = zones["zone_id"].astype(object)
+    zones.loc[zones.index[0], "zone_id"] = "EVIL\x1b[41mRED"
+    zones.loc[zones.index[1], "geometry"] = zones.geometry.iloc[0]  # overlaps the first: a warning
+    path = tmp_path / "zones.geojson"
+    zones.to_file(path)
+    result = run_cli("join", "-o", str(tmp_path / "j.csv"), "--zones", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr
+    assert "EVIL\\x1b[41mRED" in result.stderr
+    assert result.stderr.count("of areas overlap") == 1
+    assert "UserWarning" not in result.stderr

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from contextlib import contextmanager
 
 import click
@@ -84,9 +85,22 @@ def _configure_logging(*, quiet: bool, verbose: bool) -> None:
     if quiet:
         level = logging.ERROR
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("katye: %(levelname)s: %(message)s"))
+    handler.setFormatter(_SafeFormatter("katye: %(levelname)s: %(message)s"))
     log.handlers = [h for h in log.handlers if isinstance(h, logging.NullHandler)] + [handler]
     log.setLevel(level)
+    # katye logs each of its warnings; Python's copy of the same warning would print it twice.
+    # (Run as "python -m katye.cli", the CLI's module is __main__.)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(katye(\..*)?|__main__)$")
+    # Libraries' own chatter about fonts and layers is not the user's business at the terminal.
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+    warnings.filterwarnings("ignore", message=r"More than one layer found")
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines with control characters shown as escapes (a zone id from a file cannot drive the terminal)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe_text(super().format(record))
 
 
 def _late_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
