@@ -605,7 +605,8 @@ def map_command(
     _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
     if by and not (png or pdf or svg):
         raise click.UsageError("--by month writes PNG/PDF/SVG files: give --png, --pdf or --svg too.")
-    if incidents is None and control_path is None:
+    if incidents is None and control_path is None and zones_path is None:
+        # The illustrative table names the shipped zones: with zones of your own it would not fit.
         control_path = str(samples.path("control"))
         _notices(ctx).print("Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
     path = _path_or_sample(ctx, incidents)
