@@ -164,3 +164,19 @@ def test_cli_warnings_print_once_with_control_characters_escaped(tmp_path):
     assert "EVIL\\x1b[41mRED" in result.stderr
     assert result.stderr.count("of areas overlap") == 1
     assert "UserWarning" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["gz", "zip"])
+def test_a_compressed_download_is_named_as_such(tmp_path, kind):
+    import gzip
+    import zipfile
+
+    data = katye.samples.path().read_bytes()
+    path = tmp_path / f"acled.csv.{kind}"
+    if kind == "gz":
+        path.write_bytes(gzip.compress(data))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("acled.csv", data)
+    with pytest.raises(katye.errors.InputError, match="Decompress|Extract"):
+        katye.read_incidents(path)

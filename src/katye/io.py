@@ -172,6 +172,18 @@ def not_utf16(path: Path, *, encoding: str, at: int) -> InputError:
     )
 
 
+#: Compressed files a user may hand over as they downloaded them: what they are and what to do.
+ARCHIVES = (
+    (b"\x1f\x8b", "gzip-compressed file (.gz)", "Decompress it first (gunzip, or 7-Zip on Windows) and give the CSV."),
+    (
+        b"PK\x03\x04",
+        "ZIP archive (or a spreadsheet, which is one)",
+        "Extract the CSV from it first, or save the spreadsheet as 'CSV UTF-8', and give that file.",
+    ),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive", "Extract the CSV from it first and give that file."),
+)
+
+
 def sniff_encoding(sample: bytes, *, path: Path, what: str, final: bool = True) -> str:
     """The encoding of a text file, from its first bytes (or all of them).
 
@@ -199,6 +211,9 @@ def sniff_encoding(sample: bytes, *, path: Path, what: str, final: bool = True) 
     """
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    for magic, kind, fix in ARCHIVES:
+        if sample.startswith(magic):
+            raise InputError(f"{path}: is a {kind}, not a text {what}. {fix}")
     if b"\x00" in sample:
         even, odd = sample[0::2], sample[1::2]
         if odd and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
