@@ -178,5 +178,5 @@ def test_a_compressed_download_is_named_as_such(tmp_path, kind):
     else:
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("acled.csv", data)
-    with pytest.raises(katye.errors.InputError, match="Decompress|Extract"):
+    with pytest.raises(katye.errors.InputError, match=r"Decompress|Extract"):
         katye.read_incidents(path)

@@ -477,3 +477,11 @@ def test_a_small_payload_stays_readable_json():
     from katye.render.html import encode_payload
 
     assert encode_payload({"title": "</script>"}) == ("json", '{"title":"\\u003c/script\\u003e"}')
+
+
+def test_popups_carry_the_sub_event_type_in_the_maps_language(tmp_path, sample):
+    data = payload(build(tmp_path, incidents=sample.head(300), lang="fr"))
+    incidents = next(layer for layer in data["layers"] if layer["key"] == "incidents")["incidents"]
+    assert "Affrontement armé" in incidents["text"]["sub_types"]
+    assert "Armed clash" not in incidents["text"]["sub_types"]
+    assert data["labels"]["sub_type"] == "Sous-type d'événement"

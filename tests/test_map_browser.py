@@ -376,3 +376,16 @@ def test_a_stack_under_a_site_marker_still_opens_its_list(browser, tmp_path):
     assert "12 events at this place" in popup.inner_text()
     assert problems == []
     page.close()
+
+
+def test_a_french_popup_names_the_sub_event_type(browser, maps):
+    path, hostile_row = maps
+    page, problems, _ = open_map(browser, path["fr"])
+    page.get_by_label("Contrôle", exact=True).uncheck()
+    page.get_by_label("Sites clés", exact=True).uncheck()
+    page.mouse.click(*screen_point(page, hostile_row.geometry.y, hostile_row.geometry.x))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert "Sous-type d'événement" in popup.inner_text()
+    assert problems == []
+    page.close()

@@ -291,6 +291,7 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
         actor2 = [index[tables["actors_2"][i]] if tables["actors_2"][i] else -1 for i in actor2]
         location = table("location", "locations")
         source = table("source", "sources")
+        sub_type = table("sub_event_type", "sub_types")
         return {
             **common,
             "mode": "points",
@@ -308,8 +309,14 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
             "actor2": actor2,
             "location": location,
             "source": source,
+            "sub_type": sub_type,
             "notes": incidents["notes"].astype(str).tolist() if "notes" in incidents.columns else None,
-            "text": {"actors": actors, "locations": tables["locations"], "sources": tables["sources"]},
+            "text": {
+                "actors": actors,
+                "locations": tables["locations"],
+                "sources": tables["sources"],
+                "sub_types": tables["sub_types"],
+            },
         }
     # Too many to draw one by one: squares of about 110 m with counts by type and by month.
     cell = 100  # in 1e-5 degrees
@@ -485,6 +492,9 @@ def make_map(
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
         spec["types"] = [words["event_types"].get(t, t) for t in spec["types"]]  # colours stay keyed by ACLED's
         spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
+        if "text" in spec:
+            # ACLED's sub-event types in the map's language; others (your own files) as written.
+            spec["text"]["sub_types"] = [words["sub_event_types"].get(t, t) for t in spec["text"]["sub_types"]]
         layers.append(
             _layer(
                 "incidents",

@@ -294,6 +294,7 @@
     var rows = [
       [labels.date, spec.dates[i]],
       [labels.type, spec.types[spec.type[i]]],
+      [labels.sub_type, t.sub_types[spec.sub_type[i]]],
       [labels.actors, t.actors[spec.actor1[i]] + (spec.actor2[i] >= 0 ? " / " + t.actors[spec.actor2[i]] : "")],
       [labels.location, t.locations[spec.location[i]]],
       [labels.fatalities, spec.fatalities[i]],
@@ -302,6 +303,7 @@
       [labels.source, t.sources[spec.source[i]]]
     ];
     if (spec.notes) { rows.push([labels.notes, spec.notes[i]]); }
+    rows = rows.filter(function (row) { return row[0] !== labels.sub_type || row[1]; });  // no empty sub-type row
     return card(spec.ids[i], rows);
   }
 
