@@ -59,6 +59,22 @@ def open_map(browser, path: Path):
     return page, problems, requests
 
 
+def screen_point(page, lat: float, lon: float) -> list[float]:
+    return page.evaluate(
+        f"() => {{ const p = map_katye0.latLngToContainerPoint([{lat}, {lon}]);"
+        " const r = document.getElementById('map_katye0').getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; }"
+    )
+
+
+def popup_at(page, lat: float, lon: float):
+    """Click the map at ``lat``, ``lon`` and return the popup that opens."""
+    page.mouse.click(*screen_point(page, lat, lon))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    return popup
+
+
 def legend_visible(page, key: str) -> bool:
     return page.evaluate(f"""() => {{ const box = document.querySelector('.katye-legend[data-layer="{key}"]');
         return !!box && box.style.display !== 'none'; }}""")
@@ -103,16 +119,7 @@ def test_popup_shows_hostile_text_as_text_and_nothing_runs(browser, maps):
     page, problems, _ = open_map(browser, path["en"])
     page.get_by_label("Control", exact=True).uncheck()
     page.get_by_label("Key sites", exact=True).uncheck()
-    where = f"[{hostile_row.geometry.y}, {hostile_row.geometry.x}]"
-    point = page.evaluate(
-        f"() => {{ const p = map_katye0.latLngToContainerPoint({where});"
-        " const r = document.getElementById('map_katye0').getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; }"
-    )
-    page.mouse.click(*point)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5000)
-    text = popup.inner_text()
+    text = popup_at(page, hostile_row.geometry.y, hostile_row.geometry.x).inner_text()
     assert "onerror" in text
     assert "${window.__pwned=2}" in text
     assert "</script>" in text
@@ -210,19 +217,9 @@ def stacked_map(tmp_path_factory):
     return path
 
 
-def screen_point(page, lat: float, lon: float) -> list[float]:
-    return page.evaluate(
-        f"() => {{ const p = map_katye0.latLngToContainerPoint([{lat}, {lon}]);"
-        " const r = document.getElementById('map_katye0').getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; }"
-    )
-
-
 def test_a_stack_of_37_events_is_one_symbol_that_says_37_and_lists_them_page_by_page(browser, stacked_map):
     page, problems, _ = open_map(browser, stacked_map)
-    page.mouse.click(*screen_point(page, 18.55, -72.30))
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5000)
+    popup = popup_at(page, 18.55, -72.30)
     assert "37 events at this place" in popup.inner_text()
     assert popup.locator(".katye-card").count() == 5
     assert "1–5 of 37" in popup.inner_text()
@@ -370,9 +367,7 @@ def test_a_stack_under_a_site_marker_still_opens_its_list(browser, tmp_path):
     path = tmp_path / "site-stack.html"
     katye.save_map(katye.make_map(incidents, show=("incidents", "sites")), path)
     page, problems, _ = open_map(browser, path)
-    page.mouse.click(*screen_point(page, site.y, site.x))
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5000)
+    popup = popup_at(page, site.y, site.x)
     assert "12 events at this place" in popup.inner_text()
     assert problems == []
     page.close()
@@ -383,9 +378,7 @@ def test_a_french_popup_names_the_sub_event_type(browser, maps):
     page, problems, _ = open_map(browser, path["fr"])
     page.get_by_label("Contrôle", exact=True).uncheck()
     page.get_by_label("Sites clés", exact=True).uncheck()
-    page.mouse.click(*screen_point(page, hostile_row.geometry.y, hostile_row.geometry.x))
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5000)
+    popup = popup_at(page, hostile_row.geometry.y, hostile_row.geometry.x)
     assert "Sous-type d'événement" in popup.inner_text()
     assert problems == []
     page.close()

@@ -458,9 +458,13 @@ def count_text(n: int, forms: dict, words: dict) -> str:
     return forms["one" if one else "other"].format(n=number_text(n, words))
 
 
-def percent_text(share: float, words: dict) -> str:
-    """A share as a whole percentage: ``60%`` in English, ``60 %`` (narrow no-break space) in French."""
-    return f"{share:.0%}".replace("%", words.get("percent_space", "") + "%")
+def percent_text(share: float, words: dict, *, signed: bool = False) -> str:
+    """A share as a whole percentage: ``60%`` in English, ``60 %`` (narrow no-break space) in French.
+
+    ``signed`` writes a change: ``+12%``, ``-40 %``.
+    """
+    text = f"{share:+.0%}" if signed else f"{share:.0%}"
+    return text.replace("%", words.get("percent_space", "") + "%")
 
 
 def day_text(day, words: dict) -> str:

@@ -164,8 +164,8 @@ def render_static(
         sections.append((words["incidents"], _incidents(ax, data.incidents.to_crs(metric), words)))
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(style.FIGURE_SITES)].to_crs(metric)
-    west, _, east, _ = geodata.urban_extent().to_crs(metric).total_bounds
-    x_split = west + (east - west) * 2 / 3
+    urban = geodata.urban_extent().to_crs(metric).total_bounds
+    x_split = urban[0] + (urban[2] - urban[0]) * 2 / 3
     for site in key.itertuples(index=False):
         if site.approximate and site.site_id in style.KEY_SITE_RINGS_M:
             # Where a key site may be: its uncertainty as a dashed circle (as on the HTML map).
@@ -220,7 +220,6 @@ def render_static(
         Line2D([], [], color=style.SECTION_LINE, linewidth=0.6, linestyle=":", label=_plain(words["section"]))
     )
     sections.append((words["sites_and_boundaries"], site_handles))
-    urban = geodata.urban_extent().to_crs(metric).total_bounds
     pad = 1500
     ax.set_xlim(urban[0] - pad, urban[2] + pad)
     ax.set_ylim(urban[1] - pad, urban[3] + pad)

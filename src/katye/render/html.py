@@ -629,8 +629,8 @@ def _risk_layer(scored, words, show, names: dict) -> dict:
 
     def rows(zone):
         # A percentage over a handful of earlier events means little: the trend's words say so instead.
-        change = "" if pd.isna(zone.change_pct) or zone.trend == "low baseline" else f"{zone.change_pct:+.0f}"
-        change = localised(change, words) + (words.get("percent_space", "") + "%" if change else "")
+        unmeasured = pd.isna(zone.change_pct) or zone.trend == "low baseline"
+        change = "" if unmeasured else percent_text(zone.change_pct / 100, words, signed=True)
         return [
             (words["risk_class"], classes[zone.risk_class]),
             (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
