@@ -69,14 +69,19 @@ def test_layers_title_credits_and_caveats(tmp_path, sample):
     assert "SYNTHETIC" in caveats
     assert "ILLUSTRATIVE" in caveats
     assert "approximate" in caveats.lower()
-    assert data["months"] == ["2024-10", "2024-11"]
+    months, weeks = data["periods"]
+    assert months["labels"] == ["2024-10", "2024-11"]
+    # ACLED's weeks run Saturday to Friday: 2024-09-28 (a Saturday) starts the week of 1 October.
+    assert weeks["labels"][0] == "2024-09-28 – 2024-10-04"
+    assert weeks["labels"][-1] == "2024-11-30 – 2024-12-06"
     contested = [f for f in data["layers"][0]["features"] if f.get("hatch")]
     assert contested, "contested zones are hatched"
 
 
 def test_french_labels(tmp_path, sample):
     data = payload(build(tmp_path, incidents=sample, lang="fr"))
-    assert data["title"] == "Insécurité à Port-au-Prince"
+    # Synthetic data says so in the title too, in the map's language.
+    assert data["title"] == "SYNTHÉTIQUE · Insécurité à Port-au-Prince"
     assert [layer["name"] for layer in data["layers"]][:3] == ["Contrôle", "Risque", "Incidents"]
     incidents = data["layers"][2]
     assert "Batailles" in incidents["incidents"]["types"]
@@ -162,7 +167,7 @@ def test_static_map_same_bytes_twice(tmp_path, sample, suffix):
 def test_static_map_carries_title_legend_and_credits(sample):
     figure = katye.render_static(sample, layer="risk", as_of="2024-11-30", lang="fr")
     texts = " ".join(t.get_text() for t in figure.texts)
-    assert figure._suptitle.get_text() == "Insécurité à Port-au-Prince"
+    assert figure._suptitle.get_text() == "SYNTHÉTIQUE · Insécurité à Port-au-Prince"
     assert "Risque" in texts
     assert "CC BY-IGO 3.0" in texts
     assert "SYNTHÉTIQUES" in texts
@@ -187,7 +192,7 @@ def test_cli_map_writes_html_and_png(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "SYNTHETIC" in result.stderr
     assert "ILLUSTRATIVE" in result.stderr
-    assert payload(html.read_text(encoding="utf-8"))["months"] == ["2024-11"]
+    assert payload(html.read_text(encoding="utf-8"))["periods"][0]["labels"] == ["2024-11"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -344,13 +349,19 @@ def test_static_figure_says_synthetic_inside_the_map_frame(sample):
     figure = katye.render_static(sample, layer="control", lang="fr")
     figure.canvas.draw()
     (ax,) = [a for a in figure.axes if a.texts]
-    banner = [t for t in ax.texts if "DONNÉES SYNTHÉTIQUES" in t.get_text()]
-    assert banner, [t.get_text() for t in ax.texts]
-    box, frame = banner[0].get_window_extent(), ax.get_window_extent()
-    assert frame.x0 <= box.x0
-    assert box.x1 <= frame.x1
-    assert frame.y0 <= box.y0
-    assert box.y1 <= frame.y1
+    marks = [t for t in ax.texts if "DONNÉES SYNTHÉTIQUES" in t.get_text()]
+    # The banner at the top, and the diagonal watermark across the map.
+    assert sorted(t.get_gid() or "banner" for t in marks) == ["banner", "watermark"]
+    frame = ax.get_window_extent()
+    for mark in marks:
+        box = mark.get_window_extent()
+        assert frame.x0 <= box.x0
+        assert box.x1 <= frame.x1
+        assert frame.y0 <= box.y0
+        assert box.y1 <= frame.y1
+    (watermark,) = [t for t in marks if t.get_gid() == "watermark"]
+    assert watermark.get_rotation() == 30
+    assert watermark.get_fontsize() >= 20
 
 
 def test_static_figure_names_the_communes_in_view_with_a_halo(sample):
@@ -418,6 +429,40 @@ def test_cli_writes_one_static_page_per_month_on_the_chosen_paper(tmp_path):
         width, height = page.size
     assert height > width  # portrait
     assert abs(width / 60 - 210 / 25.4) < 0.05  # A4 at 60 dpi
+
+
+def test_cli_writes_one_page_per_acled_week_named_by_its_saturday(tmp_path):
+    result = run_cli(
+        "map", "-o", str(tmp_path / "m.html"), "--pdf", str(tmp_path / "m.pdf"), "--by", "week",
+        "--since", "2024-11-04", "--until", "2024-11-16",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # Monday 4 November is in the week that began on Saturday 2 November; 16 November is that week's Saturday.
+    names = sorted(p.name for p in tmp_path.glob("m-week-*.pdf"))
+    assert names == ["m-week-2024-11-02.pdf", "m-week-2024-11-09.pdf", "m-week-2024-11-16.pdf"]
+
+
+def test_a_weeks_page_is_titled_with_the_days_it_shows(sample):
+    data = katye.prepare(sample, start="2024-11-04", end="2024-11-16")
+    assert data.period_subtitle("week", "2024-11-02").startswith("Week of 2024-11-04 to 2024-11-08 only")
+    assert data.period_subtitle("week", "2024-11-09").startswith("Week of 2024-11-09 to 2024-11-15 only")
+    assert data.period_subtitle("week", "2024-11-16").startswith("Week of 2024-11-16 to 2024-11-16 only")
+    french = katye.prepare(sample, start="2024-11-04", end="2024-11-16", lang="fr")
+    assert french.period_subtitle("week", "2024-11-09").startswith("Semaine du 9 novembre 2024 au 15 novembre 2024")
+
+
+def test_each_periods_caveats_count_that_periods_events(sample):
+    data = katye.prepare(sample, start="2024-10-01", end="2024-12-31")
+    november = data.caveats_between(pd.Timestamp("2024-11-01"), pd.Timestamp("2024-11-30"))
+    shown = data.incidents[data.incidents["event_date"].between("2024-11-01", "2024-11-30")]
+    coarse = int((shown["assignment"] == "coarse").sum())
+    assert any(c.startswith(f"{coarse} incidents are located only approximately") for c in november)
+    assert november != data.caveats
+    # One coarse event among exact ones: the sentence is singular.
+    kinds = shown["assignment"].astype(str)
+    few = pd.concat([shown[kinds == "coarse"].head(1), shown[kinds == "exact"].head(3)])
+    lone = [c for c in katye.prepare(few).caveats if "located only approximately" in c]
+    assert lone[0].startswith("1 incident is located only approximately")
 
 
 def test_cli_by_month_needs_a_static_output(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import shapely
 
 import katye
 from conftest import require_or_skip
+from katye.labels import LABELS
 from katye.testing import CHROMIUM, chromium
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
@@ -36,7 +38,7 @@ def maps(tmp_path_factory):
     # Alone on the map, so that a click on it opens its popup and no other.
     incidents.loc[incidents.index[0], "geometry"] = shapely.Point(-72.262, 18.505)
     paths = {}
-    for lang in ("en", "fr"):
+    for lang in ("en", "fr", "ht"):
         path = folder / f"map_{lang}.html"
         m = katye.make_map(incidents, control=katye.samples.path("control"), lang=lang)
         katye.save_map(m, path)
@@ -84,7 +86,7 @@ def test_loads_with_no_errors_and_no_network(browser, maps):
     page, problems, requests = open_map(browser, maps[0]["en"])
     assert problems == []
     assert requests == []
-    assert page.locator(".katye-title-main").inner_text() == "Insecurity in Port-au-Prince"
+    assert page.locator(".katye-title-main").inner_text() == "SYNTHETIC · Insecurity in Port-au-Prince"
     assert "SYNTHETIC" in page.locator(".katye-title").inner_text()
     assert "CC BY-IGO 3.0" in page.locator(".katye-credits").inner_text()
     assert page.locator(".leaflet-control-scale").count() == 1
@@ -132,7 +134,7 @@ def test_popup_shows_hostile_text_as_text_and_nothing_runs(browser, maps):
 def test_month_selector_filters_incidents(browser, maps):
     page, _, _ = open_map(browser, maps[0]["en"])
     options = page.locator("select.katye-month option").all_inner_texts()
-    assert options[0] == "All months"
+    assert options[0] == "Whole period"
     assert "2024-11" in options
 
     def drawn() -> int:
@@ -149,9 +151,9 @@ def test_month_selector_filters_incidents(browser, maps):
 
 def test_french_labels_appear(browser, maps):
     page, problems, _ = open_map(browser, maps[0]["fr"])
-    assert page.locator(".katye-title-main").inner_text() == "Insécurité à Port-au-Prince"
+    assert page.locator(".katye-title-main").inner_text() == "SYNTHÉTIQUE · Insécurité à Port-au-Prince"
     assert page.get_by_label("Contrôle", exact=True).is_checked()
-    assert page.locator("select.katye-month option").first.inner_text() == "Tous les mois"
+    assert page.locator("select.katye-month option").first.inner_text() == "Toute la période"
     assert problems == []
     page.close()
 
@@ -258,9 +260,9 @@ def test_choosing_a_month_changes_the_subtitle_and_flags_whole_period_layers(bro
     assert page.locator(".katye-title-sub").inner_text().startswith("2024-11 only")
     assert page.locator(".katye-title-sub").inner_text() != before
     note = page.locator('.katye-legend[data-layer="control"] .katye-legend-period')
-    assert note.inner_text() == "Whole period: does not follow the month chosen"
+    assert note.inner_text() == "Whole period: does not follow the month or week chosen"
     assert note.is_visible()
-    page.select_option("select.katye-month", label="All months")
+    page.select_option("select.katye-month", label="Whole period")
     assert page.locator(".katye-title-sub").inner_text() == before
     assert problems == []
     page.close()
@@ -345,6 +347,63 @@ def test_the_locator_map_outlines_the_view_and_follows_it(browser, maps):
     page.close()
 
 
+def test_an_acled_week_sets_the_subtitle_the_caveats_and_the_size_key(browser, maps):
+    data = katye.prepare(
+        katye.read_incidents(katye.samples.path()).incidents, control=katye.samples.path("control"), start="2024-10-01"
+    )
+    week = data.incidents[data.incidents["event_date"].between("2024-11-02", "2024-11-08")]
+    coarse = int((week["assignment"] == "coarse").sum())
+    places = (
+        week.geometry.x.round(6).astype(str) + week.geometry.y.round(6).astype(str) + week["assignment"].astype(str)
+    )
+    largest = int(places.value_counts().max())
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    groups = page.locator("select.katye-month optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert groups == ["Months", "ACLED weeks (Saturday to Friday)"]
+    whole_notes = page.locator(".katye-notes").inner_text()
+    page.select_option("select.katye-month", label="2024-11-02 – 2024-11-08")
+    assert page.locator(".katye-title-sub").inner_text().startswith("Week of 2024-11-02 to 2024-11-08 only")
+    notes = page.locator(".katye-notes").inner_text()
+    assert notes != whole_notes
+    assert f"{coarse} incidents are located only approximately" in notes
+    key = page.locator('.katye-legend[data-layer="incidents"]').inner_text()
+    assert f"{largest} events at one place" in key
+    assert page.locator('.katye-legend[data-layer="risk"] .katye-legend-period').count() == 1
+    assert problems == []
+    page.close()
+
+
+def test_play_steps_through_the_weeks_once_a_week_is_chosen(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    page.select_option("select.katye-month", label="2024-11-02 – 2024-11-08")
+    page.get_by_role("button", name="Play the months or weeks").click()
+    assert page.locator(".katye-title-sub").inner_text().startswith("Week of 2024-11-09 to 2024-11-15")
+    page.get_by_role("button", name="Pause").click()
+    assert problems == []
+    page.close()
+
+
+def test_synthetic_maps_carry_a_diagonal_watermark_that_lets_clicks_through(browser, maps, tmp_path):
+    page, problems, _ = open_map(browser, maps[0]["fr"])
+    mark = page.locator(".katye-watermark")
+    assert mark.is_visible()
+    assert mark.locator("span").first.inner_text() == "DONNÉES SYNTHÉTIQUES"
+    assert mark.evaluate("m => getComputedStyle(m).pointerEvents") == "none"
+    # Diagonal: rotated 30 degrees (cos 30° ≈ 0.866 in the transform's matrix).
+    matrix = mark.locator(".katye-watermark-grid").evaluate("g => getComputedStyle(g).transform")
+    assert matrix.startswith("matrix(0.866")
+    assert problems == []
+    page.close()
+    # The same events, not flagged synthetic: no mark.
+    real = katye.read_incidents(katye.samples.path()).incidents.drop(columns="synthetic").head(50)
+    path = tmp_path / "real.html"
+    katye.save_map(katye.make_map(real), path)
+    page, problems, _ = open_map(browser, path)
+    assert page.locator(".katye-watermark").count() == 0
+    assert problems == []
+    page.close()
+
+
 def test_the_play_button_steps_through_the_months(browser, maps):
     page, problems, _ = open_map(browser, maps[0]["en"])
     page.get_by_role("button", name="Play the months").click()
@@ -380,5 +439,40 @@ def test_a_french_popup_names_the_sub_event_type(browser, maps):
     page.get_by_label("Sites clés", exact=True).uncheck()
     popup = popup_at(page, hostile_row.geometry.y, hostile_row.geometry.x)
     assert "Sous-type d'événement" in popup.inner_text()
+    assert problems == []
+    page.close()
+
+
+def _english_fragments(english, other) -> list[str]:
+    """English label text (split at placeholders) that its translation does not also contain."""
+    if isinstance(english, dict):
+        return [f for key, value in english.items() for f in _english_fragments(value, other.get(key, ""))]
+    if isinstance(english, (list, tuple)):
+        return [
+            f for i, value in enumerate(english) for f in _english_fragments(value, other[i] if i < len(other) else "")
+        ]
+    if not isinstance(english, str):
+        return []
+    fragments = [f.strip(" .,:;()·") for f in re.split(r"{\w*}", english)]
+    # Words shared with the translation (names, "ACLED", "OurAirports") are not English left behind.
+    return [f for f in fragments if len(f) >= 6 and " " in f and f not in str(other)]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ht"])
+def test_french_and_creole_pages_show_no_english_label(browser, maps, lang):
+    page, problems, _ = open_map(browser, maps[0][lang])
+    # Every layer on, so every legend is shown; one week chosen, so its subtitle and notes are too.
+    for box in page.locator(".leaflet-control-layers-overlays input").all():
+        if not box.is_checked():
+            box.check()
+    shown = page.evaluate("() => document.body.innerText")
+    page.locator("select.katye-month").select_option(index=8)  # a week
+    shown += page.evaluate(
+        "() => document.body.innerText + [...document.querySelectorAll('[aria-label],[title],optgroup')]"
+        ".map(e => [e.getAttribute('aria-label'), e.getAttribute('title'), e.label].join(' ')).join(' ')"
+    )
+    english = [f for f in _english_fragments(LABELS["en"], LABELS[lang]) if f in shown]
+    assert english == []
+    assert len(shown) > 1000  # the page was read, not an empty shell
     assert problems == []
     page.close()

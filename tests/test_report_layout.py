@@ -11,6 +11,7 @@ from matplotlib.legend import Legend
 from matplotlib.text import Text
 
 import katye
+from conftest import require_or_skip
 from katye.render.figure import MIN_TEXT_PT, PAPERS_MM
 
 
@@ -84,13 +85,18 @@ def test_pdf_embeds_truetype_fonts_not_type3(sample, tmp_path):
     data = path.read_bytes()
     assert b"/FontFile2" in data  # an embedded TrueType font program
     assert b"/Type3" not in data
-    if shutil.which("pdffonts"):
-        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-        rows = listing.splitlines()[2:]
-        assert rows
-        for row in rows:
-            assert "TrueType" in row
-            assert " yes " in row  # embedded
+
+
+def test_pdffonts_lists_only_embedded_truetype_fonts(sample, tmp_path):
+    require_or_skip(shutil.which("pdffonts") is not None, "pdffonts is not installed (apt-get install poppler-utils)")
+    path = tmp_path / "map.pdf"
+    katye.render_static(sample, path=path, paper="a4")
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows
+    for row in rows:
+        assert "TrueType" in row
+        assert " yes " in row  # embedded
 
 
 def test_svg_keeps_text_as_text(sample, tmp_path):

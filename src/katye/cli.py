@@ -512,7 +512,13 @@ def risk_command(
     metavar="FILE",
     help="Declared control table; without it the map shows control inferred from the incidents.",
 )
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr", "ht"]),
+    default="en",
+    show_default=True,
+    help="The map's language: English, French or Haitian Creole (ht). Data text stays as in the data.",
+)
 @click.option(
     "--tiles",
     type=click.Choice(["none", "osm", "cartodb"]),
@@ -552,8 +558,9 @@ def risk_command(
 @click.option(
     "--by",
     "by",
-    type=click.Choice(["month"]),
-    help="Write one PNG/PDF/SVG per month of the period (name-YYYY-MM.png …) instead of one for the whole period.",
+    type=click.Choice(["month", "week"]),
+    help="Write one PNG/PDF/SVG per month (name-YYYY-MM.png) or per ACLED week, Saturday to Friday "
+    "(name-week-YYYY-MM-DD.png, named by its Saturday), instead of one for the whole period.",
 )
 @with_zone_options
 @incident_options
@@ -604,7 +611,7 @@ def map_command(
 
     _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
     if by and not (png or pdf or svg):
-        raise click.UsageError("--by month writes PNG/PDF/SVG files: give --png, --pdf or --svg too.")
+        raise click.UsageError(f"--by {by} writes PNG/PDF/SVG files: give --png, --pdf or --svg too.")
     if incidents is None and control_path is None and zones_path is None:
         # The illustrative table names the shipped zones: with zones of your own it would not fit.
         control_path = str(samples.path("control"))
@@ -638,10 +645,16 @@ def map_command(
         save_map(make_map(data, tiles=None if tiles == "none" else tiles), output)
     written = [output]
     page = {"layer": static_layer, "paper": paper, "orientation": orientation, "dpi": dpi}
-    # One page for the whole period, or one per month, each prepared for its own month.
+    # One page for the whole period, or one per month or week, each prepared for its own days.
     periods = [("", data)]
-    if by:
-        periods = [(f"-{month}", prepare(result.incidents, **{**common, **span})) for month, span in _months(data)]
+    if by and data.start is not None and data.end is not None:
+        from katye.dates import periods_between
+
+        prefix = "-week-" if by == "week" else "-"
+        periods = [
+            (prefix + key, prepare(result.incidents, **{**common, "start": first, "end": last, "as_of": last}))
+            for key, first, last in periods_between(data.start, data.end, by)
+        ]
     for suffix, period in periods:
         for target in (png, pdf, svg):
             if target:
@@ -654,20 +667,6 @@ def map_command(
         f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, {result.report.rejected:,} rejected)",
         markup=False,
     )
-
-
-def _months(data) -> list[tuple[str, dict]]:
-    """Each month of the map's period with its first and last day inside the period."""
-    if data.start is None or data.end is None:
-        return []
-    import pandas as pd
-
-    out = []
-    for month in pd.period_range(data.start, data.end, freq="M"):
-        first = max(month.start_time.normalize(), data.start)
-        last = min(month.end_time.normalize(), data.end)
-        out.append((str(month), {"start": first, "end": last, "as_of": last}))
-    return out
 
 
 def _check_map_outputs(output: str, **static: str | None) -> None:

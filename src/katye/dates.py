@@ -46,3 +46,30 @@ def require_columns(frame: pd.DataFrame, columns, *, what: str = "the incidents"
             f"{what}: event_date holds {frame['event_date'].dtype}, not dates. Convert it with "
             "pandas.to_datetime(), or read the file with katye.read_incidents()."
         )
+
+
+#: ACLED's weeks run Saturday to Friday; its aggregated data names each week by its Saturday
+#: (https://acleddata.com/use-access/how-use-acleds-aggregated-data, "week" variable). In pandas
+#: that is a weekly period anchored on Friday, the day a week ends.
+ACLED_WEEK = "W-FRI"
+
+#: The periods a map can be split into, and the pandas frequency of each.
+PERIODS = {"month": "M", "week": ACLED_WEEK}
+
+
+def period_keys(dates: pd.Series, kind: str) -> pd.Series:
+    """Each date's period as text: ``YYYY-MM`` for a month, the Saturday ``YYYY-MM-DD`` for an ACLED week."""
+    if kind == "month":
+        return dates.dt.strftime("%Y-%m")
+    return dates.dt.to_period(ACLED_WEEK).dt.start_time.dt.strftime("%Y-%m-%d")
+
+
+def periods_between(start: pd.Timestamp, end: pd.Timestamp, kind: str) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """Every month or ACLED week from ``start`` to ``end``: its key and its first and last day inside the range."""
+    out = []
+    for period in pd.period_range(start, end, freq=PERIODS[kind]):
+        first = max(period.start_time.normalize(), start)
+        last = min(period.end_time.normalize(), end)
+        key = str(period) if kind == "month" else period.start_time.strftime("%Y-%m-%d")
+        out.append((key, first, last))
+    return out

@@ -1,10 +1,13 @@
-"""Map labels in English and French."""
+"""Map labels in English, French and Haitian Creole (the Creole set is in :mod:`katye.labels_ht`)."""
 
 from __future__ import annotations
 
-from katye.errors import UsageError
+import datetime as dt
 
-LABELS = {
+from katye.errors import UsageError
+from katye.labels_ht import HT
+
+LABELS: dict[str, dict] = {
     "en": {
         "title": "Insecurity in Port-au-Prince",
         "control": "Control",
@@ -37,7 +40,9 @@ LABELS = {
         "cells": "Incidents per square of about {m} m, all types and precisions together (darker: more); "
         "click a square for its counts by type",
         "period": "Period:",
-        "all_months": "All months",
+        "all_periods": "Whole period",
+        "months_group": "Months",
+        "weeks_group": "ACLED weeks (Saturday to Friday)",
         "credits": "Sources",
         "credits_lead": "Sources: ",
         "stack": "{n} events at this place",
@@ -57,7 +62,7 @@ LABELS = {
         "close": "Close",
         "layers": "Layers",
         "sites_and_boundaries": "Key sites and boundaries",
-        "play": "Play the months",
+        "play": "Play the months or weeks, one after another",
         "pause": "Pause",
         # Names of key sites in this language (others keep the gazetteer's name, a proper name).
         "site_names": {
@@ -87,7 +92,8 @@ LABELS = {
             "neither endorse nor accept them. Zones are drawn for analysis, not as administrative limits."
         ),
         "month_only": "{month} only",
-        "whole_period": "Whole period: does not follow the month chosen",
+        "week_only": "Week of {start} to {end} only",
+        "whole_period": "Whole period: does not follow the month or week chosen",
         "stack_size": "{n} events at one place (number shown)",
         "page": "{from}–{to} of {n}",
         "previous": "Previous",
@@ -146,13 +152,22 @@ LABELS = {
         "site": "Site",
         "synthetic": "SYNTHETIC DATA: these incidents are made up for testing; they are not real events.",
         "synthetic_banner": "SYNTHETIC DATA: not real events",
+        "synthetic_mark": "SYNTHETIC",
+        "synthetic_watermark": "SYNTHETIC DATA",
         "illustrative_banner": "ILLUSTRATIVE control data: not an assessment",
         "illustrative": "ILLUSTRATIVE control data: not an assessment of who controls these zones.",
         "approximate": "Zones are approximate: cells around sourced place points (at most 950 m in the dense "
         "communes), the rest of each section named after it; the MSS base area is a stand-in.",
-        "acled_precision": "{n} incidents are located only approximately (drawn hollow when drawn one by one); "
-        "they are not in zone counts ({detail}).",
-        "beyond_map": "{n} incidents lie more than {km} km beyond the zones' extent and are not drawn.",
+        "acled_precision": {
+            "one": "{n} incident is located only approximately (drawn hollow when drawn alone); "
+            "it is not in zone counts ({detail}).",
+            "other": "{n} incidents are located only approximately (drawn hollow when drawn one by one); "
+            "they are not in zone counts ({detail}).",
+        },
+        "beyond_map": {
+            "one": "{n} incident lies more than {km} km beyond the zones' extent and is not drawn.",
+            "other": "{n} incidents lie more than {km} km beyond the zones' extent and are not drawn.",
+        },
         "precisions": {
             "exact": "exact",
             "near": "near the named place",
@@ -209,6 +224,9 @@ LABELS = {
         "name_column": "name_fr",
         # Numbers and dates as a French report writes them: 1 843, 31 décembre 2024.
         "thousands": "\u202f",
+        # 1er janvier; 0 and 1 take the singular.
+        "first_day": "er",
+        "zero_singular": True,
         "percent_space": "\u202f",
         "months": (
             "janvier",
@@ -276,7 +294,9 @@ LABELS = {
         "cells": "Incidents par carré d'environ {m} m, tous types et précisions confondus (plus foncé : plus "
         "nombreux) ; cliquer un carré pour ses comptes par type",
         "period": "Période :",
-        "all_months": "Tous les mois",
+        "all_periods": "Toute la période",
+        "months_group": "Mois",
+        "weeks_group": "Semaines ACLED (du samedi au vendredi)",
         "credits": "Sources",
         "credits_lead": "Sources\u202f: ",
         "stack": "{n} événements à cet endroit",
@@ -295,7 +315,7 @@ LABELS = {
         "close": "Fermer",
         "layers": "Couches",
         "sites_and_boundaries": "Sites clés et limites",
-        "play": "Faire défiler les mois",
+        "play": "Faire défiler les mois ou les semaines",
         "pause": "Pause",
         "site_names": {
             "airport": "Aéroport Toussaint-Louverture (MTPP), milieu de la piste",
@@ -324,7 +344,8 @@ LABELS = {
             "sont pas des limites administratives."
         ),
         "month_only": "{month} seulement",
-        "whole_period": "Toute la période : ne suit pas le mois choisi",
+        "week_only": "Semaine du {start} au {end} seulement",
+        "whole_period": "Toute la période : ne suit ni le mois ni la semaine choisis",
         "stack_size": "{n} événements au même endroit (nombre indiqué)",
         "page": "{from}–{to} sur {n}",
         "previous": "Précédent",
@@ -385,14 +406,23 @@ LABELS = {
         "site": "Site",
         "synthetic": "DONNÉES SYNTHÉTIQUES : incidents inventés pour les tests ; ce ne sont pas des faits réels.",
         "synthetic_banner": "DONNÉES SYNTHÉTIQUES : pas des faits réels",
+        "synthetic_mark": "SYNTHÉTIQUE",
+        "synthetic_watermark": "DONNÉES SYNTHÉTIQUES",
         "illustrative_banner": "Contrôle ILLUSTRATIF : pas une évaluation",
         "illustrative": "Données de contrôle ILLUSTRATIVES : pas une évaluation de qui contrôle ces zones.",
         "approximate": "Les zones sont approximatives : cellules autour de lieux sourcés (950 m au plus dans les "
         "communes denses), le reste de chaque section porte son nom ; la zone de la base de la MSS "
         "est indicative.",
-        "acled_precision": "{n} incidents ne sont localisés qu'approximativement (dessinés vides quand ils sont "
-        "dessinés un à un) ; ils ne comptent pas dans les zones ({detail}).",
-        "beyond_map": "{n} incidents situés à plus de {km} km de l'emprise des zones ne sont pas représentés.",
+        "acled_precision": {
+            "one": "{n} incident n'est localisé qu'approximativement (dessiné vide quand il est dessiné seul) ; "
+            "il ne compte pas dans les zones ({detail}).",
+            "other": "{n} incidents ne sont localisés qu'approximativement (dessinés vides quand ils sont "
+            "dessinés un à un) ; ils ne comptent pas dans les zones ({detail}).",
+        },
+        "beyond_map": {
+            "one": "{n} incident situé à plus de {km} km de l'emprise des zones n'est pas représenté.",
+            "other": "{n} incidents situés à plus de {km} km de l'emprise des zones ne sont pas représentés.",
+        },
         "precisions": {
             "exact": "exacte",
             "near": "près du lieu nommé",
@@ -439,6 +469,9 @@ LABELS = {
 }
 
 
+LABELS["ht"] = HT
+
+
 def number_text(value: float, words: dict) -> str:
     """A whole number with the language's thousands separator: ``1,843`` or ``1 843`` (narrow space)."""
     return f"{round(value):,}".replace(",", words.get("thousands", ","))
@@ -452,10 +485,13 @@ def localised(text: str, words: dict) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", thousands)
 
 
-def count_text(n: int, forms: dict, words: dict) -> str:
-    """``n`` with the noun in the right number (``1 événement``, ``2 événements``); French counts 0 and 1 as one."""
-    one = n <= 1 if words.get("thousands") else n == 1
-    return forms["one" if one else "other"].format(n=number_text(n, words))
+def count_text(n: int, forms: dict, words: dict, **fields) -> str:
+    """``n`` with the noun in the right number (``1 événement``, ``2 événements``); French counts 0 and 1 as one.
+
+    ``fields`` fill the text's other placeholders.
+    """
+    one = n == 1 or (n == 0 and bool(words.get("zero_singular")))
+    return forms["one" if one else "other"].format(n=number_text(n, words), **fields)
 
 
 def percent_text(share: float, words: dict, *, signed: bool = False) -> str:
@@ -472,7 +508,7 @@ def day_text(day, words: dict) -> str:
     months = words.get("months")
     if not months:
         return str(day)
-    return f"{day.day}{'er' if day.day == 1 else ''} {months[day.month - 1]} {day.year}"
+    return f"{day.day}{words.get('first_day', '') if day.day == 1 else ''} {months[day.month - 1]} {day.year}"
 
 
 def month_text(month: str, words: dict) -> str:
@@ -484,9 +520,15 @@ def month_text(month: str, words: dict) -> str:
     return f"{months[int(number) - 1]} {year}"
 
 
+def week_text(saturday: str, words: dict) -> str:
+    """An ACLED week (``YYYY-MM-DD`` of its Saturday) as its first and last day: ``2024-10-26 – 2024-11-01``."""
+    first = dt.date.fromisoformat(saturday)
+    return f"{day_text(first, words)} – {day_text(first + dt.timedelta(days=6), words)}"
+
+
 def labels(lang: str) -> dict:
-    """The label set for ``lang`` (``en`` or ``fr``)."""
+    """The label set for ``lang``: ``en``, ``fr`` or ``ht`` (Haitian Creole)."""
     try:
         return LABELS[lang.lower()]
     except (KeyError, AttributeError):
-        raise UsageError(f"lang={lang!r}: katye maps speak 'en' or 'fr'.") from None
+        raise UsageError(f"lang={lang!r}: katye maps speak 'en', 'fr' or 'ht' (Haitian Creole).") from None

@@ -20,12 +20,12 @@ import shapely
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
 from katye.crs import METRIC_CRS, require_crs
-from katye.dates import as_day
+from katye.dates import ACLED_WEEK, as_day
 from katye.errors import UsageError
 from katye.gistar import hotspots
 from katye.join import assigned
 from katye.kde import DensitySurface, density
-from katye.labels import day_text, month_text, number_text
+from katye.labels import count_text, day_text, month_text, number_text
 from katye.labels import labels as label_set
 from katye.scoring import risk
 
@@ -52,6 +52,12 @@ class MapData:
     beyond: int = 0
     #: Words that must stay on the map itself, whatever crop a report makes (synthetic data …).
     banners: list[str] = field(default_factory=list)
+    #: The incidents are katye's synthetic sample (or another file flagged ``synthetic``).
+    synthetic: bool = False
+    #: The declared control table is illustrative, not an assessment.
+    illustrative: bool = False
+    #: Dates of the incidents left out as beyond the margin (for each period's count of them).
+    far_dates: pd.Series | None = None
 
     @cached_property
     def density(self) -> DensitySurface | None:
@@ -88,12 +94,30 @@ class MapData:
         as_of = f" · {words['as_of']} {day_text(self.as_of.date(), words)}" if self.as_of is not None else ""
         return (period + as_of).strip(" ·")
 
-    def month_subtitle(self, month: str) -> str:
-        """The subtitle while the map shows one month (``YYYY-MM``) of its period."""
+    def period_subtitle(self, kind: str, key: str) -> str:
+        """The subtitle while the map shows one period: a month (``YYYY-MM``) or an ACLED week (its Saturday)."""
         words = self.words
-        shown = words["month_only"].format(month=month_text(month, words))
+        if kind == "month":
+            shown = words["month_only"].format(month=month_text(key, words))
+        else:
+            # The days shown: the week, cut to the map's period at either end.
+            first = max(pd.Timestamp(key), self.start) if self.start is not None else pd.Timestamp(key)
+            last = first.to_period(ACLED_WEEK).end_time.normalize()
+            last = min(last, self.end) if self.end is not None else last
+            shown = words["week_only"].format(start=day_text(first.date(), words), end=day_text(last.date(), words))
         as_of = f" · {words['as_of']} {day_text(self.as_of.date(), words)}" if self.as_of is not None else ""
         return shown + as_of
+
+    def caveats_between(self, first: pd.Timestamp, last: pd.Timestamp) -> list[str]:
+        """The caveats while the map shows only the days from ``first`` to ``last``: that period's counts."""
+        shown = self.incidents
+        if shown is not None and len(shown):
+            dates = shown["event_date"]
+            shown = shown[((dates >= first) & (dates <= last)).to_numpy()]
+        beyond = 0
+        if self.far_dates is not None:
+            beyond = int(((self.far_dates >= first) & (self.far_dates <= last)).sum())
+        return _caveats(self, shown, beyond)
 
     @cached_property
     def zone_names(self) -> dict[str, str]:
@@ -197,7 +221,7 @@ def prepare(
     start, end
         Keep incidents in this date range (inclusive); they also title the map.
     lang
-        ``"en"`` or ``"fr"``.
+        ``"en"``, ``"fr"`` or ``"ht"`` (Haitian Creole).
     title
         Map title (default: "Insecurity in Port-au-Prince" in ``lang``).
     acled_accessed
@@ -279,18 +303,40 @@ def prepare(
         credits=list(words["base_credits"]),
         user_zones=user_zones,
     )
-    if is_synthetic(incidents):
-        data.caveats.append(words["synthetic"])
+    data.synthetic = is_synthetic(incidents)
+    data.illustrative = bool(
+        control is not None and "illustrative" in control.columns and control["illustrative"].astype(bool).any()
+    )
+    if data.synthetic:
         data.banners.append(words["synthetic_banner"])
-    if control is not None and "illustrative" in control.columns and control["illustrative"].astype(bool).any():
-        data.caveats.append(words["illustrative"])
+        # In the title too: a title is what a report quotes, and a crop keeps.
+        if words["synthetic_mark"] not in data.title:
+            data.title = f"{words['synthetic_mark']} · {data.title}"
+    if data.illustrative:
         data.banners.append(words["illustrative_banner"])
     data.beyond = beyond
-    if beyond:
-        data.caveats.append(words["beyond_map"].format(n=number_text(beyond, words), km=MAP_MARGIN_M // 1000))
+    data.far_dates = far_dates
+    data.caveats = _caveats(data, incidents, beyond)
     if incidents is not None and len(incidents):
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
+        credit = acled_credit(incidents, acled_accessed, words)
+        if credit:
+            data.credits.insert(0, credit)
+    return data
+
+
+def _caveats(data: MapData, incidents: gpd.GeoDataFrame | None, beyond: int) -> list[str]:
+    """What a reader must know about what is drawn: synthetic or illustrative data, counts left out or coarse."""
+    words = data.words
+    caveats = []
+    if data.synthetic:
+        caveats.append(words["synthetic"])
+    if data.illustrative:
+        caveats.append(words["illustrative"])
+    if beyond:
+        caveats.append(count_text(beyond, words["beyond_map"], words, km=MAP_MARGIN_M // 1000))
+    if incidents is not None and len(incidents):
         coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
         if len(coarse):
             levels = coarse.astype(str).value_counts()
@@ -299,9 +345,6 @@ def prepare(
                 for level in ("commune", "region", "near", "unknown")
                 if levels.get(level)
             )
-            data.caveats.append(words["acled_precision"].format(n=number_text(len(coarse), words), detail=detail))
-        credit = acled_credit(incidents, acled_accessed, words)
-        if credit:
-            data.credits.insert(0, credit)
-    data.caveats.append(words["approximate"])
-    return data
+            caveats.append(count_text(len(coarse), words["acled_precision"], words, detail=detail))
+    caveats.append(words["approximate"])
+    return caveats

@@ -235,6 +235,8 @@ def render_static(
     ax.set_ylabel("")
     _scale_bar(ax)
     _north_arrow(ax)
+    if data.synthetic:
+        _watermark(ax, _plain(words["synthetic_watermark"]))
     if data.banners:
         # Inside the frame: a report that crops the page to the map still says it.
         ax.text(
@@ -345,6 +347,32 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
             _hollow(words["stack_size"].format(n=number_text(key, words)), size=style.stack_radius(key) * 0.8)
         )
     return handles
+
+
+def _watermark(ax, text: str) -> None:
+    """``text`` diagonally across the map, as large as fits in it: no crop of the map loses it."""
+    mark = ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        rotation=30,
+        rotation_mode="anchor",
+        ha="center",
+        va="center",
+        fontsize=60,
+        fontweight="bold",
+        color=style.WATERMARK,
+        alpha=style.WATERMARK_OPACITY,
+        zorder=9,
+        gid="watermark",
+    )
+    renderer = ax.figure.canvas.get_renderer()
+    box, frame = mark.get_window_extent(renderer), ax.get_window_extent(renderer)
+    # Text extents scale with the font size: one measurement gives the size that fills 85 % of the frame.
+    fit = 0.85 * min(frame.width / box.width, frame.height / box.height)
+    if fit < 1:
+        mark.set_fontsize(60 * fit)
 
 
 def _hollow(label: str, *, size: float | None = None) -> Line2D:

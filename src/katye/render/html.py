@@ -33,8 +33,9 @@ from shapely.ops import polylabel
 
 from katye import geodata
 from katye.crs import METRIC_CRS
+from katye.dates import period_keys, periods_between
 from katye.errors import UsageError
-from katye.labels import count_text, localised, month_text, number_text, percent_text
+from katye.labels import count_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -234,7 +235,8 @@ def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of, names: dict | Non
     return features
 
 
-def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_points: int) -> dict:
+def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]], max_points: int) -> dict:
+    """The incidents as the runtime draws them, with each one's month and ACLED week (indexes into ``periods``)."""
     types = sorted(incidents["event_type"].astype(str).unique())
     type_index = {t: i for i, t in enumerate(types)}
     colors = style.type_colors(types)
@@ -245,8 +247,11 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
         if len(incidents)
         else [-72.5, 18.4]
     )
-    day_text = incidents["event_date"].dt.strftime("%Y-%m-%d")
-    month_of = day_text.str.slice(0, 7).map({m: i for i, m in enumerate(months)})
+    days = incidents["event_date"].dt.strftime("%Y-%m-%d")
+    period_of = {
+        kind: period_keys(incidents["event_date"], kind).map({k: i for i, k in enumerate(keys)}).to_numpy()
+        for kind, keys in periods.items()
+    }
     type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
     fatalities = incidents["fatalities"].to_numpy().astype(int)
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
@@ -300,12 +305,13 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
             "lat": np.round((lat - origin[1]) * 1e5).astype(int).tolist(),
             "type": type_codes.tolist(),
             "fatalities": fatalities.tolist(),
-            "month": month_of.tolist(),
+            "month": period_of["month"].tolist(),
+            "week": period_of["week"].tolist(),
             "coarse": coarse.tolist(),
             "precision": precision.tolist(),
             "basis": basis.tolist(),
             "ids": incidents["event_id"].astype(str).tolist(),
-            "dates": day_text.tolist(),
+            "dates": days.tolist(),
             "actor1": actor1,
             "actor2": actor2,
             "location": location,
@@ -323,10 +329,8 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     cell = 100  # in 1e-5 degrees
     cx = (np.floor((lon - origin[0]) * 1e5 / cell) * cell).astype(np.int64)
     cy = (np.floor((lat - origin[1]) * 1e5 / cell) * cell).astype(np.int64)
-    frame = pd.DataFrame(
-        {"cx": cx, "cy": cy, "type": type_codes, "month": month_of.to_numpy(), "fatalities": fatalities}
-    )
-    frame = frame.sort_values(["cx", "cy", "month"], kind="stable")
+    frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "fatalities": fatalities, **period_of})
+    frame = frame.sort_values(["cx", "cy"], kind="stable")
     key = frame["cx"].to_numpy() * 10**9 + frame["cy"].to_numpy()
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     counts = np.diff(np.r_[starts, len(frame)])
@@ -334,35 +338,47 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, months: list[str], max_point
     cell_of_row = np.repeat(np.arange(starts.size), counts)
     by_type = np.zeros((starts.size, len(types)), dtype=np.int64)
     np.add.at(by_type, (cell_of_row, frame["type"].to_numpy()), 1)
-    # Per cell, (month, count) pairs: runs of equal (cell, month) in the sorted rows.
-    month = frame["month"].to_numpy()
-    run_start = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (month[1:] != month[:-1])])
-    run_len = np.diff(np.r_[run_start, len(frame)])
-    run_cell = cell_of_row[run_start]
-    pairs = np.column_stack([month[run_start], run_len]).ravel().tolist()
-    bounds = np.r_[0, np.cumsum(np.bincount(run_cell, minlength=starts.size))] * 2
+    month = _period_pairs(frame, key, "month", starts.size)
+    week = _period_pairs(frame, key, "week", starts.size)
     cx = frame["cx"].to_numpy()[starts].tolist()
     cy = frame["cy"].to_numpy()[starts].tolist()
     cells = [
-        [cx[i], cy[i], int(counts[i]), int(fatal[i]), pairs[bounds[i] : bounds[i + 1]], by_type[i].tolist()]
+        [cx[i], cy[i], int(counts[i]), int(fatal[i]), month[i], by_type[i].tolist(), week[i]]
         for i in range(starts.size)
     ]
     return {**common, "mode": "cells", "cell": cell, "cells": cells, "color": style.CELL_COLOR}
 
 
-def _incident_legend(spec: dict, words: dict) -> list[dict]:
+def _period_pairs(frame: pd.DataFrame, key: np.ndarray, kind: str, cells: int) -> list[list[int]]:
+    """Per cell, flat (period, count) pairs: runs of equal (cell, period) once sorted by both."""
+    order = np.lexsort((frame[kind].to_numpy(), key))
+    key, period = key[order], frame[kind].to_numpy()[order]
+    run_start = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (period[1:] != period[:-1])])
+    run_len = np.diff(np.r_[run_start, len(frame)])
+    cell_of_run = np.cumsum(np.r_[True, key[run_start][1:] != key[run_start][:-1]]) - 1
+    pairs = np.column_stack([period[run_start], run_len]).ravel().tolist()
+    bounds = np.r_[0, np.cumsum(np.bincount(cell_of_run, minlength=cells))] * 2
+    return [pairs[bounds[i] : bounds[i + 1]] for i in range(cells)]
+
+
+def _incident_legend(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:
     """Type colours and the hollow ring for points; one graded square for counts per square."""
     if spec["mode"] == "cells":
         metres = int(round(spec["cell"] / 1e5 * 111_320, -1))  # 1e-5 degree cells, about 1.1 m each
         return [_item(words["cells"].format(m=metres), style.Swatch(style.CELL_COLOR))]
     legend = [_item(t, style.Swatch(c)) for t, c in zip(spec["types"], spec["colors"], strict=True)]
     legend.append(_item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring")))
-    return legend + _stack_key(spec, words)
+    return legend + _stack_key(spec, words, members)
 
 
-def _stack_key(spec: dict, words: dict) -> list[dict]:
-    """The size key for stacks: from two events at one place up to the largest stack this map draws."""
+def _stack_key(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:
+    """The size key for stacks: from two events at one place up to the largest stack drawn.
+
+    ``members`` (a mask over the incidents) limits it to one period's events.
+    """
     places = np.column_stack([spec["lon"], spec["lat"], spec["coarse"]]) if spec["lon"] else np.empty((0, 3))
+    if members is not None:
+        places = places[members]
     largest = int(np.unique(places, axis=0, return_counts=True)[1].max()) if len(places) else 0
     if largest < 2:
         return []
@@ -484,12 +500,14 @@ def make_map(
     data = as_map_data(incidents, zones, **options)
     words, zones = data.words, data.zones
     layers = [_control_layer(data, show)]
-    months: list[str] = []
+    periods: dict[str, list[tuple]] = {"month": [], "week": []}
     if data.incidents is not None and len(data.incidents):
         drawn = data.incidents
         layers.append(_risk_layer(data.scored, words, show, data.zone_names))
-        months = sorted(drawn["event_date"].dt.strftime("%Y-%m").unique())
-        spec = _incidents_payload(drawn, months, max_points)
+        # Every month and ACLED week of the period, quiet ones too: a quiet week is news.
+        if data.start is not None and data.end is not None:
+            periods = {kind: periods_between(data.start, data.end, kind) for kind in periods}
+        spec = _incidents_payload(drawn, {k: [p[0] for p in v] for k, v in periods.items()}, max_points)
         spec["precision_labels"] = [words["precisions"][p] for p in spec["precisions"]]
         spec["types"] = [words["event_types"].get(t, t) for t in spec["types"]]  # colours stay keyed by ACLED's
         spec["basis_labels"] = [words["bases"][b] for b in spec["bases"]]
@@ -505,6 +523,13 @@ def make_map(
                 _incident_legend(spec, words),
                 legend_title=words["incidents"],
                 incidents=spec,
+                # The stack sizes of each month and week, for the legend while one is shown.
+                period_legends={
+                    kind: [_incident_legend(spec, words, np.asarray(spec[kind]) == i) for i in range(len(keys))]
+                    for kind, keys in periods.items()
+                }
+                if spec["mode"] == "points"
+                else None,
             )
         )
         image = _density_image(data.density)
@@ -539,10 +564,20 @@ def make_map(
         "subtitle": data.subtitle,
         "caveats": data.caveats,
         "banners": data.banners,
+        "watermark": words["synthetic_watermark"] if data.synthetic else None,
         "credits": credits,
         "disclaimer": words["disclaimer"],
-        "months": [month_text(m, words) for m in months],
-        "month_subtitles": [data.month_subtitle(m) for m in months],
+        "periods": [
+            {
+                "kind": kind,
+                "group": words["months_group"] if kind == "month" else words["weeks_group"],
+                "labels": [month_text(key, words) if kind == "month" else week_text(key, words) for key, *_ in keys],
+                "subtitles": [data.period_subtitle(kind, key) for key, *_ in keys],
+                "caveats": [data.caveats_between(first, last) for _, first, last in keys],
+            }
+            for kind, keys in periods.items()
+            if keys
+        ],
         "layers": layers,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
         "basemap": None if tiles else _basemap(),
@@ -726,9 +761,9 @@ def _sites_layer(words, show) -> dict:
             }
         )
     rings = sorted({r for s in out for r in s["rings"]})
-    legend = [_item(words["site"], style.Swatch(style.SITE_COLOR))]
+    legend = [_item(words["site"], style.Swatch(style.SITE_COLOR, "diamond"))]
     if any(s["approximate"] for s in out):
-        legend.append(_item(words["approximate_site"], style.Swatch(style.SITE_COLOR, "ring")))
+        legend.append(_item(words["approximate_site"], style.Swatch(style.SITE_COLOR, "diamond-dash")))
     if rings:
         km = ", ".join(words["ring"].format(km=f"{r / 1000:g}") for r in rings)
         legend.append(_item(km, style.Swatch(style.RING_COLOR, "ring")))

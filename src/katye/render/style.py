@@ -131,7 +131,8 @@ class Swatch:
 
     color: str
     #: "fill"; "pattern" (contested stripes); "ring" (a dashed circle: hollow incidents, approximate
-    #: sites, distance rings); "outline" (a dashed square: classes drawn unfilled); "line"; "dash".
+    #: sites, distance rings); "outline" (a dashed square: classes drawn unfilled); "line"; "dash";
+    #: "diamond" and "diamond-dash" (key sites, exact and approximate, as their markers are drawn).
     shape: str = "fill"
 
 
@@ -191,6 +192,11 @@ def page_style() -> dict:
     }
 
 
+#: The diagonal "SYNTHETIC DATA" mark over maps of synthetic incidents: faint, so the map reads through it.
+WATERMARK = CAVEAT_TEXT
+WATERMARK_OPACITY = 0.14
+
+
 def css_variables() -> str:
     """The stylesheet's colours as CSS custom properties (``katye.css`` uses only these)."""
     values = {
@@ -204,5 +210,7 @@ def css_variables() -> str:
         "site": SITE_COLOR,
         "stripe-a": CONTESTED_STRIPES[0],
         "stripe-b": CONTESTED_STRIPES[1],
+        "watermark": WATERMARK,
+        "watermark-opacity": WATERMARK_OPACITY,
     }
     return ":root{" + "".join(f"--katye-{k}:{v};" for k, v in values.items()) + "}"

@@ -99,7 +99,7 @@
   // thousands of incidents open and pan quickly. A click opens the popup of the stack under it.
   var PointsLayer = L.Layer.extend({
     initialize: function (spec, labels) {
-      this.spec = spec; this.labels = labels; this.month = -1; this.stacks = stacksOf(spec); this._shown = [];
+      this.spec = spec; this.labels = labels; this.kind = null; this.period = -1; this.stacks = stacksOf(spec); this._shown = [];
     },
     onAdd: function (map) {
       this._map = map;
@@ -120,7 +120,8 @@
       map.off("click", this._click, this);
       L.DomUtil.remove(this._canvas);
     },
-    setMonth: function (month) { this.month = month; if (this._map) { this._draw(); } },
+    // kind "month" or "week" and an index into that kind's periods; kind null: the whole period.
+    setPeriod: function (kind, period) { this.kind = kind; this.period = period; if (this._map) { this._draw(); } },
     _project: function () {
       var spec = this.spec, map = this._map, n = this.stacks.length;
       this._x = new Float64Array(n); this._y = new Float64Array(n);
@@ -130,11 +131,11 @@
         this._x[s] = p.x; this._y[s] = p.y;
       }
     },
-    // The stacks with events in the chosen month, largest first (drawn first, so small ones stay on top).
+    // The stacks with events in the chosen period, largest first (drawn first, so small ones stay on top).
     _visible: function () {
-      var spec = this.spec, month = this.month, out = [];
+      var spec = this.spec, of = this.kind ? spec[this.kind] : null, period = this.period, out = [];
       this.stacks.forEach(function (stack, s) {
-        var members = month < 0 ? stack.members : stack.members.filter(function (i) { return spec.month[i] === month; });
+        var members = of ? stack.members.filter(function (i) { return of[i] === period; }) : stack.members;
         if (members.length) { out.push({ s: s, members: members }); }
       });
       out.sort(function (a, b) { return b.members.length - a.members.length || a.s - b.s; });
@@ -243,12 +244,12 @@
     if (spec.mode === "points") {
       var points = new PointsLayer(spec, labels);
       var group = L.featureGroup([points]);
-      group.katyeShow = function (month) { points.setMonth(month); };
+      group.katyeShow = function (kind, period) { points.setPeriod(kind, period); };
       return group;
     }
     group = L.featureGroup();
     var squares = [];
-    var currentMonth = -1;
+    var current = [null, -1];
     for (var c = 0; c < spec.cells.length; c++) {
       var cell = spec.cells[c];
       var square = L.rectangle([[cell[1] / 1e5 + spec.origin[1], cell[0] / 1e5 + spec.origin[0]],
@@ -256,35 +257,36 @@
         renderer: canvas, weight: 0, fillColor: spec.color, fillOpacity: 0.2
       });
       square.katyeCell = c;
-      square.bindPopup(function (m) { return cellPopup(spec, m.katyeCell, labels, currentMonth); });
+      square.bindPopup(function (m) { return cellPopup(spec, m.katyeCell, labels, current); });
       squares.push(square);
     }
-    group.katyeShow = function (month) {
-      currentMonth = month;
+    group.katyeShow = function (kind, period) {
+      current = [kind, period];
       group.clearLayers();
       squares.forEach(function (m) {
-        var n = cellCount(spec, m.katyeCell, month);
+        var n = cellCount(spec, m.katyeCell, current);
         if (n > 0) {
           m.setStyle({ fillOpacity: Math.min(0.9, 0.15 + 0.1 * Math.log(1 + n)) });
           group.addLayer(m);
         }
       });
     };
-    group.katyeShow(-1);
+    group.katyeShow(null, -1);
     return group;
   }
 
-  function cellCount(spec, c, month) {
+  // A square's count in the period shown: [kind, index], kind null for the whole period.
+  function cellCount(spec, c, shown) {
     var cell = spec.cells[c];
-    if (month < 0) { return cell[2]; }
-    var months = cell[4];
-    for (var k = 0; k < months.length; k += 2) { if (months[k] === month) { return months[k + 1]; } }
+    if (!shown[0]) { return cell[2]; }
+    var pairs = cell[shown[0] === "week" ? 6 : 4];
+    for (var k = 0; k < pairs.length; k += 2) { if (pairs[k] === shown[1]) { return pairs[k + 1]; } }
     return 0;
   }
 
-  function cellPopup(spec, c, labels, month) {
+  function cellPopup(spec, c, labels, shown) {
     var cell = spec.cells[c];
-    var rows = [[labels.events, cellCount(spec, c, month)], [labels.fatalities, cell[3]]];
+    var rows = [[labels.events, cellCount(spec, c, shown)], [labels.fatalities, cell[3]]];
     cell[5].forEach(function (n, t) { if (n > 0) { rows.push([spec.types[t], n]); } });
     return card(labels.aggregated, rows);
   }
@@ -316,19 +318,26 @@
       period.style.display = "none";
       box.appendChild(period);
     }
-    spec.legend.forEach(function (item) {
+    var rows = el("div", "katye-legend-rows");
+    box.appendChild(rows);
+    legendRows(rows, spec.legend);
+    return box;
+  }
+
+  function legendRows(box, items) {
+    box.textContent = "";
+    items.forEach(function (item) {
       if (item.note) { box.appendChild(el("div", "katye-legend-note", item.label)); return; }
       var row = el("div", "katye-legend-row");
       // The swatch is the colour as drawn (opacity included), in the shape drawn (see style.Swatch).
       var swatch = el("span", "katye-swatch katye-swatch-" + item.shape);
-      if (item.shape === "fill") { swatch.style.background = item.color; }
+      if (item.shape === "fill" || item.shape === "diamond") { swatch.style.background = item.color; }
       else if (item.shape !== "pattern") { swatch.style.borderColor = item.color; }
       if (item.shape === "size") { swatch.style.width = swatch.style.height = (2 * item.radius) + "px"; }
       row.appendChild(swatch);
       row.appendChild(el("span", null, item.label));
       box.appendChild(row);
     });
-    return box;
   }
 
   // Place names in priority order (communes, then zones, largest first). After every move a name is
@@ -506,6 +515,15 @@
       base.addTo(map);  // in its own pane under the zones: no bringToBack, which would reverse the land
     }
 
+    if (data.watermark) {
+      // The words as text (textContent): a screenshot or a print of any part of the map keeps them.
+      var mark = el("div", "katye-watermark"), grid = el("div", "katye-watermark-grid");
+      for (var w = 0; w < 24; w++) { grid.appendChild(el("span", null, data.watermark)); }
+      mark.appendChild(grid);
+      mark.setAttribute("aria-hidden", "true");
+      map.getContainer().appendChild(mark);
+    }
+
     var byKey = {};
     // One drawing function per layer kind; a new kind is one entry here and one writer in html.py.
     var DRAW = {
@@ -544,35 +562,58 @@
       box.appendChild(subtitle);
       if (narrow) { data.banners.forEach(function (b) { box.appendChild(el("div", "katye-caveat", b)); }); }
       var notes = el("div", "katye-notes");
-      data.caveats.forEach(function (c) { notes.appendChild(el("div", "katye-caveat", c)); });
+      function showNotes(caveats) {
+        notes.textContent = "";
+        caveats.forEach(function (c) { notes.appendChild(el("div", "katye-caveat", c)); });
+      }
+      showNotes(data.caveats);
       box.appendChild(toggler(labels.notes_button.replace("{n}", data.caveats.length), notes));
       box.appendChild(notes);
-      if (byKey.incidents && data.months.length) {
+      if (byKey.incidents && data.periods.length) {
         var label = el("label", "katye-period", labels.period + " ");
+        // Options: the whole period, then each month, then each ACLED week ("month:3", "week:12").
         var select = el("select", "katye-month");
-        var all = el("option", null, labels.all_months); all.value = "-1"; select.appendChild(all);
-        data.months.forEach(function (m, i) { var o = el("option", null, m); o.value = String(i); select.appendChild(o); });
+        var all = el("option", null, labels.all_periods); all.value = ""; select.appendChild(all);
+        var byKind = {};
+        data.periods.forEach(function (p) {
+          byKind[p.kind] = p;
+          var group = el("optgroup"); group.label = p.group;
+          p.labels.forEach(function (text, i) { var o = el("option", null, text); o.value = p.kind + ":" + i; group.appendChild(o); });
+          select.appendChild(group);
+        });
+        var incidentsLegend = legendBox.querySelector('[data-layer="incidents"] .katye-legend-rows');
+        var incidentsSpec = data.layers.filter(function (l) { return l.key === "incidents"; })[0];
         select.addEventListener("change", function () {
-          var month = parseInt(select.value, 10);
-          byKey.incidents.katyeShow(month);
-          subtitle.textContent = month < 0 ? data.subtitle : data.month_subtitles[month];
-          // Layers computed for the whole period say so while one month is shown.
-          legendBox.querySelectorAll(".katye-legend-period").forEach(function (note) { note.style.display = month < 0 ? "none" : ""; });
+          var parts = select.value.split(":"), kind = parts[0] || null, i = kind ? parseInt(parts[1], 10) : -1;
+          byKey.incidents.katyeShow(kind, i);
+          subtitle.textContent = kind ? byKind[kind].subtitles[i] : data.subtitle;
+          // The caveats count what is shown; so does the size key of stacks.
+          showNotes(kind ? byKind[kind].caveats[i] : data.caveats);
+          if (incidentsLegend && incidentsSpec.period_legends) {
+            legendRows(incidentsLegend, kind ? incidentsSpec.period_legends[kind][i] : incidentsSpec.legend);
+          }
+          // Layers computed for the whole period say so while one month or week is shown.
+          legendBox.querySelectorAll(".katye-legend-period").forEach(function (note) { note.style.display = kind ? "" : "none"; });
+          map.fire("katyelayout");
         });
         label.appendChild(select);
-        // Play: step through the months, one every 1.5 s, then stop on the last.
+        // Play: step through the months (or the weeks, when a week is chosen), one every 1.5 s; stop on the last.
         var play = el("button", "katye-play", "▶"), timer = null;
         play.setAttribute("aria-label", labels.play);
         function stop() { window.clearInterval(timer); timer = null; play.textContent = "▶"; play.setAttribute("aria-label", labels.play); }
+        var playing = null;  // the kind of period played: the one chosen, else months
         function step() {
-          var next = parseInt(select.value, 10) + 1;
-          if (next >= data.months.length) { stop(); return; }
-          select.value = String(next);
+          var parts = select.value.split(":");
+          var next = parts[0] === playing ? parseInt(parts[1], 10) + 1 : 0;
+          if (next >= byKind[playing].labels.length) { stop(); return; }
+          select.value = playing + ":" + next;
           select.dispatchEvent(new Event("change"));
         }
         play.addEventListener("click", function () {
           if (timer) { stop(); return; }
-          if (parseInt(select.value, 10) >= data.months.length - 1) { select.value = "-1"; }
+          var parts = select.value.split(":");
+          playing = parts[0] || data.periods[0].kind;
+          if (parts[0] && parseInt(parts[1], 10) >= byKind[playing].labels.length - 1) { select.value = ""; }
           play.textContent = "⏸"; play.setAttribute("aria-label", labels.pause);
           step();
           timer = window.setInterval(step, 1500);
