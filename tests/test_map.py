@@ -530,3 +530,20 @@ def test_popups_carry_the_sub_event_type_in_the_maps_language(tmp_path, sample):
     assert "Affrontement armé" in incidents["text"]["sub_types"]
     assert "Armed clash" not in incidents["text"]["sub_types"]
     assert data["labels"]["sub_type"] == "Sous-type d'événement"
+
+
+def test_lone_events_sized_by_deaths_have_a_size_key_on_every_output(tmp_path, sample):
+    lone = sample[sample["location_precision"].astype(str) == "exact"].head(30).copy()
+    # Thirty events, each on its own point, one with 12 deaths and one with 1.
+    lone["geometry"] = gpd.GeoSeries.from_xy(
+        [-72.34 + 0.004 * i for i in range(30)], [18.54] * 30, crs="EPSG:4326"
+    ).values
+    lone["fatalities"] = [12, 1] + [0] * 28
+    data = payload(build(tmp_path, incidents=lone))
+    (layer,) = [layer for layer in data["layers"] if layer["key"] == "incidents"]
+    keys = {item["label"]: item["radius"] for item in layer["legend"] if item["shape"] == "size"}
+    assert keys == {"one event, 1 death": 5.0, "one event, 10 deaths": 9.3, "one event, 12 deaths": 9.9}
+    figure = katye.render_static(lone, lang="fr")
+    texts = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    assert "un événement, 1 mort" in texts
+    assert "un événement, 12 morts" in texts

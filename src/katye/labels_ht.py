@@ -144,6 +144,7 @@ HT: dict = {
     "week_only": "Sèlman semèn ki soti {start} rive {end}",
     "whole_period": "Tout peryòd la: li pa swiv mwa oswa semèn ou chwazi a",
     "stack_size": "{n} evènman nan menm kote (kantite a ekri)",
+    "fatality_size": {"one": "yon evènman, {n} moun mouri", "other": "yon evènman, {n} moun mouri"},
     "page": "{from}–{to} sou {n}",
     "previous": "Anvan",
     "next": "Pwochen",

@@ -22,7 +22,7 @@ from matplotlib.patches import Circle, Patch, Rectangle
 
 from katye import geodata
 from katye.errors import UsageError
-from katye.labels import localised, number_text
+from katye.labels import count_text, localised, number_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import style
@@ -295,7 +295,7 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
     # Matplotlib sizes are areas in pt^2; a stack's radius follows the HTML map's rule (in px ~ pt here).
     area = np.where(
         single,
-        6 + 6 * stacks["fatalities"].clip(upper=20) ** 0.5,
+        (stacks["fatalities"].map(style.fatality_radius) * 0.8) ** 2,
         (stacks["events"].map(style.stack_radius) * 0.8) ** 2,
     )
     exact = ~stacks["coarse"].to_numpy()
@@ -346,6 +346,9 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
         handles.append(
             _hollow(words["stack_size"].format(n=number_text(key, words)), size=style.stack_radius(key) * 0.8)
         )
+    lone = stacks.loc[single, "fatalities"]
+    for n in style.fatality_key(int(lone.max()) if len(lone) else 0):
+        handles.append(_hollow(count_text(n, words["fatality_size"], words), size=style.fatality_radius(n) * 0.8))
     return handles
 
 

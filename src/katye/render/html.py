@@ -368,7 +368,24 @@ def _incident_legend(spec: dict, words: dict, members: np.ndarray | None = None)
         return [_item(words["cells"].format(m=metres), style.Swatch(style.CELL_COLOR))]
     legend = [_item(t, style.Swatch(c)) for t, c in zip(spec["types"], spec["colors"], strict=True)]
     legend.append(_item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring")))
-    return legend + _stack_key(spec, words, members)
+    return legend + _stack_key(spec, words, members) + _fatality_key(spec, words, members)
+
+
+def _fatality_key(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:
+    """The size key for lone events, sized by their deaths (the largest toll drawn, and 1 and 10 below it)."""
+    fatalities = np.asarray(spec["fatalities"], dtype=int)
+    if members is not None:
+        fatalities = fatalities[members]
+    largest = int(fatalities.max()) if len(fatalities) else 0
+    return [
+        {
+            "label": count_text(n, words["fatality_size"], words),
+            "color": style.ZONE_EDGE,
+            "shape": "size",
+            "radius": round(style.fatality_radius(n), 1),
+        }
+        for n in style.fatality_key(largest)
+    ]
 
 
 def _stack_key(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:

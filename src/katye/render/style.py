@@ -102,6 +102,9 @@ STACK_BASE_PX = 4.0
 STACK_SCALE_PX = 2.5
 #: No stack grows past this radius (about 250 events): the count written in it says the rest.
 STACK_MAX_PX = 44.0
+#: A lone event's radius in pixels grows with the square root of its fatalities (capped as stacks are).
+FATAL_BASE_PX = 3.0
+FATAL_SCALE_PX = 2.0
 #: Squares of aggregated incidents (one colour: their darkness says how many).
 CELL_COLOR = "#b30000"
 
@@ -173,6 +176,16 @@ def stack_radius(count: int) -> float:
     return min(STACK_MAX_PX, STACK_BASE_PX + STACK_SCALE_PX * count**0.5)
 
 
+def fatality_radius(fatalities: float) -> float:
+    """Radius in pixels of a lone event with ``fatalities`` deaths (the runtime uses the same rule)."""
+    return min(STACK_MAX_PX, FATAL_BASE_PX + FATAL_SCALE_PX * fatalities**0.5)
+
+
+def fatality_key(largest: int) -> list[int]:
+    """Death counts for the size key of lone events: 1, 10 and the largest drawn, as far as they go."""
+    return sorted({n for n in (1, 10, largest) if 1 <= n <= largest})
+
+
 def page_style() -> dict:
     """What the HTML runtime draws with, sent in the map's payload (the JavaScript holds no colour)."""
     return {
@@ -189,6 +202,8 @@ def page_style() -> dict:
         "stack_base": STACK_BASE_PX,
         "stack_scale": STACK_SCALE_PX,
         "stack_max": STACK_MAX_PX,
+        "fatal_base": FATAL_BASE_PX,
+        "fatal_scale": FATAL_SCALE_PX,
     }
 
 

@@ -93,7 +93,7 @@
 
   function stackRadius(n) { return Math.min(STYLE.stack_max, STYLE.stack_base + STYLE.stack_scale * Math.sqrt(n)); }
 
-  function pointRadius(spec, i) { return 3 + 2 * Math.sqrt(spec.fatalities[i]); }
+  function pointRadius(spec, i) { return Math.min(STYLE.stack_max, STYLE.fatal_base + STYLE.fatal_scale * Math.sqrt(spec.fatalities[i])); }
 
   // All points on one canvas, drawn in a single pass: no Leaflet object per incident, so tens of
   // thousands of incidents open and pan quickly. A click opens the popup of the stack under it.
