@@ -7,6 +7,7 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -547,3 +548,34 @@ def test_lone_events_sized_by_deaths_have_a_size_key_on_every_output(tmp_path, s
     texts = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
     assert "un événement, 1 mort" in texts
     assert "un événement, 12 morts" in texts
+
+
+@pytest.mark.parametrize("kind", ["month", "week"])
+def test_period_caveats_counted_at_once_equal_each_periods_own(sample, kind):
+    from katye.dates import periods_between
+
+    data = katye.prepare(sample, start="2024-09-05", end="2024-12-20")
+    periods = periods_between(data.start, data.end, kind)
+    at_once = data.period_caveats(kind, [key for key, *_ in periods])
+    assert at_once == [data.caveats_between(first, last) for _, first, last in periods]
+
+
+def test_largest_stack_and_toll_per_period_match_a_plain_count():
+    from katye.render.html import _largest
+
+    rng = np.random.default_rng(3)
+    n = 400
+    spec = {
+        "lon": rng.integers(0, 6, n).tolist(),
+        "lat": rng.integers(0, 6, n).tolist(),
+        "coarse": rng.integers(0, 2, n).tolist(),
+        "fatalities": rng.integers(0, 30, n).tolist(),
+        "week": rng.integers(0, 9, n).tolist(),
+    }
+    for period, (stack, toll) in enumerate(_largest(spec, "week", 9)):
+        rows = [i for i in range(n) if spec["week"][i] == period]
+        places = [(spec["lon"][i], spec["lat"][i], spec["coarse"][i]) for i in rows]
+        counts = {p: places.count(p) for p in places}
+        assert stack == max(counts.values(), default=0)
+        lone = [spec["fatalities"][i] for i, p in zip(rows, places, strict=True) if counts[p] == 1]
+        assert toll == max(lone, default=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from katye.errors import InputError, UsageError
@@ -57,11 +58,29 @@ ACLED_WEEK = "W-FRI"
 PERIODS = {"month": "M", "week": ACLED_WEEK}
 
 
-def period_keys(dates: pd.Series, kind: str) -> pd.Series:
-    """Each date's period as text: ``YYYY-MM`` for a month, the Saturday ``YYYY-MM-DD`` for an ACLED week."""
+#: A Saturday: ACLED weeks start on the days a whole number of weeks from it.
+_SATURDAY = np.datetime64("1970-01-03", "D")
+
+
+def _period_starts(dates: pd.Series, kind: str) -> np.ndarray:
+    """Each date's period as the numpy date of its start: a month (``datetime64[M]``) or a Saturday."""
+    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     if kind == "month":
-        return dates.dt.strftime("%Y-%m")
-    return dates.dt.to_period(ACLED_WEEK).dt.start_time.dt.strftime("%Y-%m-%d")
+        return days.astype("datetime64[M]")
+    return days - (days - _SATURDAY).astype(np.int64) % 7
+
+
+def period_index(dates: pd.Series, kind: str, keys: list[str]) -> np.ndarray:
+    """Each date's position in ``keys`` (sorted, as :func:`periods_between` writes them), or -1.
+
+    A month's key is ``YYYY-MM``; an ACLED week's is its Saturday, ``YYYY-MM-DD``.
+    """
+    starts = _period_starts(dates, kind)
+    if not keys or not len(starts):
+        return np.full(len(starts), -1, dtype=np.int64)
+    table = np.array(keys, dtype=starts.dtype)
+    at = np.searchsorted(table, starts).clip(0, len(table) - 1)
+    return np.where((table[at] == starts) & ~dates.isna().to_numpy(), at, -1).astype(np.int64)
 
 
 def periods_between(start: pd.Timestamp, end: pd.Timestamp, kind: str) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:

@@ -20,7 +20,7 @@ import shapely
 from katye import geodata
 from katye.control import control_as_of, infer_control, read_control
 from katye.crs import METRIC_CRS, require_crs
-from katye.dates import ACLED_WEEK, as_day
+from katye.dates import ACLED_WEEK, as_day, period_index
 from katye.errors import UsageError
 from katye.gistar import hotspots
 from katye.join import assigned
@@ -117,7 +117,34 @@ class MapData:
         beyond = 0
         if self.far_dates is not None:
             beyond = int(((self.far_dates >= first) & (self.far_dates <= last)).sum())
-        return _caveats(self, shown, beyond)
+        return _caveats(self, _coarse_levels(shown), beyond)
+
+    def period_caveats(self, kind: str, keys: list[str]) -> list[list[str]]:
+        """The caveats of each month or ACLED week in ``keys`` (as :meth:`caveats_between`, counted at once)."""
+
+        def period_of(dates: pd.Series) -> np.ndarray:
+            # Only days inside the map's period count, though its first and last weeks reach beyond it.
+            inside = dates.notna()
+            if self.start is not None:
+                inside &= dates >= self.start
+            if self.end is not None:
+                inside &= dates <= self.end
+            return np.where(inside.to_numpy(), period_index(dates, kind, keys), -1)
+
+        beyond = np.zeros(len(keys), dtype=int)
+        if self.far_dates is not None and len(self.far_dates):
+            found = period_of(self.far_dates)
+            np.add.at(beyond, found[found >= 0], 1)
+        levels: list[pd.Series | None] = [None] * len(keys)
+        if self.incidents is not None and len(self.incidents):
+            coarse = self.incidents[(self.incidents["assignment"] == "coarse").to_numpy()]
+            found = period_of(coarse["event_date"])
+            shown = found >= 0
+            codes, names = pd.factorize(coarse["location_precision"].astype(str).to_numpy()[shown])
+            table = np.zeros((len(keys), len(names)), dtype=np.int64)
+            np.add.at(table, (found[shown], codes), 1)
+            levels = [pd.Series(row, index=names) for row in table]
+        return [_caveats(self, levels[i], int(beyond[i])) for i in range(len(keys))]
 
     @cached_property
     def zone_names(self) -> dict[str, str]:
@@ -316,7 +343,7 @@ def prepare(
         data.banners.append(words["illustrative_banner"])
     data.beyond = beyond
     data.far_dates = far_dates
-    data.caveats = _caveats(data, incidents, beyond)
+    data.caveats = _caveats(data, _coarse_levels(incidents), beyond)
     if incidents is not None and len(incidents):
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
         data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
@@ -326,8 +353,18 @@ def prepare(
     return data
 
 
-def _caveats(data: MapData, incidents: gpd.GeoDataFrame | None, beyond: int) -> list[str]:
-    """What a reader must know about what is drawn: synthetic or illustrative data, counts left out or coarse."""
+def _coarse_levels(incidents: gpd.GeoDataFrame | None) -> pd.Series | None:
+    """How many incidents drawn are located only approximately, by location precision."""
+    if incidents is None or not len(incidents):
+        return None
+    return incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()].astype(str).value_counts()
+
+
+def _caveats(data: MapData, levels: pd.Series | None, beyond: int) -> list[str]:
+    """What a reader must know about what is drawn: synthetic or illustrative data, counts left out or coarse.
+
+    ``levels`` counts the incidents drawn that are located only approximately, by precision.
+    """
     words = data.words
     caveats = []
     if data.synthetic:
@@ -336,15 +373,12 @@ def _caveats(data: MapData, incidents: gpd.GeoDataFrame | None, beyond: int) -> 
         caveats.append(words["illustrative"])
     if beyond:
         caveats.append(count_text(beyond, words["beyond_map"], words, km=MAP_MARGIN_M // 1000))
-    if incidents is not None and len(incidents):
-        coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
-        if len(coarse):
-            levels = coarse.astype(str).value_counts()
-            detail = ", ".join(
-                words["precision_counts"][level].format(n=number_text(int(levels[level]), words))
-                for level in ("commune", "region", "near", "unknown")
-                if levels.get(level)
-            )
-            caveats.append(count_text(len(coarse), words["acled_precision"], words, detail=detail))
+    if levels is not None and levels.sum():
+        detail = ", ".join(
+            words["precision_counts"][level].format(n=number_text(int(levels[level]), words))
+            for level in ("commune", "region", "near", "unknown")
+            if levels.get(level)
+        )
+        caveats.append(count_text(int(levels.sum()), words["acled_precision"], words, detail=detail))
     caveats.append(words["approximate"])
     return caveats

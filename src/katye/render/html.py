@@ -33,7 +33,7 @@ from shapely.ops import polylabel
 
 from katye import geodata
 from katye.crs import METRIC_CRS
-from katye.dates import period_keys, periods_between
+from katye.dates import period_index, periods_between
 from katye.errors import UsageError
 from katye.labels import count_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
@@ -248,10 +248,7 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]
         else [-72.5, 18.4]
     )
     days = incidents["event_date"].dt.strftime("%Y-%m-%d")
-    period_of = {
-        kind: period_keys(incidents["event_date"], kind).map({k: i for i, k in enumerate(keys)}).to_numpy()
-        for kind, keys in periods.items()
-    }
+    period_of = {kind: period_index(incidents["event_date"], kind, keys) for kind, keys in periods.items()}
     type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
     fatalities = incidents["fatalities"].to_numpy().astype(int)
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
@@ -361,22 +358,43 @@ def _period_pairs(frame: pd.DataFrame, key: np.ndarray, kind: str, cells: int) -
     return [pairs[bounds[i] : bounds[i + 1]] for i in range(cells)]
 
 
-def _incident_legend(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:
-    """Type colours and the hollow ring for points; one graded square for counts per square."""
+def _incident_legend(spec: dict, words: dict, largest: tuple[int, int] | None = None) -> list[dict]:
+    """Type colours, the hollow ring and the size keys for points; one graded square for counts per square.
+
+    ``largest`` is the largest stack and the largest toll of a lone event shown (default: of the whole period).
+    """
     if spec["mode"] == "cells":
         metres = int(round(spec["cell"] / 1e5 * 111_320, -1))  # 1e-5 degree cells, about 1.1 m each
         return [_item(words["cells"].format(m=metres), style.Swatch(style.CELL_COLOR))]
     legend = [_item(t, style.Swatch(c)) for t, c in zip(spec["types"], spec["colors"], strict=True)]
     legend.append(_item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring")))
-    return legend + _stack_key(spec, words, members) + _fatality_key(spec, words, members)
+    stack, toll = largest if largest is not None else _largest(spec, None, 1)[0]
+    return legend + _stack_key(stack, words) + _fatality_key(toll, words)
 
 
-def _fatality_key(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:
+def _largest(spec: dict, kind: str | None, periods: int) -> list[tuple[int, int]]:
+    """Per period of ``kind`` (or for the whole, kind None): the largest stack and the largest lone toll.
+
+    A stack is the events on one coordinate with one precision, as the runtime groups them.
+    """
+    if not spec["lon"]:
+        return [(0, 0)] * periods
+    lon, lat = np.asarray(spec["lon"], dtype=np.int64), np.asarray(spec["lat"], dtype=np.int64)
+    place_key = ((lon - lon.min()) << 22 | (lat - lat.min())) << 1 | np.asarray(spec["coarse"], dtype=np.int64)
+    _, place = np.unique(place_key, return_inverse=True)
+    places = int(place.max()) + 1
+    period = np.asarray(spec[kind], dtype=np.int64) if kind else np.zeros(len(place), dtype=np.int64)
+    pair = period * places + place
+    counts = np.bincount(pair, minlength=periods * places)
+    stack = counts.reshape(periods, places).max(axis=1)
+    lone = counts[pair] == 1
+    toll = np.zeros(periods, dtype=np.int64)
+    np.maximum.at(toll, period[lone], np.asarray(spec["fatalities"], dtype=np.int64)[lone])
+    return [(int(s), int(t)) for s, t in zip(stack, toll, strict=True)]
+
+
+def _fatality_key(largest: int, words: dict) -> list[dict]:
     """The size key for lone events, sized by their deaths (the largest toll drawn, and 1 and 10 below it)."""
-    fatalities = np.asarray(spec["fatalities"], dtype=int)
-    if members is not None:
-        fatalities = fatalities[members]
-    largest = int(fatalities.max()) if len(fatalities) else 0
     return [
         {
             "label": count_text(n, words["fatality_size"], words),
@@ -388,15 +406,8 @@ def _fatality_key(spec: dict, words: dict, members: np.ndarray | None = None) ->
     ]
 
 
-def _stack_key(spec: dict, words: dict, members: np.ndarray | None = None) -> list[dict]:
-    """The size key for stacks: from two events at one place up to the largest stack drawn.
-
-    ``members`` (a mask over the incidents) limits it to one period's events.
-    """
-    places = np.column_stack([spec["lon"], spec["lat"], spec["coarse"]]) if spec["lon"] else np.empty((0, 3))
-    if members is not None:
-        places = places[members]
-    largest = int(np.unique(places, axis=0, return_counts=True)[1].max()) if len(places) else 0
+def _stack_key(largest: int, words: dict) -> list[dict]:
+    """The size key for stacks: from two events at one place up to the largest stack drawn."""
     if largest < 2:
         return []
     middle = round(largest**0.5) if largest >= 9 else None
@@ -542,7 +553,7 @@ def make_map(
                 incidents=spec,
                 # The stack sizes of each month and week, for the legend while one is shown.
                 period_legends={
-                    kind: [_incident_legend(spec, words, np.asarray(spec[kind]) == i) for i in range(len(keys))]
+                    kind: [_incident_legend(spec, words, largest) for largest in _largest(spec, kind, len(keys))]
                     for kind, keys in periods.items()
                 }
                 if spec["mode"] == "points"
@@ -590,7 +601,7 @@ def make_map(
                 "group": words["months_group"] if kind == "month" else words["weeks_group"],
                 "labels": [month_text(key, words) if kind == "month" else week_text(key, words) for key, *_ in keys],
                 "subtitles": [data.period_subtitle(kind, key) for key, *_ in keys],
-                "caveats": [data.caveats_between(first, last) for _, first, last in keys],
+                "caveats": data.period_caveats(kind, [key for key, *_ in keys]),
             }
             for kind, keys in periods.items()
             if keys
