@@ -33,7 +33,7 @@ def test_acled_is_credited_with_the_access_date_the_user_gave(sample):
 
 def test_without_an_access_date_the_credit_says_so_rather_than_guessing_from_timestamps(sample):
     data = prepare(real_looking(sample))
-    assert data.credits[0] == "Incidents: ACLED, accessed access date not given; acleddata.com"
+    assert data.credits[0] == "Incidents: ACLED (access date not given); acleddata.com"
 
 
 def test_french_credit_writes_the_access_date_as_french_reports_do(sample):

@@ -64,7 +64,7 @@ def test_layers_title_credits_and_caveats(tmp_path, sample):
     ]
     assert data["subtitle"].startswith("2024-10-01 to 2024-11-30")
     credits = " ".join(data["credits"])
-    for needed in ("CC BY-IGO 3.0", "Who's On First", "OurAirports", "SYNTHETIC sample made by katye"):
+    for needed in ("CC BY-IGO 3.0", "Who's On First", "OurAirports", "SYNTHETIC data in ACLED's layout"):
         assert needed in credits
     caveats = " ".join(data["caveats"])
     assert "SYNTHETIC" in caveats
@@ -372,7 +372,9 @@ def test_static_figure_names_the_communes_in_view_with_a_halo(sample):
     named = {t.get_text(): t for t in ax.texts}
     for commune in ("Port-au-Prince", "Delmas", "Pétion-Ville", "Cité Soleil", "Tabarre", "Carrefour"):
         label = named[commune]
-        assert label.get_path_effects(), commune  # the white outline that keeps it readable
+        # A light box keeps it readable, not a stroke effect (which would turn the text into outlines).
+        assert label.get_bbox_patch() is not None, commune
+        assert not label.get_path_effects(), commune
         box, frame = label.get_window_extent(), ax.get_window_extent()
         assert frame.x0 <= box.x0, commune
         assert box.x1 <= frame.x1, commune

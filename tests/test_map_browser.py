@@ -476,3 +476,35 @@ def test_french_and_creole_pages_show_no_english_label(browser, maps, lang):
     assert len(shown) > 1000  # the page was read, not an empty shell
     assert problems == []
     page.close()
+
+
+def test_key_sites_are_named_on_the_map_where_they_fit(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+
+    def named() -> list[str]:
+        return page.locator(".katye-name-site span").evaluate_all(
+            "spans => spans.filter(s => s.style.visibility !== 'hidden').map(s => s.textContent)"
+        )
+
+    assert named()  # some at the default view, beside their markers
+    airport = katye.geodata.sites().set_index("site_id").loc["airport", "geometry"]
+    page.evaluate(f"() => map_katye0.setView([{airport.y}, {airport.x}], 15, {{animate: false}})")
+    page.wait_for_timeout(200)
+    assert any("airport" in name for name in named())  # and the airport once zoomed in
+    assert problems == []
+    page.close()
+
+
+def test_a_click_on_a_big_stacks_count_opens_that_stack(browser, tmp_path):
+    incidents = katye.read_incidents(katye.samples.path()).incidents
+    exact = incidents[incidents["location_precision"].astype(str) == "exact"].head(40).copy()
+    # 37 events on one point and three lone events just beside it, inside the big symbol.
+    exact["geometry"] = [shapely.Point(-72.30, 18.55)] * 37 + [
+        shapely.Point(-72.30 + d, 18.55) for d in (0.0004, -0.0004, 0.0006)
+    ]
+    path = tmp_path / "crowd.html"
+    katye.save_map(katye.make_map(exact, show=("incidents",)), path)
+    page, problems, _ = open_map(browser, path)
+    assert "37 events at this place" in popup_at(page, 18.55, -72.30).inner_text()
+    assert problems == []
+    page.close()

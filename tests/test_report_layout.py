@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import subprocess
 
@@ -143,3 +144,27 @@ def test_names_on_the_static_map_never_cover_a_count_or_each_other(sample):
     assert len(names) >= 5
     assert not [n for n in names for c in counts if n.overlaps(c)]
     assert not [(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if a.overlaps(b)]
+
+
+def test_svg_and_pdf_keep_place_names_and_stack_counts_as_text(sample, tmp_path):
+    svg = tmp_path / "map.svg"
+    katye.render_static(sample, path=svg)
+    text = svg.read_text(encoding="utf-8")
+    for name in ("Delmas", "Cité Soleil", "Port-au-Prince"):
+        assert re.search(rf"<text[^>]*>\s*{re.escape(name)}\s*</text>", text), name
+    pdf = tmp_path / "map.pdf"
+    katye.render_static(sample, path=pdf)
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext is not installed (apt-get install poppler-utils)")
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Delmas" in words
+    assert "Pétion-Ville" in words
+
+
+def test_the_static_control_legend_lists_only_what_is_drawn(sample):
+    from matplotlib.legend import Legend
+
+    figure = katye.render_static(sample.head(5), layer="control")
+    (control,) = [legend for legend in figure.findobj(Legend) if legend.get_title().get_text() == "Control"]
+    labels = [t.get_text() for t in control.get_texts()]
+    assert labels[0] == "Unknown"  # no control table, five events: every zone unknown
+    assert not any("disagree" in label for label in labels)

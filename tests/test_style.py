@@ -90,7 +90,7 @@ def legends() -> dict[str, list[dict]]:
 @pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
 @pytest.mark.parametrize("key", ["control", "risk", "incidents", "density", "hotspots"])
 def test_every_pair_of_fills_in_a_legend_stays_apart_for_colour_blind_readers(legends, key, deficiency):
-    fills = [item["color"] for item in legends[key] if item.get("shape") == "fill"]
+    fills = [item["color"] for item in legends[key] if item.get("shape") in ("fill", "dot")]
     difference, a, b = closest_pair(fills, deficiency)
     assert difference >= style.MIN_DELTA_E, f"{key}: {a} and {b} differ by {difference:.1f} ({deficiency})"
 
@@ -107,7 +107,7 @@ def test_the_legends_under_test_hold_the_classes_they_should(legends):
     assert shapes["control"].count("fill") == 4  # state, armed group, international, unknown
     assert shapes["control"].count("pattern") == 1  # contested
     assert shapes["hotspots"].count("fill") >= 3
-    assert shapes["incidents"].count("fill") >= 5
+    assert shapes["incidents"].count("dot") >= 5  # circles, as the incidents are drawn
 
 
 def full_palettes() -> dict[str, list[str]]:

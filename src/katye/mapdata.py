@@ -215,8 +215,9 @@ def acled_credit(incidents, accessed, words: dict) -> str | None:
         return None
     if is_synthetic(incidents):
         return words["credit_synthetic"]
-    when = day_text(as_day(accessed, what="acled_accessed").date(), words) if accessed else words["access_not_given"]
-    return words["credit_acled"].format(accessed=when)
+    if not accessed:
+        return words["access_not_given"]
+    return words["credit_acled"].format(accessed=day_text(as_day(accessed, what="acled_accessed").date(), words))
 
 
 def prepare(

@@ -14,9 +14,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
@@ -97,13 +97,22 @@ def render_static(
     handles: list = []  # the zones' section of the legend
     if layer == "control":
         status = zones_m["zone_id"].map(data.status)
-        zones_m.plot(
-            ax=ax,
-            color=status.map(style.STATUS_COLORS),
-            edgecolor=style.ZONE_EDGE,
-            linewidth=0.5,
-            alpha=style.CONTROL_OPACITY,
+        stand_in = (
+            zones_m["kind"].isin(style.STAND_IN_KINDS) if "kind" in zones_m.columns else pd.Series(False, zones_m.index)
         )
+        for part, opacity, dash, width in (
+            (~stand_in, style.CONTROL_OPACITY, "-", 0.5),
+            (stand_in, style.STAND_IN_OPACITY, ":", 1.2),
+        ):
+            if part.any():
+                zones_m[part].plot(
+                    ax=ax,
+                    color=status[part].map(style.STATUS_COLORS),
+                    edgecolor=style.ZONE_EDGE,
+                    linewidth=width,
+                    linestyle=dash,
+                    alpha=opacity,
+                )
         contested = zones_m[status == "contested"]
         stripe_a, stripe_b = style.CONTESTED_STRIPES
         if len(contested):
@@ -112,6 +121,8 @@ def render_static(
         if len(disagree):
             disagree.boundary.plot(ax=ax, color=style.DISAGREE_LINE, linewidth=1.8, linestyle="--")
         for s in style.STATUS_COLORS:
+            if not (status == s).any():
+                continue  # the legend lists what the map draws
             swatch = style.status_swatch(s)
             patterned = swatch.shape == "pattern"
             handles.append(
@@ -122,7 +133,12 @@ def render_static(
                     label=_plain(words["statuses"][s]),
                 )
             )
-        handles.append(Line2D([], [], color=style.DISAGREE_LINE, linestyle="--", label=_plain(words["disagrees"])))
+        if len(disagree):
+            handles.append(Line2D([], [], color=style.DISAGREE_LINE, linestyle="--", label=_plain(words["disagrees"])))
+        if stand_in.any():
+            handles.append(
+                Patch(facecolor="none", edgecolor=style.ZONE_EDGE, linestyle=":", label=_plain(words["stand_in"]))
+            )
         heading = words["control"]
     else:
         if data.scored is None:
@@ -161,7 +177,12 @@ def render_static(
     communes.boundary.plot(ax=ax, color=style.COMMUNE_LINE, linewidth=0.8)
     sections = [(heading, handles)]
     if data.incidents is not None and len(data.incidents):
-        sections.append((words["incidents"], _incidents(ax, data.incidents.to_crs(metric), words)))
+        kinds, sizes, deaths = _incidents(ax, data.incidents.to_crs(metric), words)
+        sections.append((words["incidents"], kinds))
+        # Size keys apart, each with rows as tall as its largest symbol.
+        sections += [
+            (title, keys) for title, keys in ((words["symbol_sizes"], sizes), (words["fatalities"], deaths)) if keys
+        ]
     sites = geodata.sites()
     key = sites[sites["site_id"].isin(style.FIGURE_SITES)].to_crs(metric)
     urban = geodata.urban_extent().to_crs(metric).total_bounds
@@ -199,7 +220,7 @@ def render_static(
             ha="right" if leftward else "left",
             fontsize=7,
             color=style.SITE_LABEL,
-            path_effects=HALO,
+            bbox=_halo(),
             zorder=7,
             gid="site-name",
         )
@@ -237,12 +258,14 @@ def render_static(
     _north_arrow(ax)
     if data.synthetic:
         _watermark(ax, _plain(words["synthetic_watermark"]))
-    if data.banners:
+    # The illustrative control table's banner where control is drawn; a risk page does not draw it.
+    banners = [b for b in data.banners if layer == "control" or b != words["illustrative_banner"]]
+    if banners:
         # Inside the frame: a report that crops the page to the map still says it.
         ax.text(
             0.5,
             0.985,
-            _plain(" · ".join(data.banners)),
+            _plain(" · ".join(banners)),
             transform=ax.transAxes,
             ha="center",
             va="top",
@@ -285,7 +308,7 @@ def _stacks(points: gpd.GeoDataFrame) -> pd.DataFrame:
     return out.sort_values(["events", "x", "y"], ascending=[False, True, True], kind="stable")
 
 
-def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
+def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> tuple[list, list, list]:
     """Incidents as symbols: one per coordinate, sized by how many events share it, the count written in."""
     stacks = _stacks(points)
     types = sorted(points["event_type"].astype(str).unique())
@@ -311,7 +334,7 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
     ax.scatter(
         stacks["x"][~exact],
         stacks["y"][~exact],
-        s=np.where(single[~exact], 10, area[~exact]),
+        s=area[~exact],
         facecolors="none",
         edgecolors=colors[~exact],
         linewidths=0.7,
@@ -329,7 +352,7 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
             fontsize=7,
             fontweight="bold",
             color=style.TEXT,
-            path_effects=HALO,
+            bbox=_halo(),
             zorder=8,  # above place and site names: a count is never hidden
             gid="count",
             clip_on=True,  # stacks beyond the frame keep their count off the page margins
@@ -338,18 +361,20 @@ def _incidents(ax, points: gpd.GeoDataFrame, words: dict) -> list:
     handles: list = [
         Line2D([], [], marker="o", linestyle="", color=color_of[t], label=_plain(names.get(t, t))) for t in types
     ]
-    handles.append(_hollow(words["coarse"]))
+    handles.append(_DashedRing(words["coarse"]))
     largest = int(stacks["events"].max())
-    if largest >= STACK_LABEL_MIN:
-        # A key the legend can hold: ten events, or the largest stack when it is smaller.
-        key = min(largest, 10)
-        handles.append(
-            _hollow(words["stack_size"].format(n=number_text(key, words)), size=style.stack_radius(key) * 0.8)
-        )
+    if largest >= 2:
+        handles.append(_note(words["stack_colour"]))
+    # The size keys go in a section of their own, whose rows are as tall as its largest symbol.
+    sizes = [
+        _hollow(words["stack_size"].format(n=number_text(n, words)), size=style.stack_radius(n) * 0.8)
+        for n in style.stack_key(largest)
+    ]
+    deaths: list = []
     lone = stacks.loc[single, "fatalities"]
     for n in style.fatality_key(int(lone.max()) if len(lone) else 0):
-        handles.append(_hollow(count_text(n, words["fatality_size"], words), size=style.fatality_radius(n) * 0.8))
-    return handles
+        deaths.append(_hollow(count_text(n, words["fatality_size"], words), size=style.fatality_radius(n) * 0.8))
+    return handles, sizes, deaths
 
 
 def _watermark(ax, text: str) -> None:
@@ -378,6 +403,32 @@ def _watermark(ax, text: str) -> None:
         mark.set_fontsize(60 * fit)
 
 
+class _DashedRing(Circle):
+    """The legend's symbol for incidents located only approximately: a dashed ring, as drawn."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__((0, 0), 1, fill=False, edgecolor=style.ZONE_EDGE, linestyle="--", label=_plain(label))
+
+
+class _RingHandler(HandlerPatch):
+    def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
+        ring = Circle(
+            (width / 2 - xdescent, height / 2 - ydescent),
+            min(width, height) / 2,
+            fill=False,
+            edgecolor=orig_handle.get_edgecolor(),
+            linestyle="--",
+            linewidth=0.8,
+            transform=trans,
+        )
+        return [ring]
+
+
+def _note(label: str) -> Line2D:
+    """A legend line of words only (no symbol)."""
+    return Line2D([], [], linestyle="", marker="", label=_plain(label))
+
+
 def _hollow(label: str, *, size: float | None = None) -> Line2D:
     """A legend handle: an unfilled circle (approximate incidents, stack sizes)."""
     return Line2D(
@@ -393,7 +444,7 @@ def _hollow(label: str, *, size: float | None = None) -> Line2D:
 
 
 #: Stacks of at least this many events have their count written in (fewer would crowd a report page).
-STACK_LABEL_MIN = 5
+STACK_LABEL_MIN = 2
 
 #: Characters per line of a legend entry (7 pt beside the map), and at most this many in all.
 LEGEND_WIDTH = 38
@@ -459,8 +510,16 @@ def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, po
             label = handle.get_label()
             label = label if len(label) <= LEGEND_MAX_CHARS else label[: LEGEND_MAX_CHARS - 1] + "…"
             handle.set_label(textwrap.fill(label, LEGEND_WIDTH, break_long_words=True))
+        # Rows as tall as the section's largest symbol (a size key), so no symbol covers a neighbour.
+        tallest = max(
+            (h.get_markersize() for h in handles if isinstance(h, Line2D) and h.get_marker() == "o"), default=0
+        )
         legend = fig.legend(
             handles=handles,
+            handler_map={_DashedRing: _RingHandler()},
+            handleheight=max(0.7, 0.9 * tallest / MIN_TEXT_PT),
+            handlelength=max(2.0, tallest / MIN_TEXT_PT),
+            labelspacing=0.5 if tallest < 2 * MIN_TEXT_PT else 0.2,
             title=_plain(name),
             loc="upper left",
             fontsize=MIN_TEXT_PT,
@@ -515,8 +574,13 @@ def _plain(text) -> str:
     return shown.replace("$", r"\$")
 
 
-#: A white outline under map text: readable over fills, dots and lines.
-HALO = [patheffects.withStroke(linewidth=2.5, foreground=style.HALO)]
+def _halo() -> dict:
+    """A light box behind map text, readable over fills, dots and lines.
+
+    Not a stroke around the letters: stroke effects turn text into outlines, and a PDF's or an SVG's
+    text must stay text (searchable, selectable, editable).
+    """
+    return {"boxstyle": "round,pad=0.12", "facecolor": style.HALO, "edgecolor": "none", "alpha": 0.75}
 
 
 def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
@@ -538,7 +602,7 @@ def _commune_labels(ax, communes: gpd.GeoDataFrame, column: str) -> None:
             fontsize=8.5,
             style="italic",
             color=style.TEXT,
-            path_effects=[patheffects.withStroke(linewidth=3, foreground=style.HALO)],
+            bbox=_halo(),
             zorder=6,
             gid="commune-name",
         )

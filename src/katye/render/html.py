@@ -10,6 +10,7 @@ the runtime reads and puts on the page as text only.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 import io
 import json
@@ -35,7 +36,7 @@ from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.dates import period_index, periods_between
 from katye.errors import UsageError
-from katye.labels import count_text, localised, month_text, number_text, percent_text, week_text
+from katye.labels import count_text, day_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -366,7 +367,7 @@ def _incident_legend(spec: dict, words: dict, largest: tuple[int, int] | None = 
     if spec["mode"] == "cells":
         metres = int(round(spec["cell"] / 1e5 * 111_320, -1))  # 1e-5 degree cells, about 1.1 m each
         return [_item(words["cells"].format(m=metres), style.Swatch(style.CELL_COLOR))]
-    legend = [_item(t, style.Swatch(c)) for t, c in zip(spec["types"], spec["colors"], strict=True)]
+    legend = [_item(t, style.Swatch(c, "dot")) for t, c in zip(spec["types"], spec["colors"], strict=True)]
     legend.append(_item(words["coarse"], style.Swatch(style.ZONE_EDGE, "ring")))
     stack, toll = largest if largest is not None else _largest(spec, None, 1)[0]
     return legend + _stack_key(stack, words) + _fatality_key(toll, words)
@@ -410,16 +411,14 @@ def _stack_key(largest: int, words: dict) -> list[dict]:
     """The size key for stacks: from two events at one place up to the largest stack drawn."""
     if largest < 2:
         return []
-    middle = round(largest**0.5) if largest >= 9 else None
-    sizes = [n for n in (2, middle, largest) if n is not None and 2 <= n <= largest]
-    return [
+    return [{"label": words["stack_colour"], "note": True}] + [
         {
             "label": words["stack_size"].format(n=number_text(n, words)),
             "color": style.ZONE_EDGE,
             "shape": "size",
             "radius": round(style.stack_radius(n), 1),
         }
-        for n in sorted(set(sizes))
+        for n in style.stack_key(largest)
     ]
 
 
@@ -542,6 +541,9 @@ def make_map(
         if "text" in spec:
             # ACLED's sub-event types in the map's language; others (your own files) as written.
             spec["text"]["sub_types"] = [words["sub_event_types"].get(t, t) for t in spec["text"]["sub_types"]]
+            if words.get("months"):
+                # Dates as the language writes them, once per day (the runtime sorts by the ISO dates).
+                spec["date_text"] = {d: day_text(dt.date.fromisoformat(d), words) for d in sorted(set(spec["dates"]))}
         layers.append(
             _layer(
                 "incidents",
@@ -668,19 +670,22 @@ def _control_layer(data, show) -> dict:
 
     def look(zone):
         status, disagrees = data.status(zone.zone_id), data.disagrees(zone.zone_id)
+        stand_in = getattr(zone, "kind", "") in style.STAND_IN_KINDS
         return {
             "fill": style.STATUS_COLORS[status],
-            "fill_opacity": style.CONTROL_OPACITY,
+            "fill_opacity": style.STAND_IN_OPACITY if stand_in else style.CONTROL_OPACITY,
             "hatch": status == "contested",
             "stroke": style.DISAGREE_LINE if disagrees else style.ZONE_EDGE,
-            "weight": 3 if disagrees else 1,
-            "dash": "6 4" if disagrees else None,
+            "weight": 3 if disagrees else 2 if stand_in else 1,
+            "dash": "6 4" if disagrees else style.STAND_IN_DASH if stand_in else None,
         }
 
     drawn = {data.status(z) for z in data.zones["zone_id"]}
     legend = [_item(statuses[s], style.status_swatch(s)) for s in style.STATUS_COLORS if s in drawn]
     if any(data.disagrees(z) for z in data.zones["zone_id"]):
         legend.append(_item(words["disagrees"], style.Swatch(style.DISAGREE_LINE, "dash")))
+    if "kind" in data.zones.columns and data.zones["kind"].isin(style.STAND_IN_KINDS).any():
+        legend.append(_item(words["stand_in"], style.Swatch(style.ZONE_EDGE, "outline")))
     return _layer("control", "zones", words["control"], show, legend, features=_zone_features(data.zones, rows, look))
 
 
@@ -765,6 +770,7 @@ def _hotspot_layer(spots, words, show, names: dict) -> dict:
 
 
 def _sites_layer(words, show) -> dict:
+    english = not words.get("months")  # the other languages write month names
     sites = geodata.sites()
     sites = sites[sites["kind"].isin(SHOWN_SITE_KINDS) & sites["commune_pcode"].ne("")]
     out = []
@@ -784,7 +790,8 @@ def _sites_layer(words, show) -> dict:
                 "rows": [
                     [words["precision_m"], str(site.precision_m)],
                     [words["source"], site.source],
-                    [words["note"], site.note],
+                    # The gazetteer's notes are in English: a French or Creole map leaves them out.
+                    *([[words["note"], site.note]] if english else []),
                 ],
             }
         )
@@ -807,14 +814,24 @@ _TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
 
 
 def _names_layer(data: MapData, show) -> dict:
-    """Commune names, then zone names, each at the pole of inaccessibility of its area.
+    """Commune names, then the key sites' names, then zone names, each at its area's pole of inaccessibility.
 
     The runtime shows them in this order and drops a name that would overlap one already shown,
     or that is wider than its zone at the current zoom: zone names appear as the map zooms in.
+    A site's name sits beside its marker.
     """
     words = data.words
     communes = geodata.communes()
     names = _spots(communes, communes[words["name_column"]], kind="commune")
+    sites = geodata.sites().set_index("site_id")
+    for site_id in style.FIGURE_SITES:
+        if site_id in sites.index:
+            point = sites.loc[site_id, "geometry"]
+            name = words["site_names"].get(site_id, sites.loc[site_id, "name"])
+            names.append(
+                {"name": str(name), "kind": "site", "lat": round(point.y, 5), "lon": round(point.x, 5)}
+                | {"west": round(point.x, 5), "east": round(point.x, 5)}
+            )
     zones = data.zones
     names += _spots(zones, zones["name"], kind="zone")
     return _layer("names", "names", words["names"], show, [], names=names)

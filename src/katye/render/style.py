@@ -52,6 +52,11 @@ STATUS_COLORS = {
     "unknown": "#ffffff",
 }
 CONTROL_OPACITY = 0.85
+#: A stand-in area (the MSS base: no open source gives its outline) is paler, with a dotted edge.
+STAND_IN_OPACITY = 0.4
+STAND_IN_DASH = "2 4"
+#: Zone kinds drawn as stand-ins.
+STAND_IN_KINDS = frozenset({"security_base"})
 #: Contested zones: stripes of the two sides over the fill, a pattern as the second channel.
 CONTESTED_STRIPES = (STATUS_COLORS["state"], STATUS_COLORS["gang"])
 
@@ -135,7 +140,8 @@ class Swatch:
     color: str
     #: "fill"; "pattern" (contested stripes); "ring" (a dashed circle: hollow incidents, approximate
     #: sites, distance rings); "outline" (a dashed square: classes drawn unfilled); "line"; "dash";
-    #: "diamond" and "diamond-dash" (key sites, exact and approximate, as their markers are drawn).
+    #: "diamond" and "diamond-dash" (key sites, exact and approximate, as their markers are drawn);
+    #: "dot" (a filled circle: incidents by type).
     shape: str = "fill"
 
 
@@ -179,6 +185,14 @@ def stack_radius(count: int) -> float:
 def fatality_radius(fatalities: float) -> float:
     """Radius in pixels of a lone event with ``fatalities`` deaths (the runtime uses the same rule)."""
     return min(STACK_MAX_PX, FATAL_BASE_PX + FATAL_SCALE_PX * fatalities**0.5)
+
+
+def stack_key(largest: int) -> list[int]:
+    """Stack sizes for the size key: two events, about the square root of the largest, and the largest."""
+    if largest < 2:
+        return []
+    middle = round(largest**0.5) if largest >= 9 else 2
+    return sorted({2, middle, largest})
 
 
 def fatality_key(largest: int) -> list[int]:

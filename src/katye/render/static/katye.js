@@ -173,29 +173,37 @@
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
         if (spec.coarse[i] === 1) {
-          // Known only to a commune or worse: a dashed ring, on a light under-stroke so it reads on dark fills.
-          ctx.lineWidth = 3; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
-          ctx.setLineDash(dash); ctx.lineWidth = 1.5; ctx.strokeStyle = color; ctx.stroke(); ctx.setLineDash([]);
+          // Known only to a commune or worse: a dashed ring in the type's colour over a dark ring (so pale
+          // colours read on land) over a light halo (so dark ones read on dark fills).
+          ctx.lineWidth = 4.5; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
+          ctx.lineWidth = 2; ctx.strokeStyle = STYLE.zone_edge; ctx.stroke();
+          ctx.setLineDash(dash); ctx.lineWidth = 2; ctx.strokeStyle = color; ctx.stroke(); ctx.setLineDash([]);
         } else {
           ctx.fillStyle = color; ctx.fill();
           ctx.lineWidth = n > 1 ? 1.5 : 1; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
         }
-        if (n > 1) {
-          // The count, dark on a light halo: it reads on every type colour.
-          ctx.font = "bold " + Math.min(14, 9 + Math.floor(Math.log(n))) + "px system-ui, sans-serif";
-          ctx.textAlign = "center"; ctx.textBaseline = "middle";
-          ctx.lineWidth = 3; ctx.strokeStyle = STYLE.halo; ctx.strokeText(String(n), x, y);
-          ctx.fillStyle = STYLE.text; ctx.fillText(String(n), x, y);
-        }
+      }
+      // The counts after every symbol, so no smaller symbol drawn later covers one; the largest last.
+      for (k = shown.length - 1; k >= 0; k--) {
+        n = shown[k].members.length;
+        if (n < 2) { continue; }
+        x = this._x[shown[k].s] - origin.x; y = this._y[shown[k].s] - origin.y;
+        // Dark on a light halo: it reads on every type colour.
+        ctx.font = "bold " + Math.min(14, 9 + Math.floor(Math.log(n))) + "px system-ui, sans-serif";
+        ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.lineWidth = 3; ctx.strokeStyle = STYLE.halo; ctx.strokeText(String(n), x, y);
+        ctx.fillStyle = STYLE.text; ctx.fillText(String(n), x, y);
       }
     },
     _click: function (e) {
       var map = this._map, spec = this.spec, point = map.project(e.latlng, map.getZoom());
-      // The topmost symbol under the pointer: the last drawn, as the smallest are drawn last.
-      var hit = null;
+      // Of the symbols under the pointer, the one whose centre (where its count is written) is nearest,
+      // relative to its size: a click on a big stack's count opens that stack, not a dot at its edge.
+      var hit = null, best = Infinity;
       for (var k = 0; k < this._shown.length; k++) {
         var dx = this._x[this._shown[k].s] - point.x, dy = this._y[this._shown[k].s] - point.y, r = this._radius(this._shown[k]) + 1;
-        if (dx * dx + dy * dy <= r * r) { hit = this._shown[k]; }
+        var d = Math.sqrt(dx * dx + dy * dy) / r;
+        if (d <= 1 && d <= best) { hit = this._shown[k]; best = d; }
       }
       if (hit) {
         var i = hit.members[0];
@@ -294,7 +302,7 @@
   function popup(spec, i, labels) {
     var t = spec.text;
     var rows = [
-      [labels.date, spec.dates[i]],
+      [labels.date, spec.date_text ? spec.date_text[spec.dates[i]] : spec.dates[i]],
       [labels.type, spec.types[spec.type[i]]],
       [labels.sub_type, t.sub_types[spec.sub_type[i]]],
       [labels.actors, t.actors[spec.actor1[i]] + (spec.actor2[i] >= 0 ? " / " + t.actors[spec.actor2[i]] : "")],
@@ -331,7 +339,7 @@
       var row = el("div", "katye-legend-row");
       // The swatch is the colour as drawn (opacity included), in the shape drawn (see style.Swatch).
       var swatch = el("span", "katye-swatch katye-swatch-" + item.shape);
-      if (item.shape === "fill" || item.shape === "diamond") { swatch.style.background = item.color; }
+      if (item.shape === "fill" || item.shape === "diamond" || item.shape === "dot") { swatch.style.background = item.color; }
       else if (item.shape !== "pattern") { swatch.style.borderColor = item.color; }
       if (item.shape === "size") { swatch.style.width = swatch.style.height = (2 * item.radius) + "px"; }
       row.appendChild(swatch);
@@ -342,6 +350,22 @@
 
   // Place names in priority order (communes, then zones, largest first). After every move a name is
   // hidden when it would overlap a name already shown or is wider than its area on screen.
+  // Where a name may go, best first (CSS transforms of the name's box from its point). A commune's
+  // name may move aside to clear a count or a name; a site's sits right, left, above or below its marker.
+  function placements(kind) {
+    if (kind === "site") {
+      var beside = [];
+      [0, -16, 16, -30, 30].forEach(function (dy) {
+        beside.push("translate(9px, calc(-50% + " + dy + "px))", "translate(calc(-100% - 9px), calc(-50% + " + dy + "px))");
+      });
+      return beside.concat(["translate(-50%, calc(-100% - 8px))", "translate(-50%, 8px)"]);
+    }
+    var offsets = kind === "commune"
+      ? [[0, 0], [0, -20], [0, 20], [-50, 0], [50, 0], [0, -34], [0, 34], [-60, -20], [60, -20], [-60, 20], [60, 20], [0, -50], [0, 50]]
+      : [[0, 0], [0, -14], [0, 14]];
+    return offsets.map(function (o) { return "translate(calc(-50% + " + o[0] + "px), calc(-50% + " + o[1] + "px))"; });
+  }
+
   function nameLayer(map, spec) {
     var group = L.featureGroup(), markers = [];
     spec.names.forEach(function (n) {
@@ -359,21 +383,24 @@
         var box = panel.getBoundingClientRect();
         if (box.width > 0 && box.height > 0) { shown.push(box); }
       });
-      // And the stacks whose count is written on the map: a name never covers a count.
+      // And the stacks whose count is written on the map, and the key sites' diamonds: a name covers neither.
       (map.katyeCounts ? map.katyeCounts() : []).forEach(function (box) { shown.push(box); });
+      map.getContainer().querySelectorAll(".katye-site").forEach(function (site) {
+        var box = site.getBoundingClientRect();
+        if (box.width > 0) { shown.push(box); }
+      });
       markers.forEach(function (marker) {
         var node = marker.getElement();
         if (!node) { return; }
         var span = node.firstChild, n = marker.katyeName;
         var west = map.latLngToContainerPoint([n.lat, n.west]), east = map.latLngToContainerPoint([n.lat, n.east]);
-        // A commune's name may move a little above or below its spot to clear a count or a name.
-        var shifts = n.kind === "commune" ? [0, -20, 20, -34, 34, -50, 50] : [0];
-        var placed = false;
+        var shifts = placements(n.kind), placed = false;
         for (var k = 0; k < shifts.length && !placed; k++) {
-          span.style.transform = "translate(-50%, calc(-50% + " + shifts[k] + "px))";
+          span.style.transform = shifts[k];
           span.style.visibility = "";
           var box = span.getBoundingClientRect();
-          var fits = box.width <= Math.abs(east.x - west.x) &&
+          // A site's name sits beside its point, so only the view limits it; an area's must fit the area.
+          var fits = (n.kind === "site" || box.width <= Math.abs(east.x - west.x)) &&
             box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
           var clash = shown.some(function (o) {
             return box.left < o.right + 3 && o.left < box.right + 3 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
@@ -600,7 +627,10 @@
         // Play: step through the months (or the weeks, when a week is chosen), one every 1.5 s; stop on the last.
         var play = el("button", "katye-play", "▶"), timer = null;
         play.setAttribute("aria-label", labels.play);
-        function stop() { window.clearInterval(timer); timer = null; play.textContent = "▶"; play.setAttribute("aria-label", labels.play); }
+        function stop() {
+          window.clearInterval(timer); timer = null;
+          play.textContent = "▶"; play.classList.remove("katye-playing"); play.setAttribute("aria-label", labels.play);
+        }
         var playing = null;  // the kind of period played: the one chosen, else months
         function step() {
           var parts = select.value.split(":");
@@ -614,7 +644,8 @@
           var parts = select.value.split(":");
           playing = parts[0] || data.periods[0].kind;
           if (parts[0] && parseInt(parts[1], 10) >= byKind[playing].labels.length - 1) { select.value = ""; }
-          play.textContent = "⏸"; play.setAttribute("aria-label", labels.pause);
+          // Two bars drawn in CSS: the pause sign is missing from common fonts.
+          play.textContent = ""; play.classList.add("katye-playing"); play.setAttribute("aria-label", labels.pause);
           step();
           timer = window.setInterval(step, 1500);
         });
