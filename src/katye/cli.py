@@ -762,5 +762,144 @@ def geodata_export(ctx: click.Context, name: str, output: str) -> None:
     _console(ctx).print(f"Wrote {len(frame)} {name} to {path}")
 
 
+# -- katye acled: the local copy of ACLED's events, kept current through ACLED's API -------------
+
+
+@main.group("acled")
+@global_flags
+def acled_group() -> None:
+    """Keep a local copy of a country's ACLED events current (needs a myACLED account with API access).
+
+    The copy is a CSV in ACLED's export layout in your data folder, for you alone: ACLED's data may
+    not be redistributed. Your e-mail and password come from ACLED_USERNAME and ACLED_PASSWORD, or
+    katye asks for them; katye never prints or saves the password.
+
+    \b
+    Examples:
+      katye acled pull --country Haiti --since 2024-01-01
+      katye acled pull --country Haiti          # later: only what ACLED added, changed or deleted
+      katye acled status --country Haiti
+    """
+
+
+def _acled_credentials():
+    """The myACLED account from the environment, or typed at a prompt (the password hidden)."""
+    from katye import acled
+    from katye.acled.client import PASSWORD_ENV, USERNAME_ENV
+    from katye.errors import UsageError
+
+    found = acled.Credentials.from_env()
+    if found is not None:
+        return found
+    try:
+        username = os.environ.get(USERNAME_ENV, "").strip() or click.prompt("myACLED e-mail", err=True)
+        password = click.prompt("myACLED password", hide_input=True, err=True)
+    except click.Abort:
+        raise UsageError(
+            f"no ACLED account: set {USERNAME_ENV} and {PASSWORD_ENV} (your myACLED e-mail and password), "
+            "or run katye in a terminal to type them."
+        ) from None
+    return acled.Credentials(username, password)
+
+
+_ACLED_COUNTRY = click.option("--country", required=True, help="ACLED's name of the country, e.g. Haiti.")
+_ACLED_CACHE = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="KATYE_ACLED_DIR",
+    help="Folder of the local copies; default your data folder (~/.local/share/katye/acled on Linux).",
+)
+
+
+@acled_group.command("pull")
+@global_flags
+@_ACLED_COUNTRY
+@click.option("--since", help="First day of events (YYYY-MM-DD); needed on the first pull.")
+@click.option("--full", is_flag=True, help="Fetch everything again instead of only the changes.")
+@_ACLED_CACHE
+@click.option(
+    "--base-url",
+    default="https://acleddata.com",
+    show_default=True,
+    envvar="KATYE_ACLED_URL",
+    help="ACLED's API address (https only; http for a test server on 127.0.0.1).",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Longest single wait (seconds) when ACLED asks katye to slow down; longer is an error.",
+)
+@click.pass_context
+def acled_pull(ctx, country, since, full, cache_dir, base_url, max_wait) -> None:
+    """Fetch a country's ACLED events, or only what changed since the last pull, into the local copy.
+
+    Events ACLED changed replace the copy's versions and events ACLED deleted leave it. The copy
+    changes only when a pull completes. Read it with `katye map PATH`, `katye validate PATH` or
+    katye.read_incidents(PATH).
+
+    \b
+    Examples:
+      export ACLED_USERNAME=you@example.org
+      katye acled pull --country Haiti --since 2024-01-01
+      katye acled pull --country Haiti
+      katye map "$(katye acled status --country Haiti --path)" -o haiti.html
+    """
+    from katye import acled
+
+    credentials = _acled_credentials()
+    with _working(ctx, f"Pulling ACLED {country}"):
+        result = acled.pull(
+            country,
+            since=since,
+            credentials=credentials,
+            cache_dir=cache_dir,
+            full=full,
+            base_url=base_url,
+            max_wait_s=max_wait,
+        )
+    console = _console(ctx)
+    for line in result.lines():
+        console.print(safe_text(line), markup=False)
+
+
+@acled_group.command("status")
+@global_flags
+@_ACLED_COUNTRY
+@_ACLED_CACHE
+@click.option("--path", "path_only", is_flag=True, help="Print only the copy's file (for scripts).")
+@click.pass_context
+def acled_status(ctx, country, cache_dir, path_only) -> None:
+    """Say what the local copy of a country's ACLED events holds, and where it is.
+
+    \b
+    Examples:
+      katye acled status --country Haiti
+      katye acled status --country Haiti --path
+    """
+    from katye import acled
+    from katye.errors import UsageError
+
+    path = acled.cache_path(country, cache_dir=cache_dir)
+    state = acled.status(country, cache_dir=cache_dir)
+    if state is None:
+        raise UsageError(
+            f"katye holds no ACLED copy of {country} in {path.parent}. Make one: "
+            f"katye acled pull --country {country} --since YYYY-MM-DD"
+        )
+    console = _console(ctx, status=False)
+    if path_only:
+        console.print(safe_text(str(path)), markup=False)
+        return
+    lines = [
+        f"ACLED {state.country} since {state.since}: {state.events:,} events, pulled {state.pulled_at}.",
+        f"ACLED changes taken in up to timestamp {state.last_timestamp} (from {state.base_url}).",
+        f"  {path}",
+    ]
+    for line in lines:
+        console.print(safe_text(line), markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
