@@ -11,6 +11,7 @@ import argparse
 import bench_assign
 import bench_density
 import bench_e2e
+import bench_emerging
 import bench_fuzz
 import bench_hotspots
 import bench_join
@@ -46,6 +47,8 @@ def main() -> None:
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")
     print(table(bench_hotspots.run(), ["case", "contender", "seconds"]))
+    print("\n== Emerging hot spots: 100 zones x 104 weeks vs esda.G_Local per week ==")
+    print(table(bench_emerging.run(repeat=repeat), ["case", "contender", "seconds", "vs_esda", "same_p"]))
     print("\n== Maps: katye.make_map vs GeoDataFrame.explore() ==")
     map_rows = min(rows, 50_000)
     print(
