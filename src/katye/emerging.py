@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from katye import geodata
-from katye.dates import PERIODS, as_day, period_keys, periods_between, require_columns, window_end
+from katye.dates import PERIODS, as_day, period_index, periods_between, require_columns, window_end
 from katye.errors import InputError, UsageError
 from katye.gistar import contiguity, fdr_significant, gi_star
 from katye.join import assigned
@@ -329,7 +329,7 @@ def _cube(incidents, zones, *, period="week", start=None, end=None, value="event
     dates = data["event_date"]
     keep = ((data["assignment"] == "exact") & (dates >= first) & (dates <= last)).to_numpy()
     data = data[keep]
-    slice_at = pd.Index(keys).get_indexer(pd.Index(period_keys(data["event_date"], period)))
+    slice_at = period_index(data["event_date"], period, list(keys))
     zone_at = pd.Index(zones_["zone_id"]).get_indexer(pd.Index(data["zone_id"].astype(str)))
     weights = np.ones(len(data)) if value == "events" else data["fatalities"].to_numpy(dtype=float)
     y = np.zeros((len(keys), len(zones_)))
