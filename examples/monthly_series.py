@@ -1,6 +1,6 @@
 """Build a monthly series of report maps (HTML and PNG) from one incident file.
 
-    python examples/monthly_series.py [INCIDENTS] [--out maps/] [--control CONTROL.csv] [--lang en|fr]
+    python examples/monthly_series.py [INCIDENTS] [--out maps/] [--control CONTROL.csv] [--lang en|fr|ht]
 
 With no INCIDENTS it uses katye's shipped SYNTHETIC sample and its ILLUSTRATIVE control table.
 """
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("incidents", nargs="?")
     parser.add_argument("--out", type=Path, default=Path("maps"))
     parser.add_argument("--control")
-    parser.add_argument("--lang", default="en", choices=["en", "fr"])
+    parser.add_argument("--lang", default="en", choices=["en", "fr", "ht"])
     parser.add_argument("--months", nargs="*", help="only these months (YYYY-MM)")
     args = parser.parse_args()
     source = args.incidents or katye.samples.path("acled")

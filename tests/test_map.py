@@ -415,7 +415,7 @@ def test_static_map_writes_the_count_of_a_stack_in_its_symbol(sample):
     assert "37" in texts
     assert "1" not in texts  # a lone event is a plain dot
     legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
-    assert any("10 events at one place" in t for t in legend)
+    assert any("37 events at one place" in t for t in legend)  # the size key reaches the largest stack
 
 
 def test_cli_writes_one_static_page_per_month_on_the_chosen_paper(tmp_path):

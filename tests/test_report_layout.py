@@ -46,7 +46,8 @@ def test_every_element_sits_inside_the_page_and_nothing_overlaps_the_map(sample,
     assert outside == []
     map_box = figure.axes[0].get_window_extent(renderer)
     legends = [legend.get_window_extent(renderer) for legend in figure.legends]
-    assert len(legends) == 3  # zones, incidents, sites: a legend in sections
+    # zones, incidents, stack sizes, deaths, sites: a legend in sections
+    assert len(legends) == 5
     for legend in legends:
         assert not legend.overlaps(map_box)
         assert page.x0 <= legend.x0
@@ -71,7 +72,7 @@ def test_the_page_carries_the_boundary_disclaimer_and_a_titled_legend_per_sectio
     texts = " ".join(t.get_text() for t in figure.texts)
     assert "ne sont pas une position officielle" in texts
     titles = [legend.get_title().get_text() for legend in figure.findobj(Legend)]
-    assert titles == ["Contrôle", "Incidents", "Sites clés et limites"]
+    assert titles == ["Contrôle", "Incidents", "Taille des symboles", "Morts", "Sites clés et limites"]
 
 
 def test_french_risk_classes_write_decimals_the_french_way(sample):

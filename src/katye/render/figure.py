@@ -248,6 +248,7 @@ def render_static(
     # The page first: it sets the map's final extent, which the labels and the scale bar depend on.
     _lay_out(fig, ax, data, heading, sections, portrait=orientation.lower() == "portrait")
     _commune_labels(ax, communes, data.words["name_column"])
+    _zone_labels(ax, zones_m, data.zone_names)
     _locator(ax, land.loc[["haiti"]], words)
     _declutter(ax)
     ax.set_xticks([])
@@ -262,7 +263,7 @@ def render_static(
     banners = [b for b in data.banners if layer == "control" or b != words["illustrative_banner"]]
     if banners:
         # Inside the frame: a report that crops the page to the map still says it.
-        ax.text(
+        banner = ax.text(
             0.5,
             0.985,
             _plain(" · ".join(banners)),
@@ -275,6 +276,12 @@ def render_static(
             bbox={"facecolor": style.HALO, "alpha": 0.9, "edgecolor": style.CAVEAT_TEXT, "boxstyle": "round,pad=0.3"},
             zorder=10,
         )
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        patch = banner.get_bbox_patch()
+        covered = patch.get_window_extent(renderer) if patch is not None else banner.get_window_extent(renderer)
+        for text in ax.texts:
+            if text.get_gid() in ("zone-name", "commune-name") and text.get_window_extent(renderer).overlaps(covered):
+                text.set_visible(False)  # under the banner: hidden rather than half covered
     if path is not None:
         save_static(fig, path, dpi=dpi)
     return fig
@@ -533,11 +540,22 @@ def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, po
     widths = [b.width / fig.dpi / width_in for b in boxes]
     heights = [b.height / fig.dpi / height_in for b in boxes]
     if portrait:
-        row = max(heights)
-        x = mx
-        for legend, w in zip(legends, widths, strict=True):
-            legend.set_bbox_to_anchor((x, bottom + row), transform=fig.transFigure)
-            x += w + 0.03
+        # Sections side by side; one that would run past the page goes under the shortest column.
+        columns: list[list] = []  # [x, width, [(legend, height), ...]]
+        for legend, w, h in zip(legends, widths, heights, strict=True):
+            x = columns[-1][0] + columns[-1][1] + 0.03 if columns else mx
+            if x + w <= 1 - mx or not columns:
+                columns.append([x, w, [(legend, h)]])
+            else:
+                column = min(columns, key=lambda c: sum(height + 0.01 for _, height in c[2]))
+                column[1] = max(column[1], w)
+                column[2].append((legend, h))
+        row = max(sum(height + 0.01 for _, height in c[2]) for c in columns)
+        for x, _, stacked in columns:
+            y = bottom + row
+            for legend, h in stacked:
+                legend.set_bbox_to_anchor((x, y), transform=fig.transFigure)
+                y -= h + 0.01
         bottom += row + 0.015
         map_box = [mx, bottom, 1 - 2 * mx, top - bottom]
     else:
@@ -652,6 +670,35 @@ def _declutter(ax) -> None:
                 break
         else:
             text.set_visible(False)
+    # Neighbourhood names last: only where nothing else is and the name fits inside its zone.
+    for text in [t for t in ax.texts if t.get_gid() == "zone-name"]:
+        if not free(text):
+            text.set_visible(False)
+
+
+def _zone_labels(ax, zones: gpd.GeoDataFrame, names: dict) -> None:
+    """Each zone's name at its pole of inaccessibility, smaller than communes', when it fits in the zone."""
+    renderer = ax.figure.canvas.get_renderer()
+    to_display = ax.transData
+    for zone_id, geometry in zip(zones["zone_id"], zones.geometry, strict=True):
+        spot = label_spot(geometry)
+        text = ax.text(
+            spot.x,
+            spot.y,
+            _plain(names.get(zone_id, zone_id)),
+            ha="center",
+            va="center",
+            fontsize=MIN_TEXT_PT,
+            color=style.TEXT,
+            bbox=_halo(),
+            zorder=6,
+            gid="zone-name",
+            clip_on=True,
+        )
+        minx, _, maxx, _ = geometry.bounds
+        width = to_display.transform((maxx, spot.y))[0] - to_display.transform((minx, spot.y))[0]
+        if text.get_window_extent(renderer).width > width:
+            text.remove()
 
 
 def _locator(ax, haiti: gpd.GeoDataFrame, words: dict) -> None:
