@@ -17,6 +17,7 @@ import bench_hotspots
 import bench_join
 import bench_map
 import bench_read
+import bench_startup
 from common import table
 
 
@@ -28,12 +29,9 @@ def main() -> None:
     rows = args.rows or (10_000 if args.small else 1_000_000)
     repeat = 1 if args.small else 3
     print("\n== Reading an ACLED-layout CSV ==")
-    print(
-        table(
-            bench_read.run(min(rows, 1_000_000), repeat=repeat),
-            ["case", "contender", "seconds", "peak_mb", "time_vs_pandas", "memory_vs_pandas"],
-        )
-    )
+    print(table(bench_read.run(min(rows, 1_000_000), repeat=max(repeat, 3)), bench_read.COLUMNS))
+    print("\n== Start-up: the katye command, whole process ==")
+    print(table(bench_startup.run(min(rows, 50_000), repeat=5), bench_startup.COLUMNS))
     print("\n== Assigning incidents to zones: the grid lookup alone ==")
     print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
     print("\n== katye.assign (zones, sections, communes, distances) vs three sjoins + sjoin_nearest ==")

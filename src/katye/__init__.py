@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
 
 from katye.errors import CRSError, InputError, KatyeError, UsageError
 
@@ -43,6 +41,9 @@ _LAZY = {
 
 
 def __getattr__(name: str):
+    if name == "__version__":
+        globals()[name] = _installed_version()
+        return globals()[name]
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
@@ -53,13 +54,18 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, "geodata", "samples"})
+    return sorted({*globals(), *_LAZY, "__version__", "geodata", "samples"})
 
 
-try:
-    __version__ = _version("katye")
-except _PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+def _installed_version() -> str:
+    """The installed distribution's version (importlib.metadata costs ~50 ms: read on first use)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("katye")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
 
 logging.getLogger("katye").addHandler(logging.NullHandler())
 

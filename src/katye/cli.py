@@ -13,15 +13,17 @@ import re
 import sys
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from katye import __version__
 from katye.errors import KatyeError
 
-# The analysis modules (geopandas, scipy …) are imported inside the commands that use them:
-# `katye --help` and `katye --version` answer without loading them.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# The analysis modules (geopandas, scipy …), rich and even the version lookup are imported where
+# they are used: `katye --help` and `katye --version` answer without loading them.
 
 log = logging.getLogger("katye")
 
@@ -53,18 +55,39 @@ class KatyeGroup(click.Group):
 
 def _notices(ctx: click.Context) -> Console:
     """stderr, for notices and progress (silenced by --quiet)."""
+    from rich.console import Console
+
     # soft_wrap: a notice is one line however narrow the terminal, so paths in it stay whole.
     return Console(stderr=True, quiet=ctx.find_root().params.get("quiet", False), soft_wrap=True)
 
 
 def _console(ctx: click.Context, *, status: bool = True) -> Console:
     """A console for status lines (silenced by --quiet) or, with status=False, for results."""
+    from rich.console import Console
+
     quiet = status and ctx.find_root().params.get("quiet", False)
     return Console(quiet=quiet, highlight=False, soft_wrap=True)
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--version: the installed version, looked up only when asked."""
+    if not value or ctx.resilient_parsing:
+        return
+    from katye import __version__
+
+    click.echo(f"katye {__version__}")
+    ctx.exit()
+
+
 @click.group(cls=KatyeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="katye", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what katye does, to stderr.")
 def main(quiet: bool, verbose: bool) -> None:
@@ -136,12 +159,12 @@ def _working(ctx: click.Context, message: str):
     The steps (reading, joining, building a map) are single library calls whose remaining work
     cannot be measured, so the bar pulses rather than fills; the clock shows it is alive.
     """
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     console = _notices(ctx)
     if not console.is_terminal or console.quiet:
         yield
         return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         progress.add_task(message, total=None)
@@ -607,7 +630,7 @@ def map_command(
     from katye.control import read_control
     from katye.mapdata import MAP_MARGIN_M, prepare
     from katye.output import refuse_overwriting_inputs
-    from katye.render import make_map, render_static, save_map
+    from katye.render import make_map, save_map  # render_static (matplotlib) only for PNG/PDF/SVG below
 
     _check_map_outputs(output, png=png, pdf=pdf, svg=svg)
     if by and not (png or pdf or svg):
@@ -655,6 +678,8 @@ def map_command(
             (prefix + key, prepare(result.incidents, **{**common, "start": first, "end": last, "as_of": last}))
             for key, first, last in periods_between(data.start, data.end, by)
         ]
+    if png or pdf or svg:
+        from katye.render import render_static
     for suffix, period in periods:
         for target in (png, pdf, svg):
             if target:

@@ -20,12 +20,23 @@ import pyarrow.compute as pc
 PLAIN_SHARE = 0.5
 
 
+#: Signed integer types by size, with the most values each can index.
+_WIDTHS = tuple((int(np.iinfo(kind).max), kind) for kind in (np.int8, np.int16, np.int32))
+
+
 def _narrow(n_values: int) -> type:
     """The smallest signed integer type that indexes ``n_values`` values."""
-    for kind in (np.int8, np.int16, np.int32):
-        if n_values <= np.iinfo(kind).max:
+    for most, kind in _WIDTHS:
+        if n_values <= most:
             return kind
     return np.int64
+
+
+def _strings(values: pa.Array) -> pa.Array:
+    """A batch as plain strings: a dictionary-encoded one decoded, another text type cast."""
+    if isinstance(values, pa.DictionaryArray):
+        return values.dictionary.take(values.indices)
+    return values.cast(pa.string()) if values.type != pa.string() else values
 
 
 class TextColumn:
@@ -56,18 +67,18 @@ class TextColumn:
             self._codes = grown
 
     def add(self, values: pa.Array | pa.ChunkedArray) -> None:
-        """Append a batch of strings (no nulls)."""
+        """Append a batch of strings (no nulls), plain or dictionary-encoded."""
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        values = values.cast(pa.string()) if values.type != pa.string() else values
         if self.plain:
-            self._plain.append(values)
+            self._plain.append(_strings(values))
             self.rows += len(values)
             return
-        encoded = pc.dictionary_encode(values)
+        # The CSV reader may have encoded the batch already: its dictionary is the batch's distinct values.
+        encoded = values if isinstance(values, pa.DictionaryArray) else pc.dictionary_encode(_strings(values))
         if len(values) >= 64 and len(encoded.dictionary) > PLAIN_SHARE * len(values):
             # Mostly distinct: codes would cost more than they save. Earlier batches follow.
-            self._plain = [*self._decoded(), values]
+            self._plain = [*self._decoded(), _strings(values)]
             self._codes, self._dictionaries, self._ends = np.empty(0, dtype=np.int8), [], []
             self.rows += len(values)
             return
@@ -77,9 +88,27 @@ class TextColumn:
         if self.rows + len(values) > len(self._codes):
             self.reserve(max(2 * len(self._codes), self.rows + len(values)))
         self._codes[self.rows : self.rows + len(values)] = encoded.indices.to_numpy(zero_copy_only=False)
-        self._dictionaries.append(encoded.dictionary)
         self.rows += len(values)
-        self._ends.append(self.rows)
+        if self._dictionaries and encoded.dictionary.equals(self._dictionaries[-1]):
+            self._ends[-1] = self.rows  # the same values in the same order (a constant column): one span
+        else:
+            self._dictionaries.append(encoded.dictionary)
+            self._ends.append(self.rows)
+
+    def extend(self, other: TextColumn) -> None:
+        """Append the rows of ``other``: the same column of a later part of the file, fed apart.
+
+        Plain text if either side is (as when a column fed batch by batch turns distinct).
+        """
+        if self.plain or other.plain:
+            self._plain = [*(self._plain or self._decoded()), *(other._plain or other._decoded())]
+            self._codes, self._dictionaries, self._ends = np.empty(0, dtype=np.int8), [], []
+        else:
+            # The wider of the two code types holds both.
+            self._codes = np.concatenate([self._codes[: self.rows], other._codes[: other.rows]])
+            self._ends += [self.rows + end for end in other._ends]
+            self._dictionaries += other._dictionaries
+        self.rows += other.rows
 
     def _spans(self):
         """(first row, end row, dictionary) of each batch added so far."""
@@ -107,7 +136,9 @@ class TextColumn:
         )
         value = 0
         for start, end, dictionary in self._spans():
-            codes[start:end] = where[value : value + len(dictionary)][codes[start:end]]
+            new = where[value : value + len(dictionary)]
+            if (new != np.arange(len(new))).any():  # a dictionary already in sorted order keeps its codes
+                codes[start:end] = new[codes[start:end]]
             value += len(dictionary)
         codes = codes[: self.rows]
         if width.itemsize < codes.itemsize or len(self._codes) > 1.05 * self.rows:
@@ -149,9 +180,23 @@ def recode(series: pd.Series, change: Callable[[pd.Series], pd.Series]) -> pd.Se
         return None
     changed = change(pd.Series(series.cat.categories, dtype="str"))
     where, categories = pd.factorize(changed, sort=True)
-    new = where.astype(_narrow(len(categories)))[codes]
+    kind = _narrow(len(categories))
+    unchanged = len(categories) == len(where) and series.cat.categories.equals(pd.Index(categories, dtype="str"))
+    if unchanged and codes.dtype == kind and _plain_categories(series):
+        # Nothing changed (sorted text categories, each kept): the column as it is, with no remap.
+        return pd.Series(series.array, index=series.index, name=series.name, copy=False)
+    new = where.astype(kind)[codes]
     column = pd.Categorical.from_codes(new, categories=pd.Index(categories, dtype="str"))
     return pd.Series(column, index=series.index, name=series.name, copy=False)
+
+
+def _plain_categories(series: pd.Series) -> bool:
+    """True for an unordered categorical whose categories are pandas text (``str``), as katye makes them."""
+    return not series.cat.ordered and series.cat.categories.dtype == _TEXT
+
+
+#: pandas' own text type, as the categories katye makes have it.
+_TEXT = pd.Index([], dtype="str").dtype
 
 
 def distinct(values) -> tuple[np.ndarray, np.ndarray]:
@@ -281,9 +326,18 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return where, first
 
 
+#: Rows :func:`drop_unused` looks at first.
+_GLANCE = 1 << 14
+
+
 def drop_unused(series: pd.Series) -> pd.Series:
     """A categorical column without the categories no row holds (e.g. values of rejected rows)."""
     codes = series.cat.codes.to_numpy()
+    # Most columns show every category in their first rows: then no need to count them all.
+    seen = np.zeros(len(series.cat.categories) + 1, dtype=bool)  # the last one takes missing values (-1)
+    seen[codes[:_GLANCE]] = True
+    if seen[:-1].all():
+        return series
     counts = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)) if codes.size else None
     if counts is None or counts.all():
         return series if counts is not None else series.cat.remove_unused_categories()

@@ -6,6 +6,7 @@ or rejected with a reason and its line in the file. See :func:`read_incidents`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -402,8 +403,13 @@ def _assemble(
     # A slice when every row is accepted: a boolean mask would copy the coordinate arrays.
     ok = slice(None) if accepted.all() else accepted
     area_geom = _area(area)
+    # Each distinct point is tested once: exports stack their events on a few thousand points.
+    ok_lon, ok_lat = lon[ok], lat[ok]
+    points = pair_codes(ok_lon, ok_lat)
+    where, first = points
     inside = np.zeros(n, dtype=bool)
-    inside[ok] = shapely.contains_xy(area_geom, lon[ok], lat[ok])
+    inside[ok] = shapely.contains_xy(area_geom, ok_lon[first], ok_lat[first])[where]
+    del ok_lon, ok_lat
 
     rejected = _rejected(frame, code, raw, first_line, ids)
     columns = _canonical(
@@ -422,8 +428,7 @@ def _assemble(
     # the points and the next steps allocate theirs.
     input_rows = len(frame) + len(raw.malformed)
     raw.frame = frame = pd.DataFrame()  # not frame.iloc[:0]: a view would keep every column alive
-    del fatalities, precision, event_dates, ids, lon, lat
-    points = pair_codes(columns["longitude"], columns["latitude"])
+    del fatalities, precision, event_dates, ids, lon, lat, where, first
     columns["geometry"] = gpd.array.from_shapely(shared_points(columns["longitude"], columns["latitude"], points))
     # copy=False: the arrays above become the frame's own (pandas would otherwise copy and merge them).
     incidents = gpd.GeoDataFrame(columns, geometry="geometry", crs=STORAGE_CRS, copy=False)
@@ -566,7 +571,16 @@ def shared_points(lon: np.ndarray, lat: np.ndarray, pairs: tuple[np.ndarray, np.
     :func:`~katye.incidents.columns.pair_codes` of the coordinates, when already known.
     """
     where, first = pairs if pairs is not None else pair_codes(lon, lat)
-    return shapely.points(np.asarray(lon)[first], np.asarray(lat)[first])[where]
+    # The collector is paused while the points are made: a hundred thousand new objects would
+    # set off full collections over everything pandas holds, for nothing (points hold no cycles).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        points = shapely.points(np.asarray(lon)[first], np.asarray(lat)[first])
+    finally:
+        if paused:
+            gc.enable()
+    return points[where]
 
 
 def _rejected(frame, code, raw, first_line, ids) -> pd.DataFrame:

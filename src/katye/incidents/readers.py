@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 from katye import io as katye_io
 from katye.errors import InputError
 from katye.incidents.columns import TextColumn
+from katye.incidents.quick import read_quick
 
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
 #: What an incident file may be, for messages.
@@ -95,7 +96,12 @@ def _not_text(path: Path) -> InputError:
     return katye_io.not_text(path, katye_io.read_bytes(path, what=WHAT), what=WHAT)
 
 
-def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
+def _header(path: Path, encoding: str) -> tuple[list[str], str, int, bool]:
+    """The header's names, the delimiter, the lines up to the header, and whether lines end in LF.
+
+    The last is True when the file's start has a line feed, no NUL byte, and the whole header:
+    the quick reader may try the file (:mod:`katye.incidents.quick`).
+    """
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
         sample = handle.read(1 << 16)
     if not sample.strip():
@@ -111,7 +117,8 @@ def _header(path: Path, encoding: str) -> tuple[list[str], str, int]:
         if any(cell.strip() for cell in header):
             break
     header_lines = reader.line_num
-    return [h.strip() for h in header], delimiter, header_lines
+    plain = "\x00" not in sample and sample.count("\n") >= header_lines
+    return [h.strip() for h in header], delimiter, header_lines, plain
 
 
 def _dedupe(names: list[str]) -> list[str]:
@@ -202,9 +209,13 @@ def _batches(path: Path, options: dict):
 
 
 def _read_csv_fast(path: Path, encoding: str) -> RawTable:
-    header, delimiter, header_lines = _header(path, encoding)
+    header, delimiter, header_lines, plain = _header(path, encoding)
     names = _dedupe(header)
-    raw = _read_csv_named(path, encoding, delimiter, header_lines, names)
+    raw = None
+    if plain and encoding == "utf-8" and len(names) > 1:
+        raw = _read_csv_quickly(path, delimiter, header_lines, names)
+    if raw is None:
+        raw = _read_csv_named(path, encoding, delimiter, header_lines, names)
     raw.header_notes = _header_notes(header, names)
     return raw
 
@@ -218,6 +229,17 @@ def _header_notes(header: list[str], names: list[str]) -> list[str]:
         elif written != name:
             notes.append(f"the header {written!r} appears more than once: a later one is read as {name!r}")
     return notes
+
+
+def _read_csv_quickly(path: Path, delimiter: str, header_lines: int, names: list[str]) -> RawTable | None:
+    """The common file in one pass (:func:`katye.incidents.quick.read_quick`), or None."""
+    with _source(path) as source:
+        frame = read_quick(path, source, names, delimiter=delimiter, skip=header_lines, block=BLOCK, longest=MAX_FIELD)
+    if frame is None:
+        return None
+    pa.default_memory_pool().release_unused()
+    starts = header_lines + 1 + np.arange(len(frame), dtype=np.int64)
+    return _drop_hxl(RawTable(frame, starts, "line", "utf-8", delimiter))
 
 
 def _read_csv_named(path: Path, encoding: str, delimiter: str, header_lines: int, names: list[str]) -> RawTable:
