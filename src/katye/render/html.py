@@ -454,8 +454,8 @@ def _density_legend(image: dict, words: dict) -> list[dict]:
 
 def _density_image(surface) -> dict:
     """Resample the EPSG:32618 surface onto a longitude/latitude grid and encode it as a PNG."""
-    import matplotlib
-    import matplotlib.image
+    import matplotlib  # the colour map only; the PNG is written by Pillow (matplotlib.image costs a second)
+    from PIL import Image
 
     minx, miny, maxx, maxy = surface.bounds
     to_lonlat = Transformer.from_crs(surface.crs, "EPSG:4326", always_xy=True)
@@ -479,7 +479,7 @@ def _density_image(surface) -> dict:
     on_land = shapely.contains_xy(land, grid_lon, grid_lat)
     rgba[..., 3] = np.where(on_land, _density_alpha(scaled), 0.0)
     buffer = io.BytesIO()
-    matplotlib.image.imsave(buffer, rgba, format="png")
+    Image.fromarray(np.round(rgba * 255).astype(np.uint8), "RGBA").save(buffer, format="png")
     image = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"image": image, "bounds": [[south, west], [north, east]], "top": top}
 
