@@ -576,8 +576,20 @@ def test_largest_stack_and_toll_per_period_match_a_plain_count():
     }
     for period, (stack, toll) in enumerate(_largest(spec, "week", 9)):
         rows = [i for i in range(n) if spec["week"][i] == period]
-        places = [(spec["lon"][i], spec["lat"][i], spec["coarse"][i]) for i in rows]
+        places = [(spec["lon"][i], spec["lat"][i]) for i in rows]
         counts = {p: places.count(p) for p in places}
         assert stack == max(counts.values(), default=0)
         lone = [spec["fatalities"][i] for i, p in zip(rows, places, strict=True) if counts[p] == 1]
         assert toll == max(lone, default=0)
+
+
+def test_exact_and_approximate_events_on_one_point_are_one_symbol_with_one_count(sample):
+    import shapely
+
+    exact = sample[sample["location_precision"].astype(str) == "exact"].head(7)
+    coarse = sample[sample["location_precision"].astype(str) == "commune"].head(5)
+    both = pd.concat([exact, coarse]).copy()
+    both["geometry"] = [shapely.Point(-72.30, 18.55)] * 12
+    figure = katye.render_static(both)
+    counts = [t.get_text() for t in figure.axes[0].texts if t.get_gid() == "count"]
+    assert counts == ["12"]

@@ -353,9 +353,7 @@ def test_an_acled_week_sets_the_subtitle_the_caveats_and_the_size_key(browser, m
     )
     week = data.incidents[data.incidents["event_date"].between("2024-11-02", "2024-11-08")]
     coarse = int((week["assignment"] == "coarse").sum())
-    places = (
-        week.geometry.x.round(6).astype(str) + week.geometry.y.round(6).astype(str) + week["assignment"].astype(str)
-    )
+    places = week.geometry.x.round(6).astype(str) + week.geometry.y.round(6).astype(str)
     largest = int(places.value_counts().max())
     page, problems, _ = open_map(browser, maps[0]["en"])
     groups = page.locator("select.katye-month optgroup").evaluate_all("gs => gs.map(g => g.label)")

@@ -288,7 +288,7 @@ def render_static(
 
 
 def _stacks(points: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One row per coordinate and precision: x, y, coarse, events, fatalities and the commonest type."""
+    """One row per coordinate: x, y, coarse (every event there approximate), events, fatalities, commonest type."""
     frame = pd.DataFrame(
         {
             "x": points.geometry.x.round(1).to_numpy(),
@@ -298,15 +298,18 @@ def _stacks(points: gpd.GeoDataFrame) -> pd.DataFrame:
             "fatalities": points["fatalities"].to_numpy(),
         }
     )
-    keys = ["x", "y", "coarse"]
-    sizes = frame.groupby(keys, sort=True).agg(events=("type", "size"), fatalities=("fatalities", "sum"))
+    keys = ["x", "y"]
+    # One symbol per coordinate: two counts on one spot would read as one number.
+    sizes = frame.groupby(keys, sort=True).agg(
+        events=("type", "size"), fatalities=("fatalities", "sum"), coarse=("coarse", "all")
+    )
     # The commonest type; ties go to the first name in order, as in the HTML map.
     commonest = (
         frame.groupby([*keys, "type"], sort=True)
         .size()
         .rename("n")
         .reset_index()
-        .sort_values([*keys, "n", "type"], ascending=[True, True, True, False, True], kind="stable")
+        .sort_values([*keys, "n", "type"], ascending=[True, True, False, True], kind="stable")
         .drop_duplicates(keys)
         .set_index(keys)["type"]
     )
@@ -500,16 +503,26 @@ def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, po
     subtitle.set_color(style.MUTED_TEXT)
     top -= height_of(subtitle) + 0.015
     # Notes, bottom up: credits, the boundary disclaimer, then the caveats.
-    bottom = my
     credits = _plain(words["credits_lead"] + " · ".join(data.credits))
-    for text, color in (
-        (credits, style.TEXT),
-        (words["disclaimer"], style.MUTED_TEXT),
-        ("\n".join(data.caveats), style.CAVEAT_TEXT),
-    ):
-        note = fig.text(mx, bottom, _plain(wrapped(text, MIN_TEXT_PT)), va="bottom", fontsize=MIN_TEXT_PT, color=color)
-        bottom += height_of(note) + 0.008
-    bottom += 0.01
+    notes = [
+        (fig.text(mx, my, "", va="bottom", fontsize=MIN_TEXT_PT, color=color), _plain(text))
+        for text, color in (
+            (credits, style.TEXT),
+            (words["disclaimer"], style.MUTED_TEXT),
+            ("\n".join(data.caveats), style.CAVEAT_TEXT),
+        )
+    ]
+
+    def stack_notes(share: float) -> float:
+        """Wrap the notes to ``share`` of the page's width and stack them from the bottom; returns their top."""
+        y = my
+        for note, text in notes:
+            note.set_text(wrapped(text, MIN_TEXT_PT, share))
+            note.set_y(y)
+            y += height_of(note) + 0.008
+        return y + 0.01
+
+    bottom = stack_notes(1.0)
     # The legend: sections down a column beside the map (landscape) or side by side under it (portrait).
     legends = []
     for name, handles in sections:
@@ -564,6 +577,9 @@ def _lay_out(fig: Figure, ax, data: MapData, heading: str, sections: list, *, po
         for legend, h in zip(legends, heights, strict=True):
             legend.set_bbox_to_anchor((x, y), transform=fig.transFigure)
             y -= h + 0.02
+        if y < bottom:
+            # The legend column reaches down past the map: the notes keep to the map's width beneath it.
+            bottom = stack_notes((x - 0.02 - mx) / (1 - 2 * mx))
         map_box = [mx, bottom, x - 0.02 - mx, top - bottom]
     ax.set_position(map_box)
     _fill(ax, map_box[2] * width_in, map_box[3] * height_in)

@@ -376,12 +376,12 @@ def _incident_legend(spec: dict, words: dict, largest: tuple[int, int] | None = 
 def _largest(spec: dict, kind: str | None, periods: int) -> list[tuple[int, int]]:
     """Per period of ``kind`` (or for the whole, kind None): the largest stack and the largest lone toll.
 
-    A stack is the events on one coordinate with one precision, as the runtime groups them.
+    A stack is the events on one coordinate, as the runtime groups them.
     """
     if not spec["lon"]:
         return [(0, 0)] * periods
     lon, lat = np.asarray(spec["lon"], dtype=np.int64), np.asarray(spec["lat"], dtype=np.int64)
-    place_key = ((lon - lon.min()) << 22 | (lat - lat.min())) << 1 | np.asarray(spec["coarse"], dtype=np.int64)
+    place_key = (lon - lon.min()) << 22 | (lat - lat.min())
     _, place = np.unique(place_key, return_inverse=True)
     places = int(place.max()) + 1
     period = np.asarray(spec[kind], dtype=np.int64) if kind else np.zeros(len(place), dtype=np.int64)

@@ -83,7 +83,8 @@
   function stacksOf(spec) {
     var index = {}, stacks = [];
     for (var i = 0; i < spec.lon.length; i++) {
-      var key = spec.lon[i] + "," + spec.lat[i] + "," + spec.coarse[i];
+      // One symbol per coordinate, whatever the precision: two counts on one spot would read as one number.
+      var key = spec.lon[i] + "," + spec.lat[i];
       var s = index[key];
       if (s === undefined) { s = index[key] = stacks.length; stacks.push({ first: i, members: [] }); }
       stacks[s].members.push(i);
@@ -172,7 +173,8 @@
         var color = spec.colors[n > 1 ? commonest(spec, members) : spec.type[i]];
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
-        if (spec.coarse[i] === 1) {
+        // Hollow when every event there is located only approximately.
+        if (members.every(function (m) { return spec.coarse[m] === 1; })) {
           // Known only to a commune or worse: a dashed ring in the type's colour over a dark ring (so pale
           // colours read on land) over a light halo (so dark ones read on dark fills).
           ctx.lineWidth = 4.5; ctx.strokeStyle = STYLE.incident_outline; ctx.stroke();
