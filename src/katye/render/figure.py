@@ -665,8 +665,20 @@ def _declutter(ax) -> None:
 
     for text in [t for t in ax.texts if t.get_gid() == "commune-name"]:
         x, y = text.get_position()
-        for shift in (0, 9, -9, 16, -16):
-            text.set_position((x, y + shift * per_point))
+        for dx, dy in (
+            (0, 0),
+            (0, 9),
+            (0, -9),
+            (-24, 0),
+            (24, 0),
+            (0, 16),
+            (0, -16),
+            (-24, 9),
+            (24, 9),
+            (-24, -9),
+            (24, -9),
+        ):
+            text.set_position((x + dx * per_point, y + dy * per_point))
             if free(text):
                 break
         else:
