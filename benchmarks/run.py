@@ -35,12 +35,7 @@ def main() -> None:
     print("\n== Assigning incidents to zones: the grid lookup alone ==")
     print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
     print("\n== katye.assign (zones, sections, communes, distances) vs three sjoins + sjoin_nearest ==")
-    print(
-        table(
-            bench_assign.run(rows),
-            ["case", "katye.assign_s", "geopandas_s", "speedup", "max_distance_gap_m"],
-        )
-    )
+    print(table(bench_assign.run(rows, repeat=repeat), bench_assign.COLUMNS))
     print("\n== Kernel density ==")
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")

@@ -6,6 +6,7 @@ import itertools
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -87,11 +88,28 @@ def test_coarse_incidents_keep_section_and_commune_not_a_zone():
 
 
 def test_the_callers_frame_is_not_changed():
-    frame = incidents([(-72.325, 18.545)])
+    frame = incidents([(-72.325, 18.545), (-72.29, 18.545)])
     before = frame.copy()
-    katye.assign(frame, squares())
+    result = katye.assign(frame, squares())
     assert frame.equals(before)
     assert "zone_id" not in frame.columns
+    # Nor by changing the result afterwards, nor are the two frames' attrs one dict.
+    result.loc[0, "event_id"] = "changed"
+    result.geometry.values[1] = shapely.Point(0, 0)
+    result.attrs["mine"] = 1
+    assert frame.equals(before)
+    assert "mine" not in frame.attrs
+
+
+def test_location_precision_comes_back_tidy_in_the_type_pandas_gives_text():
+    frame = incidents([(-72.325, 18.545)] * 4)
+    for written, expected in (
+        (["exact"] * 4, ["exact"] * 4),
+        ([" Exact", "NEAR", None, ""], ["exact", "near", "unknown", "unknown"]),
+    ):
+        result = katye.assign(frame.assign(location_precision=written), squares())
+        assert list(result["location_precision"]) == expected
+        assert result["location_precision"].dtype == pd.Series(expected).dtype
 
 
 def test_missing_crs_and_wrong_inputs_are_clear():
@@ -174,12 +192,39 @@ def test_fast_lookup_on_tilings_equals_brute_force(xs, ys, holes, seed, cells):
     x = np.concatenate([rng.uniform(-1, 11, 500), shapely.get_coordinates(shapely.boundary(polygons))[:, 0]])
     y = np.concatenate([rng.uniform(-1, 11, 500), shapely.get_coordinates(shapely.boundary(polygons))[:, 1]])
     index = PolygonIndex(polygons, cells=cells)
-    assert index.bits is not None  # the candidate fast path is the one under test
+    assert index.candidates is not None  # the candidate fast path is the one under test
     fast = index.lookup(x, y)
     brute = np.full(x.size, -1)
     for i in range(len(polygons) - 1, -1, -1):
         brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
     assert (fast == brute).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hole=st.tuples(st.floats(1, 4), st.floats(1, 4), st.floats(0.5, 4), st.floats(0.5, 4)),
+    island=st.tuples(st.floats(0.01, 0.45), st.floats(0.01, 0.45), st.floats(0.05, 0.5), st.floats(0.05, 0.5)),
+    seed=st.integers(0, 10_000),
+    cells=st.sampled_from([4, 16, 64]),
+)
+def test_fast_lookup_finds_islands_in_holes(hole, island, seed, cells):
+    # A ring around a hole with an island in it, and a neighbour: points of the ring near the island
+    # sit in cells marked for the island's boundary, however far their own ring's boundary is.
+    hx, hy, hw, hh = hole
+    ring = shapely.box(0, 0, 10, 10).difference(shapely.box(hx, hy, hx + hw, hy + hh))
+    ix, iy, iw, ih = island
+    inner = shapely.box(hx + ix * hw, hy + iy * hh, hx + (ix + iw) * hw, hy + (iy + ih) * hh)
+    polygons = [inner, ring, shapely.box(10, 0, 12, 10)]
+    rng = np.random.default_rng(seed)
+    near = shapely.get_coordinates(shapely.boundary(polygons))
+    x = np.r_[rng.uniform(-1, 13, 800), near[:, 0], near[:, 0] + rng.normal(0, 0.05, len(near))]
+    y = np.r_[rng.uniform(-1, 11, 800), near[:, 1], near[:, 1] + rng.normal(0, 0.05, len(near))]
+    index = PolygonIndex(polygons, cells=cells)
+    assert index.candidates is not None
+    brute = np.full(x.size, -1)
+    for i in range(len(polygons) - 1, -1, -1):
+        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
+    assert (index.lookup(x, y) == brute).all()
 
 
 def test_points_far_away_or_nan_are_outside():

@@ -12,9 +12,11 @@ import numpy as np
 import shapely
 
 OUTSIDE = -1
-#: Up to this many polygons, boundary cells list their candidate polygons as bits (memory: a few
-#: 64-bit words per grid cell); beyond it, points in boundary cells ask the spatial tree.
+#: Up to this many polygons, boundary cells list their candidate polygons (found with bitsets: a
+#: few 64-bit words per grid cell while the index is built); beyond it, points in boundary cells
+#: ask the spatial tree.
 MAX_BITSET = 256
+#: Grid value of a boundary cell without a candidate list; a cell with list ``k`` holds ``BOUNDARY - k``.
 BOUNDARY = -2
 
 
@@ -65,15 +67,16 @@ class PolygonIndex:
         marked[row, col] = True
         # Neighbours too: a boundary may clip a cell's corner between two samples.
         marked = ndimage.binary_dilation(marked, structure=np.ones((3, 3), dtype=bool))
-        self.bits = None
+        bits = None
         if len(self.polygons) <= MAX_BITSET and not self._overlapping():
-            # For each marked cell, the polygons whose boundary passes within one cell of it: one bit
-            # per polygon, in as many 64-bit words as the polygons need.
+            # For each marked cell, the polygons whose boundary passes within two cells of it: one bit
+            # per polygon, in as many 64-bit words as the polygons need. Two cells make the list
+            # complete (see _exact), so a point none of them covers is outside every polygon.
             words = (len(self.polygons) + 63) // 64
             bits = np.zeros((*self.shape, words), dtype=np.uint64)
             owner = owner.astype(np.int64)
             np.bitwise_or.at(bits, (row, col, owner // 64), np.left_shift(np.uint64(1), (owner % 64).astype(np.uint64)))
-            self.bits = _dilate_bits(bits)
+            bits = _dilate_bits(bits, 2)
         regions, count = ndimage.label(~marked)
         grid = np.full(self.shape, BOUNDARY, dtype=np.int32)
         if count:
@@ -86,6 +89,19 @@ class PolygonIndex:
             centre_y = self.origin[1] + (rows + 0.5) * self.size
             region_owner = self._query(centre_x, centre_y)
             grid[~marked] = region_owner[regions[~marked] - 1]
+        #: Candidate polygons of each boundary cell with a list, end to end (``starts`` delimits them).
+        self.candidates: np.ndarray | None = None
+        self.starts = np.zeros(1, dtype=np.int64)
+        if bits is not None:
+            # Each marked cell's set bits as a list, numbered in the grid: gathering a point's few
+            # candidates then costs what they are, not a flag per polygon.
+            lists = np.flatnonzero(marked.ravel())
+            listed = bits.reshape(-1, bits.shape[2])[lists].astype("<u8", copy=False)
+            flags = np.unpackbits(listed.view(np.uint8), axis=1, bitorder="little")  # polygon k at bit k
+            listing, polygon = np.nonzero(flags[:, : len(self.polygons)])  # by cell, then polygon
+            self.candidates = polygon.astype(np.int16)  # MAX_BITSET polygons at most
+            self.starts = np.searchsorted(listing, np.arange(len(lists) + 1))
+            np.put(grid, lists, BOUNDARY - np.arange(len(lists)))
         return grid
 
     def _overlapping(self) -> bool:
@@ -94,41 +110,61 @@ class PolygonIndex:
         pairs = left < right
         return bool(shapely.relate_pattern(self.polygons[left[pairs]], self.polygons[right[pairs]], "T********").any())
 
-    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Index of the polygon covering each (x, y), or -1; NaN coordinates give -1."""
+    def cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of each (x, y) in the grid, for :meth:`lookup` here or on an index of the same grid.
+
+        Points beyond the grid are clamped onto its one-cell margin, which no polygon owns: they
+        come out -1 there, or go to the exact test. NaN lands there too and fails that test.
+        """
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         rows_n, cols_n = self.shape
-        # Points beyond the grid are clamped onto its one-cell margin, which no polygon owns: they
-        # come out -1 there, or go to the exact test. NaN lands there too and fails that test.
         with np.errstate(invalid="ignore"):
             col = np.clip((x - self.origin[0]) / self.size, -1, cols_n).astype(np.int64)
             row = np.clip((y - self.origin[1]) / self.size, -1, rows_n).astype(np.int64)
         np.clip(col, 0, cols_n - 1, out=col)
         np.clip(row, 0, rows_n - 1, out=row)
+        return row, col
+
+    @property
+    def frame(self) -> tuple[float, float, float, tuple[int, int]]:
+        """Origin, cell size and shape of the grid: two indexes with equal frames share :meth:`cells`."""
+        return (float(self.origin[0]), float(self.origin[1]), float(self.size), self.shape)
+
+    def lookup(self, x: np.ndarray, y: np.ndarray, *, cells: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Index of the polygon covering each (x, y), or -1; NaN coordinates give -1.
+
+        ``cells``: the points' :meth:`cells` from an index with the same :attr:`frame` (the
+        shipped zones, sections and communes share one), computed once for all of them.
+        """
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        row, col = self.cells(x, y) if cells is None else cells
         out = self.grid[row, col].astype(np.int64)
-        edge = np.flatnonzero(out == BOUNDARY)
+        edge = np.flatnonzero(out <= BOUNDARY)
         if edge.size:
-            out[edge] = self._exact(x[edge], y[edge], row[edge], col[edge])
+            out[edge] = self._exact(x[edge], y[edge], BOUNDARY - out[edge])
         return out
 
-    def _exact(self, x, y, rows, cols) -> np.ndarray:
-        if self.bits is None:
+    def _exact(self, x, y, lists) -> np.ndarray:
+        """The first polygon covering each point of a boundary cell, tested against its cell's candidates.
+
+        The candidates are complete: a point of a marked cell lies within a cell of some boundary
+        sample. If it is inside polygon P, either that boundary is P's, or (polygons do not
+        overlap) the straight line to it leaves P within those cells; either way P's boundary
+        passes within a cell and a quarter of the point's cell, and P is listed two cells around.
+        """
+        if self.candidates is None:
             return self._query(x, y)
-        best = np.full(x.size, np.iinfo(np.int64).max, dtype=np.int64)
-        bits = self.bits[rows, cols]
-        for index in range(len(self.polygons)):
-            mine = np.flatnonzero(bits[:, index // 64] & np.uint64(1 << (index % 64)))
-            if mine.size:
-                hit = mine[shapely.intersects_xy(self.polygons[index], x[mine], y[mine])]
-                best[hit] = np.minimum(best[hit], index)
-        found = best != np.iinfo(np.int64).max
-        result = np.where(found, best, OUTSIDE)
-        # Polygons do not overlap here, so a hit is the only polygon covering the point. A point
-        # inside a polygon whose own boundary is not near has no candidate: ask the tree.
-        rest = np.flatnonzero(~found)
-        if rest.size:
-            result[rest] = self._query(x[rest], y[rest])
+        count = self.starts[lists + 1] - self.starts[lists]
+        point = np.repeat(np.arange(x.size), count)
+        polygon = self.candidates[ranges(self.starts[lists], count)]  # by point, then polygon
+        hit = shapely.intersects_xy(self.polygons[polygon], x[point], y[point])
+        point, polygon = point[hit], polygon[hit]
+        first = np.ones(point.size, dtype=bool)  # each point's lowest polygon: shared edges go to it
+        first[1:] = point[1:] != point[:-1]
+        result = np.full(x.size, OUTSIDE, dtype=np.int64)
+        result[point[first]] = polygon[first]
         return result
 
     def _query(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -138,12 +174,24 @@ class PolygonIndex:
         return np.where(best == np.iinfo(np.int64).max, OUTSIDE, best)
 
 
-def _dilate_bits(bits: np.ndarray) -> np.ndarray:
-    """OR each cell's bits with its eight neighbours'."""
+def _dilate_bits(bits: np.ndarray, reach: int) -> np.ndarray:
+    """OR each cell's bits with those of every cell up to ``reach`` cells away (a square around it).
+
+    A square's OR is one along the rows, then one along the columns: 4 x reach passes, not (2 x reach + 1)².
+    """
     out = bits.copy()
-    padded = np.pad(bits, ((1, 1), (1, 1), (0, 0)))
-    rows, cols = bits.shape[:2]
-    for dr in (0, 1, 2):
-        for dc in (0, 1, 2):
-            out |= padded[dr : dr + rows, dc : dc + cols]
+    for axis in (0, 1):
+        source = out.copy()
+        for shift in range(1, reach + 1):
+            ahead = [slice(None)] * bits.ndim
+            behind = [slice(None)] * bits.ndim
+            ahead[axis], behind[axis] = slice(shift, None), slice(None, -shift)
+            out[tuple(ahead)] |= source[tuple(behind)]
+            out[tuple(behind)] |= source[tuple(ahead)]
     return out
+
+
+def ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``first[i], first[i] + 1, …`` (``count[i]`` of them) for each ``i``, end to end."""
+    ends = np.cumsum(count)
+    return np.arange(int(ends[-1]) if ends.size else 0) - np.repeat(ends - count - first, count)

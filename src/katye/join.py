@@ -19,10 +19,10 @@ from pyproj import Transformer
 from katye import geodata
 from katye.crs import METRIC_CRS, STORAGE_CRS, require_crs, to_storage
 from katye.errors import InputError, UsageError, plural
-from katye.incidents.columns import pair_codes
 from katye.incidents.precision import LEVELS as PRECISIONS
 from katye.index import PolygonIndex
-from katye.nearest import NearestBoundary
+from katye.nearest import NearestBoundary, nearest_distance, segment_tree
+from katye.places import Places, places
 
 log = logging.getLogger("katye")
 
@@ -36,41 +36,50 @@ def _shipped_index(name: str) -> PolygonIndex:
     return PolygonIndex(frame.geometry.values)
 
 
-def _points(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _places(incidents: gpd.GeoDataFrame) -> Places:
     require_crs(incidents, what="the incidents")
     frame = incidents if incidents.crs.equals(STORAGE_CRS) else incidents.to_crs(STORAGE_CRS)
-    geometry = frame.geometry
-    if not (geometry.geom_type.isin(["Point"]) | geometry.isna()).all():
-        raise InputError("the incidents must be points; some geometries are not. Use read_incidents().")
-    return shapely.get_x(geometry.values), shapely.get_y(geometry.values)
+    return places(frame.geometry.values)
 
 
-def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
-    """Each incident's location precision: its ``location_precision``, else read off ``geo_precision``."""
+def _precision(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Each incident's location precision, its ``location_precision`` or else read off ``geo_precision``.
+
+    Returned as a few labels, one code per row into them (the last label is "unknown"), and
+    whether the incidents' own ``location_precision`` already reads so, value for value.
+    """
     if "location_precision" in incidents.columns:
-        # Check and tidy the few distinct values, not a million cells.
-        codes, uniques = pd.factorize(incidents["location_precision"], use_na_sentinel=True)
-        tidy = np.array([str(u).strip().lower() or "unknown" for u in uniques] + ["unknown"], dtype=object)
-        wrong = sorted(set(tidy) - set(PRECISIONS))
+        # Check and tidy the few distinct values, not a million cells. One value (often: every
+        # incident set exact) needs no codes, and finding that out is half the cost of coding.
+        column = incidents["location_precision"]
+        uniques = pd.unique(column)
+        if len(uniques) == 1 and not pd.isna(uniques[0]):
+            codes = np.zeros(len(column), dtype=np.int8)
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        labels = np.array([str(u).strip().lower() or "unknown" for u in uniques] + ["unknown"], dtype=object)
+        wrong = sorted(set(labels) - set(PRECISIONS))
         if wrong:
             raise InputError(
                 f"location_precision holds {', '.join(map(repr, wrong[:5]))}: expected one of "
                 f"{', '.join(PRECISIONS)} (empty means unknown)."
             )
-        return tidy[codes]
-    out = np.full(len(incidents), "unknown", dtype=object)
+        tidy = [str(u) for u in uniques] == list(labels[:-1]) and bool((codes >= 0).all())
+        return labels, codes, tidy
+    labels = np.array(["exact", "near", "commune", "unknown"], dtype=object)
+    codes = np.full(len(incidents), len(labels) - 1, dtype=np.int8)
     if "geo_precision" in incidents.columns:
         coded = incidents["geo_precision"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        for code, level in ((1, "exact"), (2, "near"), (3, "commune")):
-            out[coded == code] = level
-    missing = int((out == "unknown").sum())
+        for code in (1, 2, 3):
+            codes[coded == code] = code - 1
+    missing = int((codes == len(labels) - 1).sum())
     if missing:
         log.warning(
             "%s have no location precision (no location_precision or geo_precision): kept out of zones. "
             "Read them with read_incidents(), or set location_precision='exact' if they are exact.",
             plural(missing, "incident"),
         )
-    return out
+    return labels, codes, False
 
 
 def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
@@ -81,7 +90,8 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
     so katye does not force them into a small zone. ``near`` keeps its section and commune;
     ``commune`` and ``unknown`` keep only the commune; ``region`` keeps none. An exact incident in
     no zone is ``outside``, with ``distance_m``, the distance in metres (EPSG:32618) to the nearest
-    zone. A point on an edge shared by two zones goes to the one whose ``zone_id`` sorts first.
+    zone (NaN when it has no point at all). A point on an edge shared by two zones goes to the one
+    whose ``zone_id`` sorts first.
     A frame without ``location_precision`` is read off ``geo_precision`` (1 exact, 2 near,
     3 commune; missing: unknown).
 
@@ -104,45 +114,65 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
     shipped = zones is None
     zones = geodata.resolve_zones(zones)
     key = _shipped_key() if shipped else _key(zones)
-    x, y = _points(incidents)
-    zone_index = (_shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values)).lookup(x, y)
+    # Incidents stack on shared points (ACLED's neighbourhood centres): each place is looked up
+    # and measured once, and its answers copied to its rows.
+    spots = _places(incidents)
+    x, y = spots.x, spots.y
+    labels, codes, tidy = _precision(incidents)
+    zone_lookup = _shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values)
+    cells = zone_lookup.cells(x, y)
+    zone_place = zone_lookup.lookup(x, y, cells=cells)
+    section_place, commune_place = (
+        index.lookup(x, y, cells=cells if index.frame == zone_lookup.frame else None)
+        for index in (_shipped_index("sections"), _shipped_index("communes"))
+    )
     sections = geodata.sections()
     communes = geodata.communes()
-    section_index = _shipped_index("sections").lookup(x, y)
-    commune_index = _shipped_index("communes").lookup(x, y)
 
-    precision = _precision(incidents)
-    coarse = precision != "exact"
-    no_section = coarse & (precision != "near")
-    no_commune = precision == "region"
-    out = incidents.copy()
-    out["location_precision"] = precision
     # Categorical columns built from codes: no million-string arrays, and groupby stays fast.
-    # The last category of each is "" (no zone / no section), picked by code -1 → its index.
+    # The last category of each is "" (no zone / no section). Codes are picked per place, copied
+    # to the rows, then the rows too coarse for a zone, section or commune are cleared.
     zone_ids = [*zones["zone_id"].astype(str), ""]
     zone_names = [*zones.get("name", zones["zone_id"]).astype(str), ""]
-    zone_pick = np.where(coarse | (zone_index < 0), len(zone_ids) - 1, zone_index)
-    out["zone_id"] = pd.Categorical.from_codes(zone_pick, categories=pd.Index(_unique_labels(zone_ids)))
-    out["zone_name"] = pd.Categorical.from_codes(zone_pick, categories=pd.Index(_unique_labels(zone_names)))
     section_ids = [*sections["section_pcode"], ""]
     commune_ids = [*communes["commune_pcode"], ""]
-    section_pick = np.where(no_section | (section_index < 0), len(section_ids) - 1, section_index)
-    commune_pick = np.where(no_commune | (commune_index < 0), len(commune_ids) - 1, commune_index)
-    out["section_pcode"] = pd.Categorical.from_codes(section_pick, categories=pd.Index(section_ids))
-    out["commune_pcode"] = pd.Categorical.from_codes(commune_pick, categories=pd.Index(commune_ids))
-    assignment = np.where(coarse, 1, np.where(zone_index >= 0, 0, 2))
-    out["assignment"] = pd.Categorical.from_codes(assignment, categories=pd.Index(["exact", "coarse", "outside"]))
-    distance = np.zeros(len(out))
-    far = np.flatnonzero((zone_index < 0) & ~coarse)
+    zone_pick = spots.per_row(_codes(zone_place, len(zone_ids) - 1))
+    section_pick = spots.per_row(_codes(section_place, len(section_ids) - 1))
+    commune_pick = spots.per_row(_codes(commune_place, len(commune_ids) - 1))
+    assignment = spots.per_row(np.where(zone_place >= 0, 0, 2).astype(np.int8))  # exact | outside
+    coarse = (labels != "exact")[codes]
+    if coarse.any():
+        zone_pick[coarse] = len(zone_ids) - 1
+        section_pick[~np.isin(labels, ("exact", "near"))[codes]] = len(section_ids) - 1
+        commune_pick[(labels == "region")[codes]] = len(commune_ids) - 1
+        assignment[coarse] = 1
+    out = incidents.copy()
+    # Text as pandas infers it from the labels, taken by code (no million str objects), unless
+    # the copy already holds the same values in that type.
+    precision = pd.Series(labels, copy=False).array
+    if not (tidy and incidents["location_precision"].dtype == precision.dtype):
+        out["location_precision"] = precision.take(codes)
+    for column, pick, categories in (
+        ("zone_id", zone_pick, _unique_labels(zone_ids)),
+        ("zone_name", zone_pick, _unique_labels(zone_names)),
+        ("section_pcode", section_pick, section_ids),
+        ("commune_pcode", commune_pick, commune_ids),
+        ("assignment", assignment, ["exact", "coarse", "outside"]),
+    ):
+        out[column] = pd.Categorical.from_codes(pick, categories=pd.Index(categories), validate=False)
+    # Measured: the places outside every zone where some exact incident is.
+    far = np.flatnonzero(spots.any(assignment == 2))
+    measured = np.zeros(len(x))
     if far.size:
-        distance[far] = _distance_to(None if shipped else zones, x[far], y[far])
+        measured[far] = _distance_to(None if shipped else zones, x[far], y[far])
+    distance = spots.per_row(measured)
     distance[coarse] = np.nan
     out["distance_m"] = distance
     out.attrs[ZONES_KEY] = key
     exact = ~coarse
-    if not shipped and exact.any() and not (zone_index[exact] >= 0).any():
+    if not shipped and exact.any() and not (assignment == 0).any():
         # Every exact incident is outside the user's zones: usually a layer in the wrong place or CRS.
-        in_metro = _shipped_index("communes").lookup(x[exact], y[exact]) >= 0
+        in_metro = commune_pick[exact] < len(commune_ids) - 1
         if in_metro.mean() >= 0.5:
             log.warning(
                 "none of the %s exactly located incidents falls in any of the %s zones, although %.0f %% "
@@ -184,12 +214,36 @@ def _shipped_key() -> str:
 
 
 @cache
-def _shipped_metric_tree() -> shapely.STRtree:
-    """The shipped zones in metres, indexed once per process."""
-    return shapely.STRtree(geodata.zones().to_crs(METRIC_CRS).geometry.values)
+def _shipped_segments() -> shapely.STRtree:
+    """The shipped zones' boundary segments in metres, indexed once per process."""
+    return segment_tree(geodata.zones().to_crs(METRIC_CRS).geometry.values)
 
 
 _TO_METRIC = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+#: The same projection by PROJ's Evenden/Snyder series (``approx``), twice as fast: within 0.2 mm of
+#: the exact one up to 5° from UTM 18N's central meridian (75° W; Haiti lies 0.5-3.5° from it).
+_TO_METRIC_FAST = Transformer.from_pipeline(
+    "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step +proj=utm +zone=18 +ellps=WGS84 +approx"
+)
+#: Degrees from the central meridian within which the fast projection is used.
+FAST_SPAN_DEG = 5.0
+
+
+def _to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """EPSG:4326 to EPSG:32618, by the fast series near the central meridian and exactly elsewhere."""
+    x, y = _TO_METRIC_FAST.transform(lon, lat)
+    with np.errstate(invalid="ignore"):
+        far = np.flatnonzero(~(np.abs(lon + 75.0) <= FAST_SPAN_DEG))
+    if far.size:
+        x[far], y[far] = _TO_METRIC.transform(lon[far], lat[far])
+    return x, y
+
+
+def _codes(index: np.ndarray, none: int) -> np.ndarray:
+    """Category codes from polygon indexes: -1 (in none) becomes ``none``, in the narrowest type."""
+    # The type pandas would narrow the codes to (int8 below 127 categories): no second copy.
+    kind = np.int8 if none + 1 < np.iinfo(np.int8).max else np.int16 if none + 1 < np.iinfo(np.int16).max else np.int32
+    return np.where(index < 0, none, index).astype(kind)
 
 
 def _unique_labels(labels: list[str]) -> list[str]:
@@ -204,23 +258,24 @@ def _unique_labels(labels: list[str]) -> list[str]:
 
 
 #: Distinct outside places from which the segment grid beats one nearest query per place (it costs
-#: about 0.6 s to build for the shipped zones, a query about 11 µs a place).
-GRID_MIN_PLACES = 50_000
+#: about 0.35 s to build for the shipped zones, then 0.3 µs a place; a query on the tree of
+#: segments about 4 µs a place). Once the shipped zones' grid is built, it serves any number.
+GRID_MIN_PLACES = 100_000
 
 
 def _distance_to(zones: gpd.GeoDataFrame | None, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Metres from each point (outside every zone) to the nearest zone; ``zones`` None: the shipped ones."""
-    # Incidents stack on shared points (ACLED's neighbourhood centres): measure each place once.
-    back, first = pair_codes(x, y)
-    mx, my = _TO_METRIC.transform(x[first], y[first])
-    if len(first) >= GRID_MIN_PLACES:
+    mx, my = _to_metric(x, y)
+    if _grid_pays(len(x), shipped=zones is None):
         grid = _shipped_grid() if zones is None else NearestBoundary(zones.to_crs(METRIC_CRS).geometry.values)
-        return grid.distance(mx, my)[back]
-    tree = _shipped_metric_tree() if zones is None else shapely.STRtree(zones.to_crs(METRIC_CRS).geometry.values)
-    (which, _), found = tree.query_nearest(shapely.points(mx, my), return_distance=True, all_matches=False)
-    distance = np.empty(len(first))
-    distance[which] = found
-    return distance[back]
+        return grid.distance(mx, my)
+    tree = _shipped_segments() if zones is None else segment_tree(zones.to_crs(METRIC_CRS).geometry.values)
+    return nearest_distance(tree, mx, my)
+
+
+def _grid_pays(places: int, *, shipped: bool) -> bool:
+    """Whether to measure with the segment grid rather than the tree (the same distances)."""
+    return places >= GRID_MIN_PLACES or (shipped and _shipped_grid.cache_info().currsize > 0)
 
 
 @cache

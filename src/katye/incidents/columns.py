@@ -322,7 +322,9 @@ def pair_codes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     where, pairs = pd.factorize(key, sort=False)
     del key
     where = where.astype(_narrow(len(pairs)))
-    first = np.flatnonzero(~pd.Series(where, copy=False).duplicated().to_numpy())
+    # Codes come in order of first appearance: a pair's first row is where their running maximum
+    # steps up (two passes, not a hash of every row).
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(where), prepend=-1))
     return where, first
 
 
