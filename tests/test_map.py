@@ -593,3 +593,13 @@ def test_exact_and_approximate_events_on_one_point_are_one_symbol_with_one_count
     figure = katye.render_static(both)
     counts = [t.get_text() for t in figure.axes[0].texts if t.get_gid() == "count"]
     assert counts == ["12"]
+
+
+def test_site_notes_in_english_are_left_off_french_and_creole_maps(tmp_path, sample):
+    def site_rows(lang: str) -> list[str]:
+        data = payload(build(tmp_path, name=f"{lang}.html", incidents=sample.head(20), lang=lang))
+        (layer,) = [layer for layer in data["layers"] if layer["key"] == "sites"]
+        return [row[0] for site in layer["sites"] for row in site["rows"]]
+
+    assert "Note" in site_rows("en")
+    assert not {"Note", "Remarque", "Nòt"} & set(site_rows("fr") + site_rows("ht"))

@@ -36,7 +36,7 @@ from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.dates import period_index, periods_between
 from katye.errors import UsageError
-from katye.labels import count_text, day_text, localised, month_text, number_text, percent_text, week_text
+from katye.labels import LABELS, count_text, day_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
 from katye.render import assets, style
@@ -770,7 +770,7 @@ def _hotspot_layer(spots, words, show, names: dict) -> dict:
 
 
 def _sites_layer(words, show) -> dict:
-    english = not words.get("months")  # the other languages write month names
+    english = words is LABELS["en"]  # the gazetteer's notes are written in English
     sites = geodata.sites()
     sites = sites[sites["kind"].isin(SHOWN_SITE_KINDS) & sites["commune_pcode"].ne("")]
     out = []
