@@ -59,9 +59,10 @@ print(json.dumps(times))
 """
 
 
-def side_by_side(path: str, repeat: int) -> dict[str, list[tuple[float, float, int]]]:
-    """(wall, cpu, rows) of each round of each contender, all run in turn in one fresh process."""
-    calls = {name: call.replace("PATH", repr(path)) for name, call in CONTENDERS.items()}
+def side_by_side(path: str, repeat: int, names=None) -> dict[str, list[tuple[float, float, int]]]:
+    """(wall, cpu, rows) of each round of each contender (or those ``names``), run in turn in one fresh process."""
+    chosen = {name: call for name, call in CONTENDERS.items() if names is None or name in names}
+    calls = {name: call.replace("PATH", repr(path)) for name, call in chosen.items()}
     code = SETUP + f"CONTENDERS = {calls!r}\nREPEAT = {repeat}\n" + ROUNDS
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,12 +1,18 @@
 """Run every side-by-side benchmark and print the tables: ``python benchmarks/run.py [--small]``.
 
+First the goals (benchmarks/goals.py): one row per goal of the speed work, katye beside its peer,
+ranges over ``--runs`` runs, the goal and whether it is met. ``--readme`` also writes that table into
+README.md. Then every benchmark's own table (``--goals-only`` stops after the goals).
 ``--small`` runs 10,000 rows (a quick check that everything works); the default is 1,000,000.
 ``--rows N`` sets any size (e.g. 5,000,000 for the assignment benchmark at scale).
+``--dask-points N`` adds the dask rows (50,000,000 in the README; needs the ``dask`` extra).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import bench_assign
 import bench_density
@@ -18,6 +24,7 @@ import bench_join
 import bench_map
 import bench_read
 import bench_startup
+import goals
 from common import table
 
 
@@ -25,9 +32,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="10,000 rows: a quick run")
     parser.add_argument("--rows", type=int, help="rows for every benchmark (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per goal: the table gives ranges")
+    parser.add_argument("--dask-points", type=int, default=0, help="points for the dask rows (0: leave them out)")
+    parser.add_argument("--readme", action="store_true", help="write the goals table into README.md")
+    parser.add_argument("--goals-only", action="store_true", help="print the goals table only")
     args = parser.parse_args()
     rows = args.rows or (10_000 if args.small else 1_000_000)
     repeat = 1 if args.small else 3
+    print("== Goals: katye beside its peer, ranges over runs ==")
+    runs = 1 if args.small else args.runs
+    measured = goals.run(
+        rows=rows,
+        map_rows_=min(rows, 50_000),
+        runs=runs,
+        dask_points=args.dask_points,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    print(table(measured, goals.COLUMNS))
+    if args.readme:
+        goals.write_readme(goals.markdown(measured, runs), Path(__file__).resolve().parents[1] / "README.md")
+        print("README.md: goals table written")
+    if args.goals_only:
+        return
     print("\n== Reading an ACLED-layout CSV ==")
     print(table(bench_read.run(min(rows, 1_000_000), repeat=max(repeat, 3)), bench_read.COLUMNS))
     print("\n== Start-up: the katye command, whole process ==")

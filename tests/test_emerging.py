@@ -115,11 +115,22 @@ def test_gi_star_by_hand_on_three_zones_in_a_row():
     assert (table.value.to_numpy() == np.tile([1, 2, 3], 5)).all()
 
 
+def _libpysal_weights(zones):
+    from libpysal import weights
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal's notice about islands
+        return weights.fuzzy_contiguity(
+            zones.to_crs("EPSG:32618").reset_index(drop=True), buffering=True, buffer=1.0, predicate="intersects"
+        )
+
+
 def test_gi_star_equals_esda_slice_by_slice():
     import esda
 
     zones = lattice(6, 6)
     w = contiguity(zones)
+    reference_w = _libpysal_weights(zones)
     rng = np.random.default_rng(3)
     values = rng.poisson(rng.uniform(0, 4, 36), (6, 36)).astype(float)
     values[2] = 0.0  # a slice with no event: Gi* is undefined
@@ -127,12 +138,54 @@ def test_gi_star_equals_esda_slice_by_slice():
     for row in (0, 1, 3, 4, 5):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # esda's notice about its future default alternative
-            reference = esda.G_Local(values[row], w, star=True, transform="B", permutations=999, seed=11)
+            reference = esda.G_Local(values[row], reference_w, star=True, transform="B", permutations=999, seed=11)
         assert z[row] == pytest.approx(reference.Zs, abs=1e-12)
         # esda keeps p-values as float32: compare the permutation counts behind them.
         assert (np.rint(p[row] * 1000) == np.rint(reference.p_sim * 1000)).all()
     assert np.isnan(z[2]).all()
     assert np.isnan(p[2]).all()
+
+
+def test_contiguity_equals_libpysals_fuzzy_contiguity():
+    # Edges that differ by a few centimetres (hand-made layers) and one zone well apart.
+    jittered = lattice(5, 4)
+    jittered.loc[jittered.index[3], "geometry"] = shapely.affinity.translate(jittered.geometry.iloc[3], xoff=0.0000004)
+    far = lattice(1, 1).assign(zone_id="far", geometry=shapely.box(-72.0, 18.9, -71.99, 18.91))
+    for zones in (lattice(3, 3), pd.concat([jittered, far], ignore_index=True), katye.geodata.zones()):
+        ours = contiguity(zones).toarray()
+        theirs = _libpysal_weights(zones).sparse.toarray()
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_permutation_draws_are_esdas_and_leave_numpys_global_state_alone():
+    pytest.importorskip("esda")
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("with numba installed esda draws from numba's generator, not NumPy's")
+    from esda.crand import vec_permutations
+
+    from katye.gistar import permutation_draws
+
+    for max_card, n, permutations, seed in ((1, 3, 5, 0), (6, 40, 99, 11), (12, 99, 999, 2026)):
+        np.random.seed(123)
+        before = np.random.random()
+        np.random.seed(123)
+        ours = permutation_draws(max_card, n, permutations, seed)
+        assert np.random.random() == before
+        np.testing.assert_array_equal(ours, vec_permutations(max_card, n, permutations, seed))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.001, 1.0), min_size=1, max_size=40), st.sampled_from([0.01, 0.05, 0.1]))
+def test_fdr_threshold_equals_esdas(p, alpha):
+    import esda
+
+    from katye.gistar import fdr_threshold
+
+    assert fdr_threshold(np.array(p), alpha) == esda.fdr(np.array(p), alpha)
 
 
 def test_gi_star_leaves_a_zone_without_neighbours_out():

@@ -10,6 +10,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import katye
 from katye.render.html import read_payload
@@ -112,7 +115,21 @@ def test_hostile_strings_are_data_not_markup(tmp_path, sample):
     assert "</script><script>window.__pwned" not in html
     data = payload(html)
     incidents = data["layers"][2]["incidents"]
-    assert incidents["notes"][0] == HOSTILE  # the text survives, escaped, for the popup
+    assert incidents["text"]["notes"][incidents["notes"][0]] == HOSTILE  # the text survives, escaped, for the popup
+
+
+def test_repeated_notes_and_dates_travel_once_each(tmp_path, sample):
+    frame = sample.iloc[:40].copy()
+    frame["notes"] = [f"note {i}" for i in range(40)]
+    spec = payload(build(tmp_path, incidents=frame))["layers"][2]["incidents"]
+    assert spec["notes"] == list(frame["notes"])  # distinct notes: as they are
+    assert "notes" not in spec["text"]
+    days = [spec["text"]["dates"][code] for code in spec["dates"]]
+    assert days == list(frame["event_date"].dt.strftime("%Y-%m-%d"))
+    assert spec["text"]["dates"] == sorted(set(days))  # codes order as the dates do
+    frame["notes"] = ["boilerplate"] * 39 + ["one of a kind"]
+    spec = payload(build(tmp_path, incidents=frame))["layers"][2]["incidents"]
+    assert [spec["text"]["notes"][code] for code in spec["notes"]] == list(frame["notes"])
 
 
 def test_many_incidents_are_aggregated(tmp_path):
@@ -603,3 +620,21 @@ def test_site_notes_in_english_are_left_off_french_and_creole_maps(tmp_path, sam
 
     assert "Note" in site_rows("en")
     assert not {"Note", "Remarque", "Nòt"} & set(site_rows("fr") + site_rows("ht"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-74.5, -71.5, allow_nan=False), st.floats(17.9, 20.1, allow_nan=False)),
+        min_size=3,
+        max_size=30,
+    ),
+    st.sampled_from([4, 5, 6]),
+)
+def test_geometry_coordinates_are_rounded_as_python_rounds(points, digits):
+    from katye.render.html import _geometry
+
+    line = shapely.LineString(points)
+    coordinates = _geometry(line, digits)["coordinates"]
+    flat = [v for point in coordinates for v in point]
+    assert flat == [round(v, digits) for v in flat]  # already on the decimal grid: no pass in Python needed

@@ -163,3 +163,12 @@ def test_no_colour_is_written_outside_the_style_table():
         if literal.search(line)
     ]
     assert offenders == []
+
+
+def test_density_table_is_matplotlibs_colour_map():
+    import matplotlib
+
+    colormap = matplotlib.colormaps[style.DENSITY_COLORMAP]
+    fractions = np.concatenate([np.linspace(0, 1, 2049), np.random.default_rng(0).random(5000), [1.0, 0.0]])
+    expected = np.round(colormap(fractions)[:, :3] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(style.density_colours(fractions), expected)

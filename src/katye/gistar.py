@@ -8,11 +8,10 @@ permutations=…, seed=…)`` (tested), computed in one pass instead of one esda
 
 from __future__ import annotations
 
-import warnings
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from katye import geodata
 from katye.errors import UsageError
@@ -73,24 +72,41 @@ def hotspots(
 
 
 def contiguity(zones: gpd.GeoDataFrame):
-    """Binary contiguity weights (``libpysal.weights.W``) of ``zones``, or None when Gi* cannot compare.
+    """Binary contiguity of ``zones`` as a sparse matrix (no diagonal), or None when Gi* cannot compare.
 
     Neighbours are zones within a metre of each other: exact Queen contiguity misses zones whose
-    shared edges differ in the last digits, as hand-made layers often do. None when there are
+    shared edges differ in the last digits, as hand-made layers often do. The rule is libpysal's
+    ``fuzzy_contiguity(buffering=True, buffer=1.0, predicate="intersects")`` in EPSG:32618 (each zone
+    grown by 1 m, grown zones that intersect are neighbours; equal to it, tested), computed with
+    shapely alone: importing libpysal costs a second of every ``katye map``. None when there are
     fewer than three zones or no zone touches another.
     """
     if len(zones) < 3:
         return None
-    # Imported on use: libpysal pulls in scipy and costs about a second at start-up.
-    from libpysal import weights as lpweights
+    from scipy import sparse
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # libpysal warns about islands; Gi* leaves them out below
-        # A fresh index: the weights are keyed by it, and must follow the zones' order.
-        metric = zones.to_crs("EPSG:32618").reset_index(drop=True)
-        w = lpweights.fuzzy_contiguity(metric, buffering=True, buffer=1.0, predicate="intersects")
-    w.transform = "B"
-    return None if len(w.islands) == len(zones) else w
+    metric = shapely.buffer(zones.to_crs("EPSG:32618").geometry.to_numpy(), 1.0)
+    first, second = shapely.STRtree(metric).query(metric, predicate="intersects")
+    keep = first != second
+    n = len(zones)
+    adjacency = sparse.csr_array((np.ones(int(keep.sum())), (first[keep], second[keep])), shape=(n, n), dtype=float)
+    adjacency.sum_duplicates()
+    return None if adjacency.nnz == 0 else adjacency
+
+
+def permutation_draws(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
+    """The conditional-permutation draws of esda: ``permutations`` rows of ``max_card`` ids from ``range(n - 1)``.
+
+    The draws of ``esda.crand.vec_permutations`` as esda makes them without numba (NumPy's
+    legacy generator seeded with ``seed``, one ``choice(n - 1, max_card, replace=False)`` per
+    row; equal to it, tested), from a generator of its own so the caller's global NumPy state is
+    left alone, and without importing esda (a second at start-up).
+    """
+    generator = np.random.RandomState(seed)
+    out = np.empty((permutations, max_card), dtype=np.int64)
+    for k in range(permutations):
+        out[k] = generator.choice(n - 1, size=max_card, replace=False)
+    return out
 
 
 def gi_star(values: np.ndarray, w, *, permutations: int = 999, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +114,7 @@ def gi_star(values: np.ndarray, w, *, permutations: int = 999, seed: int = 0) ->
 
     The statistic and its analytical z-score are esda's ``G_Local(star=True, transform="B")``;
     the pseudo p-values come from esda's conditional permutations: the random neighbour sets are
-    esda's own (:func:`esda.crand.vec_permutations` with ``seed``), drawn once and used for every
+    esda's own (:func:`permutation_draws` with ``seed``), drawn once and used for every
     row, as esda would draw them for each row with the same seed. A p-value is esda's "directed"
     one, ``(min(larger, permutations - larger) + 1) / (permutations + 1)``.
 
@@ -107,7 +123,7 @@ def gi_star(values: np.ndarray, w, *, permutations: int = 999, seed: int = 0) ->
     values
         Array of shape (slices, zones), in the order of the zones that ``w`` was built from.
     w
-        Binary contiguity weights from :func:`contiguity` (zone i's own value is added: Gi*).
+        Binary contiguity from :func:`contiguity`, a sparse matrix (zone i's own value is added: Gi*).
     permutations, seed
         Conditional permutations and their seed.
 
@@ -119,13 +135,9 @@ def gi_star(values: np.ndarray, w, *, permutations: int = 999, seed: int = 0) ->
         that touch no other (esda would call such an island with a value "significant").
 
     """
-    from esda.crand import vec_permutations  # imported on use, as in contiguity()
-
     y = np.asarray(values, dtype=float)
     rows, n = y.shape
-    adjacency = w.sparse.tocsr(copy=True)  # the weights object caches its matrix: leave it whole
-    adjacency.setdiag(0)
-    adjacency.eliminate_zeros()
+    adjacency = w.tocsr()
     neighbours = [adjacency.indices[adjacency.indptr[i] : adjacency.indptr[i + 1]] for i in range(n)]
     cards = np.array([len(ids) for ids in neighbours])
     total = y.sum(axis=1)
@@ -137,11 +149,7 @@ def gi_star(values: np.ndarray, w, *, permutations: int = 999, seed: int = 0) ->
     z[:, cards == 0] = np.nan
     p = np.full((rows, n), np.nan)
     if permutations and cards.max(initial=0) > 0:
-        state = np.random.get_state()  # esda seeds NumPy's global generator: leave the caller's as it was
-        try:
-            draws = vec_permutations(int(cards.max()), n, permutations, seed)
-        finally:
-            np.random.set_state(state)
+        draws = permutation_draws(int(cards.max()), n, permutations, seed)
         p = _pseudo_p(y, local, neighbours, draws)
         p[flat, :] = np.nan
         p[:, cards == 0] = np.nan
@@ -185,13 +193,24 @@ def _pseudo_p(y, local, neighbours, draws) -> np.ndarray:
 
 def fdr_significant(p: np.ndarray, alpha: float) -> np.ndarray:
     """True where ``p`` is within the Benjamini-Hochberg threshold at ``alpha`` (``esda.fdr``); NaN never."""
-    import esda
-
     known = np.isfinite(p)
     out = np.zeros(p.shape, dtype=bool)
     if known.any():
-        out[known] = p[known] <= esda.fdr(p[known], alpha)
+        out[known] = p[known] <= fdr_threshold(p[known], alpha)
     return out
+
+
+def fdr_threshold(p: np.ndarray, alpha: float) -> float:
+    """``esda.fdr``: the largest Benjamini-Hochberg bound ``k * alpha / n`` that the k-th smallest p stays under.
+
+    Written out (equal to esda's, tested) so that hot spots need not import esda. As in esda, the
+    comparison is strict and, when no p-value passes, the Bonferroni bound ``alpha / n`` is returned.
+    """
+    n = len(p)
+    descending = np.sort(p)[::-1]
+    bounds = np.arange(n, 0, -1) * alpha / n
+    passing = np.flatnonzero(descending < bounds)
+    return float(bounds[passing[0]]) if len(passing) else alpha / n
 
 
 def _not_significant(zones, y, permutations, seed) -> gpd.GeoDataFrame:

@@ -67,16 +67,7 @@ class PolygonIndex:
         marked[row, col] = True
         # Neighbours too: a boundary may clip a cell's corner between two samples.
         marked = ndimage.binary_dilation(marked, structure=np.ones((3, 3), dtype=bool))
-        bits = None
-        if len(self.polygons) <= MAX_BITSET and not self._overlapping():
-            # For each marked cell, the polygons whose boundary passes within two cells of it: one bit
-            # per polygon, in as many 64-bit words as the polygons need. Two cells make the list
-            # complete (see _exact), so a point none of them covers is outside every polygon.
-            words = (len(self.polygons) + 63) // 64
-            bits = np.zeros((*self.shape, words), dtype=np.uint64)
-            owner = owner.astype(np.int64)
-            np.bitwise_or.at(bits, (row, col, owner // 64), np.left_shift(np.uint64(1), (owner % 64).astype(np.uint64)))
-            bits = _dilate_bits(bits, 2)
+        listed = len(self.polygons) <= MAX_BITSET and not self._overlapping()
         regions, count = ndimage.label(~marked)
         grid = np.full(self.shape, BOUNDARY, dtype=np.int32)
         if count:
@@ -92,17 +83,40 @@ class PolygonIndex:
         #: Candidate polygons of each boundary cell with a list, end to end (``starts`` delimits them).
         self.candidates: np.ndarray | None = None
         self.starts = np.zeros(1, dtype=np.int64)
-        if bits is not None:
-            # Each marked cell's set bits as a list, numbered in the grid: gathering a point's few
-            # candidates then costs what they are, not a flag per polygon.
+        if listed:
+            # For each marked cell, the polygons whose boundary passes within two cells of it, as a
+            # list numbered in the grid: gathering a point's few candidates then costs what they are.
+            # Two cells make the list complete (see _exact), so a point none of them covers is
+            # outside every polygon.
             lists = np.flatnonzero(marked.ravel())
-            listed = bits.reshape(-1, bits.shape[2])[lists].astype("<u8", copy=False)
-            flags = np.unpackbits(listed.view(np.uint8), axis=1, bitorder="little")  # polygon k at bit k
-            listing, polygon = np.nonzero(flags[:, : len(self.polygons)])  # by cell, then polygon
+            cell, polygon = self._near_boundaries(row, col, owner.astype(np.int64), reach=2)
+            on_list = marked.ravel()[cell]
+            cell, polygon = cell[on_list], polygon[on_list]
             self.candidates = polygon.astype(np.int16)  # MAX_BITSET polygons at most
-            self.starts = np.searchsorted(listing, np.arange(len(lists) + 1))
+            self.starts = np.searchsorted(np.searchsorted(lists, cell), np.arange(len(lists) + 1))
             np.put(grid, lists, BOUNDARY - np.arange(len(lists)))
         return grid
+
+    def _near_boundaries(self, row, col, owner, *, reach: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every (cell, polygon) pair where a sample of the polygon's boundary lies within ``reach`` cells.
+
+        Sorted by cell (flat grid number), then polygon. Sparse, from the distinct sampled pairs: a
+        dense bitset over the whole grid spent most of the index's build time copying empty cells.
+        """
+        rows, cols = self.shape
+        n = len(self.polygons)
+        pairs = _distinct((row * cols + col) * n + owner)
+        steps = np.arange(-reach, reach + 1)
+        # A square is a stripe of a stripe: widen along the columns, then along the rows, keeping
+        # only distinct pairs in between (5 + 5 copies of each pair, not 25).
+        for stride, limit in ((1, cols), (cols, rows)):
+            cell, polygon = np.divmod(pairs, n)
+            along = (cell // stride) % limit
+            near = along[:, None] + steps[None, :]
+            inside = (near >= 0) & (near < limit)
+            moved = cell[:, None] + steps[None, :] * stride
+            pairs = _distinct(moved[inside] * n + np.broadcast_to(polygon[:, None], near.shape)[inside])
+        return np.divmod(pairs, n)
 
     def _overlapping(self) -> bool:
         """True when two polygons share interior: then a nearby boundary does not name every candidate."""
@@ -174,21 +188,10 @@ class PolygonIndex:
         return np.where(best == np.iinfo(np.int64).max, OUTSIDE, best)
 
 
-def _dilate_bits(bits: np.ndarray, reach: int) -> np.ndarray:
-    """OR each cell's bits with those of every cell up to ``reach`` cells away (a square around it).
-
-    A square's OR is one along the rows, then one along the columns: 4 x reach passes, not (2 x reach + 1)².
-    """
-    out = bits.copy()
-    for axis in (0, 1):
-        source = out.copy()
-        for shift in range(1, reach + 1):
-            ahead = [slice(None)] * bits.ndim
-            behind = [slice(None)] * bits.ndim
-            ahead[axis], behind[axis] = slice(shift, None), slice(None, -shift)
-            out[tuple(ahead)] |= source[tuple(behind)]
-            out[tuple(behind)] |= source[tuple(ahead)]
-    return out
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an integer array (a sort and a comparison: faster than np.unique's hash)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
 def ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 #: The smallest CIEDE2000 difference between two legend fills under any simulated colour-vision deficiency.
 MIN_DELTA_E = 20.0
 
@@ -116,6 +118,42 @@ CELL_COLOR = "#b30000"
 # --- Density ----------------------------------------------------------------------------------
 #: matplotlib colour map of the density surface, and the fractions of its top the legend shows.
 DENSITY_COLORMAP = "magma_r"
+#: The colour map's 256 colours as 8-bit RGB (6 hex digits each), written out from matplotlib's magma_r
+#: (tests/test_style.py checks every entry against matplotlib): the HTML map colours its density image
+#: from this table rather than importing matplotlib for it.
+DENSITY_RGB = (
+    "fcfdbffcfbbdfcf9bbfcf7b9fcf6b8fcf4b6fcf2b4fcf0b2fceeb0fcecaefdebacfde9aafde7a9fde5a7fde3a5fde2a3"
+    "fde0a1fddea0fddc9efdda9cfed89afed799fed597fed395fed194fecf92fecd90fecc8ffeca8dfec88cfec68afec488"
+    "fec287fec185febf84febd82febb81feb97ffeb77efeb67cfeb47bfeb27afeb078feae77feac76feaa74fea973fea772"
+    "fea571fea36ffea16efe9f6dfe9d6cfd9b6bfd9a6afd9869fd9668fd9467fd9266fc9065fc8e64fc8c63fc8a62fc8961"
+    "fb8761fb8560fb835ffa815ffa7f5efa7d5ef97b5df9795df9785df8765cf8745cf7725cf7705cf66e5cf66c5cf56b5c"
+    "f4695cf4675cf3655cf2645cf2625df1605df05f5eef5d5eee5b5eed5a5fec5860eb5760ea5661e95462e85362e75263"
+    "e55064e44f64e34e65e24d66e04c67df4a68de4968dc4869db476ad9466bd8456cd6456cd5446dd3436ed2426fd0416f"
+    "cf4070cd4071cc3f71ca3e72c83e73c73d73c53c74c43c75c23b75c03a76bf3a77bd3977bc3978ba3878b83779b73779"
+    "b5367ab3367ab2357bb0357bae347bad347cab337caa337da8327da6317da5317ea3307ea1307ea02f7f9e2f7f9c2e7f"
+    "9b2e7f992d80982d80962c80942c80932b80912b81902a818e2a818c29818b2981892881882781862781842681832681"
+    "8125818025827e24827c23827b2382792282782281762181752181732081721f81701f816e1e816d1d816b1d816a1c81"
+    "681c81671b80651a80641a806219806018805f187f5d177f5c167f5a167e59157e57157e56147d54137d52137c51127c"
+    "4f127b4e117b4c117a4a1079491078471078451077440f76420f75400f743f0f723d0f713b0f70390f6e38106c36106b"
+    "3410693310673111652f11632d11612c115f2a115c29115a27125825125524125322115021114e20114b1e11491d1147"
+    "1c10441a104219103f180f3d160f3b150e38140e36130d34120d31110c2f100b2d0e0b2b0d0a290c09260b09240a0822"
+    "09072008071e07061c06051a06051805041604041403031203030f02020d02020b020109010108010106010005000004"
+)
+
+
+def density_colours(fractions) -> np.ndarray:
+    """8-bit RGB of the density colour map at ``fractions`` of the top (0–1), as matplotlib would pick them."""
+    table = np.frombuffer(bytes.fromhex("".join(DENSITY_RGB)), dtype=np.uint8).reshape(256, 3)
+    # matplotlib's lookup: fraction x 256, truncated, the top value folded into the last colour.
+    index = np.clip((np.asarray(fractions, dtype=float) * 256).astype(int), 0, 255)
+    return table[index]
+
+
+def density_hex(fraction: float) -> str:
+    """The density colour at one fraction of the top, as ``#rrggbb``."""
+    return "#" + bytes(density_colours(fraction)).hex()
+
+
 DENSITY_STOPS = (0.33, 0.66, 1.0)
 DENSITY_OPACITY = 0.9
 #: A density pixel's own opacity is DENSITY_FLOOR + (1 - DENSITY_FLOOR) x its fraction of the top.

@@ -304,7 +304,7 @@
   function popup(spec, i, labels) {
     var t = spec.text;
     var rows = [
-      [labels.date, spec.date_text ? spec.date_text[spec.dates[i]] : spec.dates[i]],
+      [labels.date, (spec.date_text || t.dates)[spec.dates[i]]],
       [labels.type, spec.types[spec.type[i]]],
       [labels.sub_type, t.sub_types[spec.sub_type[i]]],
       [labels.actors, t.actors[spec.actor1[i]] + (spec.actor2[i] >= 0 ? " / " + t.actors[spec.actor2[i]] : "")],
@@ -314,7 +314,7 @@
         (spec.basis && spec.basis[i] >= 0 ? " (" + spec.basis_labels[spec.basis[i]] + ")" : "")],
       [labels.source, t.sources[spec.source[i]]]
     ];
-    if (spec.notes) { rows.push([labels.notes, spec.notes[i]]); }
+    if (spec.notes) { rows.push([labels.notes, t.notes ? t.notes[spec.notes[i]] : spec.notes[i]]); }
     rows = rows.filter(function (row) { return row[0] !== labels.sub_type || row[1]; });  // no empty sub-type row
     return card(spec.ids[i], rows);
   }
