@@ -638,3 +638,18 @@ def test_geometry_coordinates_are_rounded_as_python_rounds(points, digits):
     coordinates = _geometry(line, digits)["coordinates"]
     flat = [v for point in coordinates for v in point]
     assert flat == [round(v, digits) for v in flat]  # already on the decimal grid: no pass in Python needed
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(["Riots", "Battles", "Protests", "b", "B", "é"]), st.none()), max_size=30),
+    st.sampled_from(["object", "category", "str"]),
+)
+def test_type_codes_sort_texts_as_python_does_whatever_the_dtype(values, dtype):
+    from katye.render.html import _sorted_codes
+
+    series = pd.Series(values, dtype=dtype)
+    codes, names = _sorted_codes(series)
+    texts = ["" if v is None else str(v) for v in values]  # the texts the page shows, "" for a missing one
+    assert names == sorted(set(texts))
+    assert [names[c] for c in codes] == texts

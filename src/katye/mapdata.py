@@ -137,10 +137,11 @@ class MapData:
             np.add.at(beyond, found[found >= 0], 1)
         levels: list[pd.Series | None] = [None] * len(keys)
         if self.incidents is not None and len(self.incidents):
-            coarse = self.incidents[(self.incidents["assignment"] == "coarse").to_numpy()]
-            found = period_of(coarse["event_date"])
+            # Two columns of the coarse rows, not the whole frame: maps hold millions of rows.
+            coarse = (self.incidents["assignment"] == "coarse").to_numpy()
+            found = period_of(self.incidents["event_date"][coarse])
             shown = found >= 0
-            codes, names = pd.factorize(coarse["location_precision"].astype(str).to_numpy()[shown])
+            codes, names = pd.factorize(self.incidents["location_precision"][coarse].astype(str).to_numpy()[shown])
             table = np.zeros((len(keys), len(names)), dtype=np.int64)
             np.add.at(table, (found[shown], codes), 1)
             levels = [pd.Series(row, index=names) for row in table]
@@ -202,7 +203,9 @@ def is_synthetic(incidents) -> bool:
     """True when the incidents carry the ``synthetic`` flag (katye's samples and generators set it)."""
     if incidents is None or not len(incidents) or "synthetic" not in incidents.columns:
         return False
-    return bool(incidents["synthetic"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"]).any())
+    # The distinct values first: a flag column holds two or three, whatever the rows.
+    values = pd.Series(incidents["synthetic"].unique()).astype(str)
+    return bool(values.str.strip().str.lower().isin(["true", "1", "yes"]).any())
 
 
 def acled_credit(incidents, accessed, words: dict) -> str | None:

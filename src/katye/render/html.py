@@ -235,8 +235,7 @@ def _zone_features(zones: gpd.GeoDataFrame, rows_of, style_of, names: dict | Non
 
 def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]], max_points: int) -> dict:
     """The incidents as the runtime draws them, with each one's month and ACLED week (indexes into ``periods``)."""
-    types = sorted(incidents["event_type"].astype(str).unique())
-    type_index = {t: i for i, t in enumerate(types)}
+    type_codes, types = _sorted_codes(incidents["event_type"])
     colors = style.type_colors(types)
     lon = incidents.geometry.x.to_numpy()
     lat = incidents.geometry.y.to_numpy()
@@ -246,29 +245,18 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]
         else [-72.5, 18.4]
     )
     period_of = {kind: period_index(incidents["event_date"], kind, keys) for kind, keys in periods.items()}
-    type_codes = incidents["event_type"].astype(str).map(type_index).to_numpy()
     fatalities = incidents["fatalities"].to_numpy().astype(int)
     coarse = (incidents["assignment"] == "coarse").to_numpy().astype(int)
     levels = list(PRECISION_ORDER)
     bases = list(BASIS_ORDER)
+    # Codes by category (a hash of the few names, not a dictionary lookup per row); -1 where absent.
     basis = (
-        incidents["precision_basis"]
-        .astype(str)
-        .map({b: i for i, b in enumerate(bases)})
-        .fillna(-1)
-        .astype(int)
-        .to_numpy()
+        pd.Categorical(incidents["precision_basis"], categories=bases).codes.astype(int)
         if "precision_basis" in incidents.columns
         else np.full(len(incidents), -1)
     )
-    precision = (
-        incidents["location_precision"]
-        .astype(str)
-        .map({p: i for i, p in enumerate(levels)})
-        .fillna(levels.index("unknown"))
-        .astype(int)
-        .to_numpy()
-    )
+    precision = pd.Categorical(incidents["location_precision"], categories=levels).codes.astype(int)
+    precision[precision < 0] = levels.index("unknown")
     common = {"origin": origin, "types": types, "colors": colors, "precisions": levels, "bases": bases}
     if len(incidents) <= max_points:
         tables = {}
@@ -327,8 +315,9 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]
     cell = 100  # in 1e-5 degrees
     cx = (np.floor((lon - origin[0]) * 1e5 / cell) * cell).astype(np.int64)
     cy = (np.floor((lat - origin[1]) * 1e5 / cell) * cell).astype(np.int64)
-    frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "fatalities": fatalities, **period_of})
-    frame = frame.sort_values(["cx", "cy"], kind="stable")
+    # By square (one integer key, sorted stably: the order pandas' sort by cx, then cy, gave).
+    order = np.argsort(cx * 10**9 + cy, kind="stable")
+    frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "fatalities": fatalities, **period_of}).take(order)
     key = frame["cx"].to_numpy() * 10**9 + frame["cy"].to_numpy()
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     counts = np.diff(np.r_[starts, len(frame)])
@@ -345,6 +334,23 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]
         for i in range(starts.size)
     ]
     return {**common, "mode": "cells", "cell": cell, "cells": cells, "color": style.CELL_COLOR}
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's code into the sorted distinct texts of ``values`` (a missing value is the empty text).
+
+    Converting a million rows to Python strings costs more than the rest of the page's data, so a
+    categorical column is coded from its few categories, and text is converted only when some is missing.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
+        present = values.cat.remove_unused_categories()
+        names = np.array([str(c) for c in present.cat.categories], dtype=object)
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank[present.cat.codes.to_numpy()], names[order].tolist()
+    codes, uniques = pd.factorize(values.astype(object).fillna("").astype(str) if values.hasnans else values, sort=True)
+    return codes, [str(u) for u in uniques]
 
 
 def _period_pairs(frame: pd.DataFrame, key: np.ndarray, kind: str, cells: int) -> list[list[int]]:
