@@ -1,7 +1,8 @@
 """Run every side-by-side benchmark and print the tables: ``python benchmarks/run.py [--small]``.
 
 ``--small`` runs 10,000 rows (a quick check that everything works); the default is 1,000,000.
-``--rows N`` sets any size (e.g. 5,000,000 for the assignment benchmark at scale).
+``--rows N`` sets any size (e.g. 5,000,000 for the assignment benchmark at scale). The dask benchmark
+alone runs its 50,000,000 points with ``python benchmarks/bench_dask.py``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 import bench_assign
+import bench_dask
 import bench_density
 import bench_e2e
 import bench_emerging
@@ -36,6 +38,8 @@ def main() -> None:
     print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
     print("\n== katye.assign (zones, sections, communes, distances) vs three sjoins + sjoin_nearest ==")
     print(table(bench_assign.run(rows, repeat=repeat), bench_assign.COLUMNS))
+    print("\n== Points per zone past one machine: katye on dask vs dask-geopandas sjoin vs SedonaDB ==")
+    print(table(bench_dask.run(rows, repeat=repeat), bench_dask.COLUMNS))
     print("\n== Kernel density ==")
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")
