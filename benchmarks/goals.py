@@ -157,13 +157,53 @@ def read_rows(rows: int, runs: int) -> list[dict]:
     ]
 
 
-def dask_rows(points: int) -> list[dict]:
-    """50 M points from GeoParquet counted per zone on dask vs SedonaDB and dask-geopandas' sjoin, if installed."""
-    try:
-        import bench_dask
-    except ImportError:  # the dask extra is not installed
-        return []
-    return bench_dask.goal_rows(points)
+def dask_rows(points: int, runs: int) -> list[dict]:
+    """Points of a GeoParquet dataset counted per zone: katye on dask vs SedonaDB and dask-geopandas' sjoin.
+
+    Each contender in a process of its own (bench_dask); the job is run ``runs`` times there. Needs
+    the ``dask`` extra, and SedonaDB (``pip install "sedonadb[geopandas]"``) for its row.
+    """
+    import bench_dask
+
+    folder = bench_dask.dataset(points)
+    names = ("katye", "sedonadb", "dask-geopandas")
+    results = {name: bench_dask._in_child(name, folder, repeat=runs) for name in names}
+    ours = results["katye"]
+    out = []
+    case = f"{points:,} points from GeoParquet counted per zone, katye on a 2-worker LocalCluster"
+    for name, word in (("sedonadb", "SedonaDB"), ("dask-geopandas", "dask-geopandas `sjoin` + `groupby`")):
+        theirs = results.get(name, {})
+        if "seconds" not in theirs or "seconds" not in ours:
+            error = theirs.get("error") or ours.get("error") or "not run"
+            out.append({"case": f"{case}, vs {word}", "katye": "", "peer": f"failed: {error[:60]}", "goal": ""})
+            continue
+        assert theirs["counts"] == ours["counts"], f"{name}: counts differ from katye's"
+        ratios = [points / o / (points / t) for o, t in zip(ours["seconds"], theirs["seconds"], strict=True)]
+        goal = 1.0 if name == "sedonadb" else None
+        out.append(
+            _row(
+                f"{case}, vs {word}",
+                [points / s / 1e6 for s in ours["seconds"]],
+                [points / s / 1e6 for s in theirs["seconds"]],
+                unit=" M points/s",
+                ratio=_span(ratios, 1, "× the throughput"),
+                goal=f"≥ {goal:g}× the throughput" if goal else "",
+                met=goal is None or min(ratios) >= goal,
+            )
+        )
+    if "peak_mb" in ours:
+        out.append(
+            _row(
+                f"{case}, peak memory (client and workers)",
+                [ours["peak_mb"]],
+                [results["sedonadb"]["peak_mb"]] if "peak_mb" in results.get("sedonadb", {}) else None,
+                unit=" MB",
+                ratio="",
+                goal="≤ 2,000 MB",
+                met=ours["peak_mb"] <= 2000,
+            )
+        )
+    return out
 
 
 def machine() -> str:
@@ -195,7 +235,7 @@ def run(*, rows: int = 1_000_000, map_rows_: int = 50_000, runs: int = 3, dask_p
         ("reading", lambda: read_rows(rows, max(runs, 3))),
     ]
     if dask_points:
-        parts.append(("dask", lambda: dask_rows(dask_points)))
+        parts.append(("dask", lambda: dask_rows(dask_points, runs)))
     out = []
     for name, part in parts:
         progress(f"… {name}")

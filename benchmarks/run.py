@@ -5,7 +5,8 @@ ranges over ``--runs`` runs, the goal and whether it is met. ``--readme`` also w
 README.md. Then every benchmark's own table (``--goals-only`` stops after the goals).
 ``--small`` runs 10,000 rows (a quick check that everything works); the default is 1,000,000.
 ``--rows N`` sets any size (e.g. 5,000,000 for the assignment benchmark at scale).
-``--dask-points N`` adds the dask rows (50,000,000 in the README; needs the ``dask`` extra).
+``--dask-points N`` adds the dask goals (50,000,000 in the README; needs the ``dask`` extra); the dask
+benchmark alone: ``python benchmarks/bench_dask.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 import bench_assign
+import bench_dask
 import bench_density
 import bench_e2e
 import bench_emerging
@@ -62,6 +64,8 @@ def main() -> None:
     print(table(bench_join.run(rows, repeat=repeat), ["case", "contender", "seconds", "speedup_vs_sjoin"]))
     print("\n== katye.assign (zones, sections, communes, distances) vs three sjoins + sjoin_nearest ==")
     print(table(bench_assign.run(rows, repeat=repeat), bench_assign.COLUMNS))
+    print("\n== Points per zone past one machine: katye on dask vs dask-geopandas sjoin vs SedonaDB ==")
+    print(table(bench_dask.run(rows, repeat=repeat), bench_dask.COLUMNS))
     print("\n== Kernel density ==")
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")

@@ -1,4 +1,4 @@
-"""The examples run as a user would run them: the notebooks end to end, the monthly series script."""
+"""The examples run as a user would run them: the notebooks end to end, the monthly series and dask scripts."""
 
 from __future__ import annotations
 
@@ -53,3 +53,25 @@ def test_monthly_series_script(tmp_path):
         "pap-2024-11.html",
         "pap-2024-11.png",
     ]
+
+
+def test_past_one_machine_script(tmp_path):
+    pytest.importorskip("dask_geopandas")  # the test extra installs it; the script needs katye[dask]
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "examples" / "past_one_machine.py"),
+            "--rows",
+            "4000",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4,000 synthetic incidents in 4 partitions" in result.stdout
+    assert "every row accounted for" in result.stdout
+    assert len(list((tmp_path / "out" / "assigned.parquet").glob("*.parquet"))) == 4

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-#: What only maps and statistics need: seconds of start-up that help and reading must not pay.
-HEAVY = ("matplotlib", "folium", "scipy.stats", "mapclassify", "esda", "libpysal", "sklearn")
+#: What only maps, statistics and dask need: seconds of start-up that help and reading must not pay.
+HEAVY = ("matplotlib", "folium", "scipy.stats", "mapclassify", "esda", "libpysal", "sklearn", "dask", "distributed")
 
 
 def _loaded(code: str) -> set[str]:

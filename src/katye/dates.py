@@ -36,6 +36,12 @@ def window_end(data: pd.DataFrame, as_of) -> pd.Timestamp:
 
 def require_columns(frame: pd.DataFrame, columns, *, what: str = "the incidents") -> None:
     """Raise a clear error when a hand-built table lacks a column or has dates that are not dates."""
+    if not isinstance(frame, pd.DataFrame):
+        raise UsageError(
+            f"{what}: expected a GeoDataFrame, got {type(frame).__name__}. Past one machine, katye.assign, "
+            "katye.summarize and katye.partitioned.zone_counts take dask data; for the rest, compute the part "
+            "you need first (e.g. frame[frame.commune_pcode == 'HT0111'].compute())."
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(

@@ -98,7 +98,9 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
     Parameters
     ----------
     incidents
-        Points with a CRS (any), e.g. from :func:`katye.read_incidents`.
+        Points with a CRS (any), e.g. from :func:`katye.read_incidents`. Past one machine: a
+        dask-geopandas GeoDataFrame or the path of a GeoParquet dataset, assigned partition by
+        partition (see :mod:`katye.partitioned`).
     zones
         Area layer with ``zone_id`` (and ``name``); default: :func:`katye.geodata.zones`.
 
@@ -109,8 +111,13 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
         ``commune_pcode``, ``distance_m``, ``assignment`` (exact | coarse | outside) and
         ``location_precision``. The text columns are categoricals ("" where there is none);
         zones sharing a display name get " (2)", " (3)" … after the repeats in ``zone_name``.
+        For dask input, a lazy dask-geopandas GeoDataFrame of the same.
 
     """
+    if not isinstance(incidents, gpd.GeoDataFrame):
+        from katye import partitioned  # dask and friends load only for dask input
+
+        return partitioned.assign(incidents, zones)
     shipped = zones is None
     zones = geodata.resolve_zones(zones)
     key = _shipped_key() if shipped else _key(zones)

@@ -65,15 +65,18 @@ def places(geometry) -> Places:
     objects = _shared(_object_codes, SCATTERED_OBJECTS, values)
     if objects is not None:
         values = values[objects[1]]
-    x, y = coordinates(values)
-    pairs = _shared(pair_codes, SCATTERED_PAIRS, x, y)
-    if pairs is not None:
-        x, y = x[pairs[1]], y[pairs[1]]
+    spots = places_xy(*coordinates(values))
     if objects is None:
-        where = None if pairs is None else pairs[0]
-    else:
-        where = objects[0] if pairs is None else pairs[0][objects[0]]
-    return Places(x, y, where)
+        return spots
+    return Places(spots.x, spots.y, objects[0] if spots.where is None else spots.where[objects[0]])
+
+
+def places_xy(x: np.ndarray, y: np.ndarray) -> Places:
+    """The distinct places among coordinates (NaN pairs where a row has no point), equal pairs grouped exactly."""
+    pairs = _shared(pair_codes, SCATTERED_PAIRS, x, y)
+    if pairs is None:
+        return Places(x, y, None)
+    return Places(x[pairs[1]], y[pairs[1]], pairs[0])
 
 
 def coordinates(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -72,7 +72,9 @@ def summarize(
     Parameters
     ----------
     incidents
-        Canonical incidents (assigned or not; unassigned ones are assigned to ``zones``).
+        Canonical incidents (assigned or not; unassigned ones are assigned to ``zones``). Past one
+        machine: a dask-geopandas GeoDataFrame or the path of a GeoParquet dataset, summarised
+        partition by partition and added up (see :mod:`katye.partitioned`).
     zones
         Area layer (default: the shipped zones).
     by
@@ -93,6 +95,10 @@ def summarize(
         zone counts)").
 
     """
+    if not isinstance(incidents, pd.DataFrame):
+        from katye import partitioned  # dask and friends load only for dask input
+
+        return partitioned.summarize(incidents, zones, by=by, start=start, end=end)
     require_columns(incidents, ("event_date", "fatalities"))
     data = assigned(incidents, zones)
     if start is not None:
