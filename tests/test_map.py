@@ -653,3 +653,24 @@ def test_type_codes_sort_texts_as_python_does_whatever_the_dtype(values, dtype):
     texts = ["" if v is None else str(v) for v in values]  # the texts the page shows, "" for a missing one
     assert names == sorted(set(texts))
     assert [names[c] for c in codes] == texts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=40))
+def test_integer_columns_travel_packed_in_the_narrowest_width_and_come_back_whole(values):
+    from katye.render.html import PACKED, _packed_array, _unpacked
+
+    array = np.array(values, dtype=np.int64)
+    packed = _packed_array(array)
+    ((width, _),) = packed.items()
+    assert width in PACKED
+    if values and -128 <= min(values) and max(values) <= 127:
+        assert width == "i8"
+    assert _unpacked(packed) == values
+
+
+def test_packed_columns_refuse_what_int32_cannot_hold():
+    from katye.render.html import _packed_array
+
+    with pytest.raises(ValueError, match="32-bit"):
+        _packed_array(np.array([2**31]))

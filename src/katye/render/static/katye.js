@@ -477,12 +477,37 @@
 
   // The payload: JSON text, or gzip in base64 for large maps (inflated with the browser's own
   // DecompressionStream: nothing is fetched).
-  window.katyeLoad = function (node) {
-    if (node.getAttribute("data-encoding") !== "gzip-base64") { return Promise.resolve(JSON.parse(node.textContent)); }
-    var binary = window.atob(node.textContent.trim()), bytes = new Uint8Array(binary.length);
+  function bytesOf(text) {
+    var binary = window.atob(text), bytes = new Uint8Array(binary.length);
     for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse);
+    return bytes;
+  }
+
+  // Columns of integers travel as {"i8" | "i16" | "i32": base64 of little-endian bytes}, each named in
+  // the incidents' "packed" list: read as typed arrays.
+  var WIDTHS = { i8: 1, i16: 2, i32: 4 };
+  function unpack(value) {
+    var kind = Object.keys(value)[0], width = WIDTHS[kind], bytes = bytesOf(value[kind]);
+    var view = new DataView(bytes.buffer), out = new Int32Array(bytes.length / width);
+    for (var i = 0; i < out.length; i++) {
+      out[i] = width === 1 ? view.getInt8(i) : width === 2 ? view.getInt16(2 * i, true) : view.getInt32(4 * i, true);
+    }
+    return out;
+  }
+
+  function unpackAll(data) {
+    (data.layers || []).forEach(function (layer) {
+      var spec = layer.incidents;
+      if (spec && spec.packed) { spec.packed.forEach(function (key) { spec[key] = unpack(spec[key]); }); }
+    });
+    return data;
+  }
+
+  window.katyeLoad = function (node) {
+    var parse = function (text) { return unpackAll(JSON.parse(text)); };
+    if (node.getAttribute("data-encoding") !== "gzip-base64") { return Promise.resolve(parse(node.textContent)); }
+    var stream = new Blob([bytesOf(node.textContent.trim())]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(parse);
   };
 
   window.katyeDraw = function (map, data) {
