@@ -664,7 +664,7 @@ def test_integer_columns_travel_packed_in_the_narrowest_width_and_come_back_whol
     packed = _packed_array(array)
     ((width, _),) = packed.items()
     assert width in PACKED
-    if values and -128 <= min(values) and max(values) <= 127:
+    if values and min(values) >= -128 and max(values) <= 127:
         assert width == "i8"
     assert _unpacked(packed) == values
 

@@ -346,20 +346,21 @@ def _incidents_payload(incidents: gpd.GeoDataFrame, periods: dict[str, list[str]
     cell = 100  # in 1e-5 degrees
     cx = (np.floor((lon - origin[0]) * 1e5 / cell) * cell).astype(np.int64)
     cy = (np.floor((lat - origin[1]) * 1e5 / cell) * cell).astype(np.int64)
-    # By square (one integer key, sorted stably: the order pandas' sort by cx, then cy, gave).
+    # By square (one integer key, sorted stably: rows of a square keep the file's order).
     order = np.argsort(cx * 10**9 + cy, kind="stable")
-    frame = pd.DataFrame({"cx": cx, "cy": cy, "type": type_codes, "fatalities": fatalities, **period_of}).take(order)
-    key = frame["cx"].to_numpy() * 10**9 + frame["cy"].to_numpy()
+    frame = {"cx": cx, "cy": cy, "type": type_codes, "fatalities": fatalities, **period_of}
+    frame = {name: np.asarray(column)[order] for name, column in frame.items()}
+    key = frame["cx"] * 10**9 + frame["cy"]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    counts = np.diff(np.r_[starts, len(frame)])
-    fatal = np.add.reduceat(frame["fatalities"].to_numpy(), starts) if len(frame) else np.array([], int)
+    counts = np.diff(np.r_[starts, len(key)])
+    fatal = np.add.reduceat(frame["fatalities"], starts) if len(key) else np.array([], int)
     cell_of_row = np.repeat(np.arange(starts.size), counts)
     by_type = np.zeros((starts.size, len(types)), dtype=np.int64)
-    np.add.at(by_type, (cell_of_row, frame["type"].to_numpy()), 1)
-    month = _period_pairs(frame, key, "month", starts.size)
-    week = _period_pairs(frame, key, "week", starts.size)
-    cx = frame["cx"].to_numpy()[starts].tolist()
-    cy = frame["cy"].to_numpy()[starts].tolist()
+    np.add.at(by_type, (cell_of_row, frame["type"]), 1)
+    month = _period_pairs(frame["month"], key, starts.size)
+    week = _period_pairs(frame["week"], key, starts.size)
+    cx = frame["cx"][starts].tolist()
+    cy = frame["cy"][starts].tolist()
     cells = [
         [cx[i], cy[i], int(counts[i]), int(fatal[i]), month[i], by_type[i].tolist(), week[i]]
         for i in range(starts.size)
@@ -384,12 +385,12 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(u) for u in uniques]
 
 
-def _period_pairs(frame: pd.DataFrame, key: np.ndarray, kind: str, cells: int) -> list[list[int]]:
+def _period_pairs(periods: np.ndarray, key: np.ndarray, cells: int) -> list[list[int]]:
     """Per cell, flat (period, count) pairs: runs of equal (cell, period) once sorted by both."""
-    order = np.lexsort((frame[kind].to_numpy(), key))
-    key, period = key[order], frame[kind].to_numpy()[order]
+    order = np.lexsort((periods, key))
+    key, period = key[order], periods[order]
     run_start = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (period[1:] != period[:-1])])
-    run_len = np.diff(np.r_[run_start, len(frame)])
+    run_len = np.diff(np.r_[run_start, len(key)])
     cell_of_run = np.cumsum(np.r_[True, key[run_start][1:] != key[run_start][:-1]]) - 1
     pairs = np.column_stack([period[run_start], run_len]).ravel().tolist()
     bounds = np.r_[0, np.cumsum(np.bincount(cell_of_run, minlength=cells))] * 2
