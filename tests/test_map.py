@@ -674,3 +674,72 @@ def test_packed_columns_refuse_what_int32_cannot_hold():
 
     with pytest.raises(ValueError, match="32-bit"):
         _packed_array(np.array([2**31]))
+
+
+def _emerging(zones, categories):
+    """An emerging_hotspots-shaped result: one category per zone, a short history."""
+    frame = zones[["zone_id", "name", "geometry"]].copy()
+    frame["category"] = categories
+    frame["history"] = "HH.C.H"
+    frame["hot_slices"], frame["cold_slices"], frame["slices"] = 3, 1, 6
+    frame["trend_z"], frame["trend_p"] = 1.5, 0.13
+    frame.attrs["katye_method"] = {"period": "week", "slices": ["2024-10-05", "2024-11-09"]}
+    return frame
+
+
+def test_the_emerging_layer_lists_only_the_categories_drawn_in_a_fixed_order(tmp_path, sample):
+    zones = katye.geodata.zones()
+    pool = ["sporadic cold spot", "new hot spot", "persistent hot spot", "no pattern detected"]
+    categories = [pool[i % len(pool)] for i in range(len(zones))]
+    data = payload(build(tmp_path, incidents=sample.iloc[:50], emerging=_emerging(zones, categories)))
+    layer = next(layer for layer in data["layers"] if layer["key"] == "emerging")
+    rows = [item for item in layer["legend"] if not item.get("note")]
+    assert [item["label"] for item in rows] == [
+        "new hot spot",
+        "persistent hot spot",
+        "sporadic cold spot",
+        "no pattern detected (outline only)",
+    ]
+    assert [item["shape"] for item in rows] == ["stroke", "fill", "stroke", "stroke"]
+    notes = [item["label"] for item in layer["legend"] if item.get("note")]
+    assert notes[0].startswith("Getis-Ord Gi* in each of 2 ACLED weeks, 2024-10-05 to 2024-11-15")
+    feature = layer["features"][0]
+    assert ["History", "▲▲·▼·▲"] in feature["rows"]
+
+
+def test_emerging_zone_names_are_data_not_markup(tmp_path, sample):
+    zones = katye.geodata.zones().copy()
+    zones.loc[zones.index[0], "name"] = HOSTILE
+    html = build(tmp_path, zones=zones, incidents=sample.iloc[:20], emerging=_emerging(zones, "new hot spot"))
+    assert "<img src=x" not in html
+    layer = next(layer for layer in payload(html)["layers"] if layer["key"] == "emerging")
+    assert layer["features"][0]["title"] == HOSTILE
+
+
+def test_emerging_must_be_the_result_of_emerging_hotspots(tmp_path, sample):
+    with pytest.raises(katye.UsageError, match="emerging_hotspots"):
+        katye.make_map(sample.iloc[:20], emerging=katye.geodata.zones())
+
+
+def test_a_map_without_emerging_has_no_such_layer(tmp_path, sample):
+    data = payload(build(tmp_path, incidents=sample.iloc[:20]))
+    assert "emerging" not in [layer["key"] for layer in data["layers"]]
+
+
+def test_the_command_adds_emerging_hot_spots_and_opens_that_layer(tmp_path):
+    html = tmp_path / "m.html"
+    result = invoke("map", "-o", str(html), "--emerging", "month")
+    assert result.exit_code == 0, result.output
+    layers = {layer["key"]: layer for layer in payload(html.read_text(encoding="utf-8"))["layers"]}
+    assert layers["emerging"]["show"]
+    assert not layers["control"]["show"]  # two zone fills would mix
+    assert "12 months" in layers["emerging"]["legend"][0]["label"]
+
+
+def test_too_few_slices_for_a_trend_is_an_error_without_a_traceback(tmp_path):
+    result = run_cli(
+        "map", "-o", str(tmp_path / "m.html"), "--emerging", "month", "--since", "2024-10-01", "--until", "2024-12-31"
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "need at least 5" in result.stderr

@@ -38,9 +38,10 @@ def maps(tmp_path_factory):
     # Alone on the map, so that a click on it opens its popup and no other.
     incidents.loc[incidents.index[0], "geometry"] = shapely.Point(-72.262, 18.505)
     paths = {}
+    emerging = katye.emerging_hotspots(incidents, period="week", seed=0)
     for lang in ("en", "fr", "ht"):
         path = folder / f"map_{lang}.html"
-        m = katye.make_map(incidents, control=katye.samples.path("control"), lang=lang)
+        m = katye.make_map(incidents, control=katye.samples.path("control"), lang=lang, emerging=emerging)
         katye.save_map(m, path)
         paths[lang] = path
     return paths, incidents.iloc[0]
@@ -101,6 +102,7 @@ def test_every_layer_toggles_and_its_legend_follows(browser, maps):
         ("incidents", "Incidents"),
         ("density", "Density"),
         ("hotspots", "Hot spots"),
+        ("emerging", "Emerging hot spots"),
         ("sites", "Key sites"),
         ("boundaries", "Boundaries"),
     ):
@@ -504,5 +506,18 @@ def test_a_click_on_a_big_stacks_count_opens_that_stack(browser, tmp_path):
     katye.save_map(katye.make_map(exact, show=("incidents",)), path)
     page, problems, _ = open_map(browser, path)
     assert "37 events at this place" in popup_at(page, 18.55, -72.30).inner_text()
+    assert problems == []
+    page.close()
+
+
+def test_the_emerging_layer_shows_its_categories_method_and_a_zones_history(browser, maps):
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    page.get_by_label("Emerging hot spots", exact=True).check()
+    legend = page.locator('.katye-legend[data-layer="emerging"]')
+    text = legend.inner_text()
+    assert "Getis-Ord Gi* in each of" in text
+    assert "ACLED weeks" in text
+    assert "History: ▲ significant hot spot" in text
+    assert legend.locator(".katye-swatch-stroke svg rect").count() + legend.locator(".katye-swatch-fill").count() >= 2
     assert problems == []
     page.close()

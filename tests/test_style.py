@@ -126,11 +126,14 @@ def full_palettes() -> dict[str, list[str]]:
             for c in style.HOTSPOT_COLORS
             if c not in style.UNFILLED
         ],
+        "emerging": [
+            style.emerging_swatch(c).color for c in style.EMERGING_STYLES if style.emerging_swatch(c).shape == "fill"
+        ],
     }
 
 
 @pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
-@pytest.mark.parametrize("key", ["control", "risk", "hotspots"])
+@pytest.mark.parametrize("key", ["control", "risk", "hotspots", "emerging"])
 def test_every_class_a_palette_can_draw_stays_apart(key, deficiency):
     fills = full_palettes()[key]
     assert len(fills) >= 4
@@ -172,3 +175,11 @@ def test_density_table_is_matplotlibs_colour_map():
     fractions = np.concatenate([np.linspace(0, 1, 2049), np.random.default_rng(0).random(5000), [1.0, 0.0]])
     expected = np.round(colormap(fractions)[:, :3] * 255).astype(np.uint8)
     np.testing.assert_array_equal(style.density_colours(fractions), expected)
+
+
+def test_every_emerging_category_has_a_look_and_outlines_differ_by_dash():
+    from katye.emerging import CATEGORIES
+
+    assert list(style.EMERGING_STYLES) == list(CATEGORIES)  # the legend's fixed order is the method's
+    outlines = {(line, dash, width) for fill, line, dash, width in style.EMERGING_STYLES.values() if fill is None}
+    assert len(outlines) == sum(1 for look in style.EMERGING_STYLES.values() if look[0] is None)

@@ -550,6 +550,11 @@ def risk_command(
     help="none: no network at all (shipped outlines as basemap); osm/cartodb: online tiles.",
 )
 @click.option("--title", help="Map title.")
+@click.option(
+    "--emerging",
+    type=click.Choice(["week", "month"]),
+    help="Add a layer of emerging hot spots per zone: Gi* in each ACLED week or month, Mann-Kendall trend (seed 0).",
+)
 @click.option("--png", "png", type=click.Path(dir_okay=False), help="Also write a PNG for reports.")
 @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Also write a PDF for reports.")
 @click.option("--svg", "svg", type=click.Path(dir_okay=False), help="Also write an SVG.")
@@ -599,6 +604,7 @@ def map_command(
     lang,
     tiles,
     title,
+    emerging,
     png,
     pdf,
     svg,
@@ -664,8 +670,16 @@ def map_command(
             "and are not drawn (the map's caveats say so too).",
             markup=False,
         )
+    spots = None
+    if emerging:
+        from katye.emerging import emerging_hotspots
+
+        with _working(ctx, "Finding emerging hot spots"):
+            spots = emerging_hotspots(data.incidents, zones, period=emerging, start=data.start, end=data.end, seed=0)
     with _working(ctx, "Building the map"):
-        save_map(make_map(data, tiles=None if tiles == "none" else tiles), output)
+        # The emerging layer, when asked for, opens in place of control: two zone fills would mix.
+        show = ("emerging" if spots is not None else "control", "incidents", "sites", "names")
+        save_map(make_map(data, tiles=None if tiles == "none" else tiles, emerging=spots, show=show), output)
     written = [output]
     page = {"layer": static_layer, "paper": paper, "orientation": orientation, "dpi": dpi}
     # One page for the whole period, or one per month or week, each prepared for its own days.

@@ -34,7 +34,7 @@ from shapely.ops import polylabel
 
 from katye import geodata
 from katye.crs import METRIC_CRS
-from katye.dates import period_index, periods_between
+from katye.dates import ACLED_WEEK, period_index, periods_between
 from katye.errors import UsageError
 from katye.labels import LABELS, count_text, day_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
@@ -60,7 +60,7 @@ TILES = {
 
 
 #: Layers that do not follow the month selector (they are computed for the whole period).
-WHOLE_PERIOD = frozenset({"control", "risk", "density", "hotspots"})
+WHOLE_PERIOD = frozenset({"control", "risk", "density", "hotspots", "emerging"})
 
 PLACEHOLDER = "@@katye-payload@@"
 
@@ -462,7 +462,10 @@ def _stack_key(largest: int, words: dict) -> list[dict]:
 
 def _item(label: str, swatch: style.Swatch) -> dict:
     """One legend row: the words and the swatch as the map draws it."""
-    return {"label": label, "color": swatch.color, "shape": swatch.shape}
+    item: dict[str, object] = {"label": label, "color": swatch.color, "shape": swatch.shape}
+    if swatch.shape == "stroke":
+        item |= {"dash": swatch.dash, "width": swatch.width}
+    return item
 
 
 def _layer(key: str, kind: str, name: str, show, legend: list[dict], **body) -> dict:
@@ -525,6 +528,7 @@ def make_map(
     tiles: str | None = None,
     max_points: int = 50_000,
     show=("control", "incidents", "sites", "names"),
+    emerging: gpd.GeoDataFrame | None = None,
     **options: Unpack[MapOptions],
 ) -> folium.Map:
     """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries, place names.
@@ -544,7 +548,10 @@ def make_map(
         Above this many incidents they are drawn as counts on ~110 m squares rather than one by one.
     show
         Layers switched on when the map opens (keys: control, risk, incidents, density, hotspots,
-        sites, boundaries, names); the others are in the layer control.
+        emerging, sites, boundaries, names); the others are in the layer control.
+    emerging
+        The result of :func:`katye.emerging_hotspots` on these zones: adds a layer of the zones by
+        emerging-hot-spot category, with its slices and method in the legend.
     **options
         What to map, as for :func:`katye.prepare`: ``control``, ``as_of``, ``start``, ``end``,
         ``lang``, ``title``, ``acled_accessed``, ``risk_per``.
@@ -614,6 +621,10 @@ def make_map(
             )
         )
         layers.append(_hotspot_layer(data.hotspots, words, show, data.zone_names))
+    if emerging is not None:
+        if "category" not in emerging.columns or not set(emerging["category"]) <= set(style.EMERGING_STYLES):
+            raise UsageError("emerging: pass the result of katye.emerging_hotspots (a category per zone).")
+        layers.append(_emerging_layer(emerging, words, show, data.zone_names))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     layers.append(_names_layer(data, show))
@@ -801,6 +812,61 @@ def _hotspot_layer(spots, words, show, names: dict) -> dict:
             spots, rows, lambda zone: _class_look(style.HOTSPOT_COLORS, style.HOTSPOT_OPACITY, zone.hotspot), names
         ),
     )
+
+
+def _emerging_layer(emerging: gpd.GeoDataFrame, words: dict, show, names: dict) -> dict:
+    """Zones by emerging-hot-spot category (see :func:`katye.emerging_hotspots`), the method in the legend."""
+    method = emerging.attrs.get("katye_method", {})
+    categories = words["emerging_categories"]
+
+    def rows(zone):
+        return [
+            (words["emerging_category"], categories[zone.category]),
+            (words["emerging_history"], _history_text(zone.history)),
+            (words["emerging_slices"], f"{zone.hot_slices} / {zone.cold_slices} / {zone.slices}"),
+            (
+                words["emerging_trend"],
+                f"z = {localised(f'{zone.trend_z:.2f}', words)}, p = {localised(f'{zone.trend_p:.3f}', words)}"
+                if pd.notna(zone.trend_z)
+                else "–",
+            ),
+            (words["zone"], zone.zone_id),
+        ]
+
+    def look(zone):
+        fill, line, dash, width = style.EMERGING_STYLES[zone.category]
+        out = {"fill": fill, "stroke": line, "weight": width, "dash": dash}
+        return out | ({"fill_opacity": style.EMERGING_OPACITY} if fill else {})
+
+    drawn = set(emerging["category"])
+    legend = [_item(categories[c], style.emerging_swatch(c)) for c in style.EMERGING_STYLES if c in drawn]
+    slices = method.get("slices") or []
+    period = method.get("period", "week")
+    if slices:
+        freq = "M" if period == "month" else ACLED_WEEK
+        first = pd.Period(slices[0], freq=freq).start_time.date()
+        last = pd.Period(slices[-1], freq=freq).end_time.date()
+        legend.insert(
+            0,
+            {
+                "label": words["emerging_method"].format(
+                    n=len(slices),
+                    slices=words["emerging_period"][period],
+                    first=day_text(first, words),
+                    last=day_text(last, words),
+                ),
+                "note": True,
+            },
+        )
+    legend.append({"label": words["emerging_history_key"], "note": True})
+    return _layer(
+        "emerging", "zones", words["emerging"], show, legend, features=_zone_features(emerging, rows, look, names)
+    )
+
+
+def _history_text(history: str) -> str:
+    """A zone's history as a strip: ▲ a significant hot spot, ▼ a cold one, · neither (one mark a slice)."""
+    return "".join({"H": "▲", "C": "▼"}.get(letter, "·") for letter in str(history))
 
 
 def _sites_layer(words, show) -> dict:

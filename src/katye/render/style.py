@@ -88,6 +88,31 @@ HOTSPOT_OPACITY = 1.0
 UNFILLED = frozenset({"none", "not significant"})
 UNFILLED_DASH = "4 3"
 
+# --- Emerging hot spots (ArcGIS's categories; the hot-spot palette's six fills, the rest outlines) ---
+#: How each category is drawn: (fill or None, stroke, dash or None, stroke width in px). The three
+#: categories hot (cold) in at least 90 % of slices are filled, darkest where the spot intensifies,
+#: as hot spots are; the others are outlined in the side's colour, told apart by their dash, so that
+#: no two fills need more contrast than six colour-blind-safe steps give.
+EMERGING_HOT_LINE = "#b2182b"
+EMERGING_COLD_LINE = "#2166ac"
+EMERGING_STYLES: dict[str, tuple[str | None, str, str | None, float]] = {}
+for _side, _line, _fills in (
+    ("hot spot", EMERGING_HOT_LINE, ("#67001f", "#d6604d", "#feda8b")),
+    ("cold spot", EMERGING_COLD_LINE, ("#053061", "#4393c3", "#d1e5f0")),
+):
+    EMERGING_STYLES |= {
+        f"new {_side}": (None, _line, None, 3.5),
+        f"consecutive {_side}": (None, _line, "10 4", 3.5),
+        f"intensifying {_side}": (_fills[0], _line, None, 1.0),
+        f"persistent {_side}": (_fills[1], _line, None, 1.0),
+        f"diminishing {_side}": (_fills[2], _line, None, 1.0),
+        f"sporadic {_side}": (None, _line, "3 3", 2.5),
+        f"oscillating {_side}": (None, _line, "10 3 2 3", 2.5),
+        f"historical {_side}": (None, _line, "1 5", 2.0),
+    }
+EMERGING_STYLES["no pattern detected"] = (None, ZONE_EDGE, UNFILLED_DASH, 1.0)
+EMERGING_OPACITY = 1.0
+
 # --- Incidents --------------------------------------------------------------------------------
 #: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
 EVENT_TYPE_COLORS = {
@@ -179,8 +204,11 @@ class Swatch:
     #: "fill"; "pattern" (contested stripes); "ring" (a dashed circle: hollow incidents, approximate
     #: sites, distance rings); "outline" (a dashed square: classes drawn unfilled); "line"; "dash";
     #: "diamond" and "diamond-dash" (key sites, exact and approximate, as their markers are drawn);
-    #: "dot" (a filled circle: incidents by type).
+    #: "dot" (a filled circle: incidents by type); "stroke" (a square outline drawn with ``dash``
+    #: and ``width``, as an outlined zone is).
     shape: str = "fill"
+    dash: str | None = None
+    width: float | None = None
 
 
 def blend(color: str, opacity: float, under: str = GROUND) -> str:
@@ -206,6 +234,14 @@ def status_swatch(status: str) -> Swatch:
     if status == "contested":
         return Swatch(blend(STATUS_COLORS[status], CONTROL_OPACITY), "pattern")
     return Swatch(blend(STATUS_COLORS[status], CONTROL_OPACITY))
+
+
+def emerging_swatch(category: str) -> Swatch:
+    """An emerging-hot-spot category's swatch: its blended fill, or its outline with the dash drawn."""
+    fill, line, dash, width = EMERGING_STYLES[category]
+    if fill is not None:
+        return Swatch(blend(fill, EMERGING_OPACITY))
+    return Swatch(line, "stroke", dash=dash, width=width)
 
 
 def class_swatch(colors: dict[str, str], opacity: float, name: str) -> Swatch:

@@ -334,6 +334,19 @@
     return box;
   }
 
+  // An outlined zone's swatch: a square drawn with the zone's own line, dash and width.
+  function strokeSwatch(item) {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), rect = document.createElementNS(ns, "rect");
+    svg.setAttribute("width", "16"); svg.setAttribute("height", "14"); svg.setAttribute("aria-hidden", "true");
+    var inset = Math.max(item.width / 2, 1);
+    rect.setAttribute("x", inset); rect.setAttribute("y", inset);
+    rect.setAttribute("width", 16 - 2 * inset); rect.setAttribute("height", 14 - 2 * inset);
+    rect.setAttribute("fill", "none"); rect.setAttribute("stroke", item.color); rect.setAttribute("stroke-width", item.width);
+    if (item.dash) { rect.setAttribute("stroke-dasharray", item.dash); }
+    svg.appendChild(rect);
+    return svg;
+  }
+
   function legendRows(box, items) {
     box.textContent = "";
     items.forEach(function (item) {
@@ -344,6 +357,7 @@
       if (item.shape === "fill" || item.shape === "diamond" || item.shape === "dot") { swatch.style.background = item.color; }
       else if (item.shape !== "pattern") { swatch.style.borderColor = item.color; }
       if (item.shape === "size") { swatch.style.width = swatch.style.height = (2 * item.radius) + "px"; }
+      if (item.shape === "stroke") { swatch.appendChild(strokeSwatch(item)); }
       row.appendChild(swatch);
       row.appendChild(el("span", null, item.label));
       box.appendChild(row);
