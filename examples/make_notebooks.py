@@ -90,6 +90,39 @@ ANALYSIS = [
         "surface = katye.density(incidents, bandwidth_m=500, cell_m=100)\n"
         "print(surface.values.shape, round(surface.mass()), 'events on the grid')"
     ),
+    new_markdown_cell(
+        "## Charts\n\n"
+        "Each chart is a matplotlib figure: it shows below its cell, and `katye.render.save_static(fig, "
+        "'chart.png')` writes it for a report (PNG, SVG or PDF, the same bytes every time). Only exactly "
+        "located events count. `lang='fr'` or `lang='ht'` writes every word in French or Haitian Creole."
+    ),
+    new_markdown_cell(
+        "**Events near the airport and the MSS base, week by week.** ACLED weeks run from Saturday to "
+        "Friday; a rise at both sites at once points to the airport area as a whole."
+    ),
+    new_code_cell(
+        "from katye.render import charts\n\n"
+        "charts.weekly_near_sites(incidents, sites=('airport', 'mss-base'), radius_m=2000)"
+    ),
+    new_markdown_cell(
+        "**The risk trend of the zones that score highest now.** Each point is the risk index as an analyst "
+        "would have read it at that month's end; a line that climbs for months is worth a look."
+    ),
+    new_code_cell("charts.risk_trend(incidents, top=6)"),
+    new_markdown_cell(
+        "**Small multiples: events per zone, month by month,** on one scale for every month, so that a "
+        "darker zone is a busier zone whatever the month."
+    ),
+    new_code_cell("charts.monthly_small_multiples(incidents, months=[f'2024-{m:02d}' for m in range(5, 13)])"),
+    new_markdown_cell(
+        "**Emerging hot spots.** Gi* in each month, a Mann-Kendall trend over the months, ArcGIS's categories "
+        "(filled: hot or cold in at least 90 % of months; outlined: new, consecutive, sporadic, oscillating, "
+        "historical). `katye map --emerging month` adds the same layer to the HTML map."
+    ),
+    new_code_cell(
+        "emerging = katye.emerging_hotspots(incidents, period='month', seed=0)\n"
+        "charts.emerging_map(emerging, incidents=incidents)"
+    ),
 ]
 
 

@@ -20,6 +20,15 @@ def test_notebook_runs_offline_on_the_sample(tmp_path, name):
     ).execute()
     errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
+    # Every cell that draws a chart shows it as a picture, not as a figure's name.
+    drawing = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and ("charts." in cell.source or cell.source.endswith("figure"))
+    ]
+    assert drawing or name != "analysis.ipynb"
+    for cell in drawing:
+        assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
     if name == "report_map.ipynb":
         assert (tmp_path / "pap-2024-11.html").stat().st_size > 100_000
         assert (tmp_path / "pap-2024-11-risk.png").read_bytes()[:4] == b"\x89PNG"

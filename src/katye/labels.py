@@ -167,6 +167,16 @@ LABELS: dict[str, dict] = {
             "historical cold spot": "historical cold spot",
             "no pattern detected": "no pattern detected (outline only)",
         },
+        "chart_weekly_title": "Events within {km} km of key sites, by ACLED week",
+        "chart_week_axis": "ACLED week (Saturday to Friday), by its first day",
+        "chart_events_axis": "Events",
+        "chart_exact_only": "Exactly located events only: those known only to a commune or near a named place "
+        "are left out.",
+        "chart_risk_title": "Risk index of the {n} highest zones, as of each month's end",
+        "chart_month_axis": "Month (risk index as of its last day)",
+        "chart_multiples_title": "Events per zone, month by month",
+        "chart_events_per_zone": "Exactly located events per zone in the month",
+        "chart_source_unknown": "Incidents: source not given",
         "no_hotspot": "No zone is a significant hot or cold spot at 90% confidence.",
         "trends": {
             "large increase": "large increase",
@@ -452,6 +462,16 @@ LABELS: dict[str, dict] = {
             "historical cold spot": "point froid historique",
             "no pattern detected": "aucun modèle détecté (contour seul)",
         },
+        "chart_weekly_title": "Événements à moins de {km} km des sites clés, par semaine ACLED",
+        "chart_week_axis": "Semaine ACLED (du samedi au vendredi), par son premier jour",
+        "chart_events_axis": "Événements",
+        "chart_exact_only": "Seuls les événements localisés exactement : ceux connus seulement à la commune "
+        "ou près d'un lieu nommé sont écartés.",
+        "chart_risk_title": "Indice de risque des {n} zones les plus élevées, à la fin de chaque mois",
+        "chart_month_axis": "Mois (indice de risque à son dernier jour)",
+        "chart_multiples_title": "Événements par zone, mois par mois",
+        "chart_events_per_zone": "Événements localisés exactement par zone dans le mois",
+        "chart_source_unknown": "Incidents : source non indiquée",
         "no_hotspot": "Aucune zone n'est un point chaud ou froid significatif à 90\u202f% de confiance.",
         "trends": {
             "large increase": "forte hausse",

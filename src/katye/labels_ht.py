@@ -216,6 +216,16 @@ HT: dict = {
         "historical cold spot": "ansyen pwen frèt",
         "no pattern detected": "pa gen modèl (kontou sèlman)",
     },
+    "chart_weekly_title": "Evènman nan {km} km sit enpòtan yo, pa semèn ACLED",
+    "chart_week_axis": "Semèn ACLED (samdi rive vandredi), dapre premye jou li",
+    "chart_events_axis": "Evènman",
+    "chart_exact_only": "Se sèlman evènman ki gen pozisyon egzak: sa yo ki konnen sèlman nan komin nan "
+    "oswa toupre yon kote ki gen non pa ladan.",
+    "chart_risk_title": "Endis risk {n} zòn ki pi wo yo, nan fen chak mwa",
+    "chart_month_axis": "Mwa (endis risk nan dènye jou li)",
+    "chart_multiples_title": "Evènman pa zòn, mwa apre mwa",
+    "chart_events_per_zone": "Evènman ki gen pozisyon egzak pa zòn nan mwa a",
+    "chart_source_unknown": "Ensidan: sous la pa bay",
     "no_hotspot": "Pa gen okenn zòn ki se yon pwen cho oswa yon pwen frèt siyifikatif ak 90\u202f% konfyans.",
     "trends": {
         "large increase": "gwo ogmantasyon",

@@ -38,6 +38,15 @@ METADATA = {
 }
 
 
+class ShownFigure(Figure):
+    """A matplotlib Figure that a notebook shows as a picture by itself (no pyplot, no backend to set up)."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=110, metadata=METADATA[".png"])
+        return buffer.getvalue()
+
+
 def render_static(
     incidents: gpd.GeoDataFrame | MapData | None = None,
     zones: gpd.GeoDataFrame | None = None,
@@ -85,7 +94,7 @@ def render_static(
     words = data.words
     metric = "EPSG:32618"
     # A bare Figure, not pyplot: nothing is registered globally, nothing opens a window.
-    fig = Figure(figsize=page)
+    fig = ShownFigure(figsize=page)
     FigureCanvasAgg(fig)  # a renderer to measure text with while laying out the page
     ax = fig.subplots()
     communes = geodata.communes().to_crs(metric)
