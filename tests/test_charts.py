@@ -107,3 +107,16 @@ def test_the_same_chart_twice_is_the_same_bytes(tmp_path, sample):
 
 def test_every_line_colour_is_distinct():
     assert len(set(charts.LINE_COLORS)) == len(charts.LINE_COLORS)
+
+
+def test_the_readme_chart_example_runs(tmp_path, monkeypatch):
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"Charts for reports.*?```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.group(1), "README.md", "exec"), {})
+    assert (tmp_path / "near-sites.png").read_bytes()[:4] == b"\x89PNG"
