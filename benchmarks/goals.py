@@ -243,12 +243,12 @@ def run(*, rows: int = 1_000_000, map_rows_: int = 50_000, runs: int = 3, dask_p
     return out
 
 
-def markdown(rows: list[dict], runs: int) -> str:
-    """The goals table in Markdown, with the machine and how many runs the ranges span."""
+def markdown(rows: list[dict], runs: int, command: str = "python benchmarks/run.py --readme") -> str:
+    """The goals table in Markdown, with the command, the machine and how many runs the ranges span."""
     head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
     body = "".join("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |\n" for r in rows)
     return (
-        f"Measured by `python benchmarks/run.py --readme` on {machine()}. Ranges are the lowest and "
+        f"Measured by `{command}` on {machine()}. Ranges are the lowest and "
         f"highest of {runs} runs (5 for whole processes), each side timed in turn in one process.\n\n" + head + body
     )
 

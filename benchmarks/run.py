@@ -52,7 +52,8 @@ def main() -> None:
     )
     print(table(measured, goals.COLUMNS))
     if args.readme:
-        goals.write_readme(goals.markdown(measured, runs), Path(__file__).resolve().parents[1] / "README.md")
+        command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+        goals.write_readme(goals.markdown(measured, runs, command), Path(__file__).resolve().parents[1] / "README.md")
         print("README.md: goals table written")
     if args.goals_only:
         return
