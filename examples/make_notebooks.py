@@ -108,7 +108,7 @@ ANALYSIS = [
         "**The risk trend of the zones that score highest now.** Each point is the risk index as an analyst "
         "would have read it at that month's end; a line that climbs for months is worth a look."
     ),
-    new_code_cell("charts.risk_trend(incidents, top=6)"),
+    new_code_cell("charts.risk_trend(incidents, top=5)"),
     new_markdown_cell(
         "**Small multiples: events per zone, month by month,** on one scale for every month, so that a "
         "darker zone is a busier zone whatever the month."

@@ -129,11 +129,13 @@ def full_palettes() -> dict[str, list[str]]:
         "emerging": [
             style.emerging_swatch(c).color for c in style.EMERGING_STYLES if style.emerging_swatch(c).shape == "fill"
         ],
+        "chart events": list(style.CHART_EVENT_COLORS[1:]),  # the first, no event, is white and outlined
+        "chart lines": list(style.CHART_LINE_COLORS),
     }
 
 
 @pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
-@pytest.mark.parametrize("key", ["control", "risk", "hotspots", "emerging"])
+@pytest.mark.parametrize("key", ["control", "risk", "hotspots", "emerging", "chart events", "chart lines"])
 def test_every_class_a_palette_can_draw_stays_apart(key, deficiency):
     fills = full_palettes()[key]
     assert len(fills) >= 4

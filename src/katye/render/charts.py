@@ -37,11 +37,10 @@ from katye.render.figure import ShownFigure
 #: Width and height of a chart in inches (a report's text width), and its screen resolution.
 SIZE = (9.0, 4.8)
 DPI = 110
-#: Lines of the sites and zones, in order: the Okabe-Ito colours a colour-blind reader tells apart.
-LINE_COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442")
+LINE_COLORS = style.CHART_LINE_COLORS
 #: Upper bounds of the classes of events per zone and month in the small multiples (the last is open).
 EVENT_CLASSES = (0, 2, 5, 10, 20)
-EVENT_COLORS = ("#ffffff", "#fde0c5", "#f9a66c", "#e4572e", "#9e1a1a", "#4a0c0c")
+EVENT_COLORS = style.CHART_EVENT_COLORS
 
 
 def _figure(size=SIZE) -> Figure:
@@ -141,16 +140,16 @@ def weekly_near_sites(
     ticks = x[:: max(1, len(x) // 8)]
     ax.set_xticks(ticks, [day_text(pd.Timestamp(keys[i]).date(), words) for i in ticks], fontsize=8)
     ax.set_ylim(bottom=0)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.grid(axis="y", color=style.CHART_GRID, linewidth=0.6)
     ax.legend(frameon=False, fontsize=8.5, loc="upper left")
     _footer(fig, incidents, words, words["chart_exact_only"])
     return fig
 
 
 def risk_trend(
-    incidents: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = None, top: int = 6, lang: str = "en"
+    incidents: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = None, top: int = 5, lang: str = "en"
 ) -> Figure:
-    """The risk index of the ``top`` zones (highest in the last month), as of the end of each month.
+    """The risk index of the ``top`` zones (highest in the last month; five colours at most), month by month.
 
     Each point is :func:`katye.risk` as of that month's last day (its default window and
     half-life), so a line shows how the index an analyst would have read then has moved.
@@ -168,7 +167,8 @@ def risk_trend(
             for key, _, month_last in months
         }
     )
-    chosen = table.iloc[:, -1].sort_values(ascending=False, kind="stable").index[:top]
+    # No more lines than colours told apart: a sixth would repeat one.
+    chosen = table.iloc[:, -1].sort_values(ascending=False, kind="stable").index[: min(top, len(LINE_COLORS))]
     names = (zones if zones is not None else geodata.zones()).set_index("zone_id")["name"]
     fig = _figure()
     ax = fig.subplots()
@@ -190,7 +190,7 @@ def risk_trend(
     ax.set_xticks(x, [month_text(key, words) for key, *_ in months], fontsize=8, rotation=35, ha="right")
     ax.set_xlim(-0.3, len(x) - 1 + 0.35 * max(1, len(x) / 4))
     ax.set_ylim(bottom=0)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.grid(axis="y", color=style.CHART_GRID, linewidth=0.6)
     _footer(fig, incidents, words, words["chart_exact_only"])
     return fig
 

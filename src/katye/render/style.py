@@ -113,6 +113,14 @@ for _side, _line, _fills in (
 EMERGING_STYLES["no pattern detected"] = (None, ZONE_EDGE, UNFILLED_DASH, 1.0)
 EMERGING_OPACITY = 1.0
 
+# --- Charts (katye.render.charts) ----------------------------------------------------------------
+#: Lines of the sites and zones, in order: five colours that stay apart (CIEDE2000 >= MIN_DELTA_E) for
+#: every colour-vision deficiency tested, and dark enough to read on white (tests/test_style.py).
+CHART_LINE_COLORS = ("#332288", "#ee6677", "#56b4e9", "#8c510a", "#000000")
+#: Events per zone in the small multiples: none (white, outlined), then the risk palette's five steps.
+CHART_EVENT_COLORS = ("#ffffff", *(RISK_COLORS[c] for c in ("very low", "low", "medium", "high", "very high")))
+CHART_GRID = "#dddddd"
+
 # --- Incidents --------------------------------------------------------------------------------
 #: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
 EVENT_TYPE_COLORS = {
