@@ -83,6 +83,13 @@ def main() -> None:
     )
     print("\n== End to end ==")
     print(table(bench_e2e.run(rows), ["case", "seconds", "peak_mb", "output_mb", "target"]))
+    print("\n== People exposed: zonal population and people near events vs exactextract and rasterstats ==")
+    try:
+        import bench_exposure
+
+        print(table(bench_exposure.run(min(rows, 100_000), repeat=repeat), bench_exposure.COLUMNS))
+    except ImportError as exc:  # the peers come with the bench extra
+        print(f'skipped ({exc.name} is not installed: pip install -e ".[bench]")')
     print("\n== Hostile files (must show 0 other exceptions and 0 unbalanced) ==")
     rows_ = bench_fuzz.run(500 if args.small else 10_000)
     print(table(rows_, list(rows_[0])))

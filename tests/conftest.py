@@ -21,3 +21,13 @@ def require_or_skip(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI=true: this is a failure, not a skip)")
     pytest.skip(reason)
+
+
+def readme_example(heading: str) -> str:
+    """The first Python block of the README's section ``heading`` (``## …``), to run as a test."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", readme.split(heading, 1)[1], re.S)
+    assert code is not None, f"no Python example under {heading}"
+    return code.group(1)

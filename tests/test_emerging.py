@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import warnings
 
 import geopandas as gpd
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import katye
-from conftest import REPO
+from conftest import readme_example
 from katye.emerging import CATEGORIES, classify, gi_star_slices, mann_kendall
 from katye.gistar import contiguity, gi_star
 
@@ -371,10 +370,6 @@ def test_monthly_emerging_hot_spots_of_the_shipped_sample():
 
 
 def test_the_readme_example_runs():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Where violence is emerging", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    assert code is not None
     namespace: dict = {}
-    exec(compile(code.group(1), "README.md", "exec"), namespace)
+    exec(compile(readme_example("## Where violence is emerging"), "README.md", "exec"), namespace)
     assert set(namespace["emerging"].category) <= set(CATEGORIES)

@@ -408,6 +408,105 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
     )
 
 
+#: Suffixes of population grids and tables that --population takes (anything else: a column of --zones).
+GRID_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
+TABLE_SUFFIXES = (".csv", ".txt")
+
+population_option_list = [
+    click.option(
+        "--population",
+        "population_source",
+        metavar="FILE|COLUMN",
+        help="People per zone, for --per population: a grid (.tif: WorldPop, HRSL), an official table per "
+        "section or commune (.csv, COD-PS: ADM3_PCODE or ADM2_PCODE and T_TL), or a column of --zones. "
+        'Grids need rasterio: pip install "katye[population]".',
+    ),
+    click.option(
+        "--rescale-to",
+        "rescale_to",
+        type=click.Path(),
+        metavar="FILE",
+        help="An official table per section or commune (.csv) to rescale the --population grid to.",
+    ),
+    click.option(
+        "--population-column",
+        "population_column",
+        metavar="NAME",
+        help="The people column of a --population or --rescale-to table (default: T_TL, population, pop, total).",
+    ),
+]
+
+
+def population_options(command):
+    """The options of commands that take people per zone."""
+    for option in reversed(population_option_list):
+        command = option(command)
+    return command
+
+
+def _population_kind(source: str | None) -> str | None:
+    """``grid``, ``table`` or ``column`` for a --population value (None when not given)."""
+    if source is None:
+        return None
+    suffix = os.path.splitext(source)[1].lower()
+    return "grid" if suffix in GRID_SUFFIXES else "table" if suffix in TABLE_SUFFIXES else "column"
+
+
+def _check_population_options(per: str, source: str | None, rescale_to: str | None, zones_path: str | None) -> None:
+    """Before any work: --per population, --population and --rescale-to fit together."""
+    kind = _population_kind(source)
+    if (per == "population") != (source is not None):
+        raise click.UsageError(
+            "--per population and --population go together: a grid (.tif), an official table (.csv), or the "
+            "column of --zones that holds each zone's population."
+        )
+    if kind == "column" and zones_path is None:
+        raise click.UsageError(
+            f"--population {source}: not a .tif grid or .csv table, so it names a column of your --zones "
+            "file; the shipped zones carry no population."
+        )
+    if rescale_to is not None and kind != "grid":
+        raise click.UsageError("--rescale-to rescales a population grid: give --population FILE.tif too.")
+    _check_population_files(source if kind in ("grid", "table") else None, rescale_to)
+
+
+def _check_population_files(source: str | None, rescale_to: str | None) -> None:
+    """Before reading the incidents: the population files exist and may be read (exit 2 otherwise)."""
+    from katye.io import check_file
+
+    if source is not None:
+        check_file(source, what="population file", expected="a GeoTIFF grid of people per pixel or a COD-PS CSV")
+    if rescale_to is not None:
+        check_file(rescale_to, what="population table", expected="a COD-PS CSV per section or commune")
+
+
+def _population(ctx: click.Context, source: str | None, zones, *, rescale_to: str | None, column: str | None):
+    """The population for risk: a column name as given, or the zones' people from a grid or table."""
+    kind = _population_kind(source)
+    if kind is None or kind == "column":
+        return source
+    from katye.exposure import zone_population
+
+    with _working(ctx, f"Summing people from {source}"):
+        if kind == "grid":
+            return zone_population(zones, raster=source, rescale_to=rescale_to, population_column=column)
+        return zone_population(zones, table=source, population_column=column)
+
+
+def _population_notice(ctx: click.Context, population, nobody: list[str]) -> None:
+    """Say on stderr where the people came from, and which zones have none."""
+    info = getattr(population, "attrs", {}).get("katye_population")
+    notes = [info["caveat"]] if info else []
+    if nobody:
+        notes.append(
+            f"{len(nobody)} zone(s) have nobody in the population data and no rate: {', '.join(nobody[:10])}"
+            + (" …" if len(nobody) > 10 else "")
+        )
+    console = _notices(ctx)
+    for note in notes:
+        console.print(f"Note: {safe_text(note)}", markup=False)
+
+
 @main.command("risk")
 @global_flags
 @click.argument("incidents", type=click.Path(), required=False)
@@ -430,11 +529,7 @@ def join_command(ctx, incidents, output, zones_path, zone_id_column, zone_name_c
     show_default=True,
     help="zone: the index as it is; km2: divided by zone area; population: per 100,000 people (needs --population).",
 )
-@click.option(
-    "--population",
-    "population_column",
-    help="The column of --zones holding each zone's population, for --per population.",
-)
+@population_options
 @click.option(
     "--control",
     "control_path",
@@ -454,6 +549,8 @@ def risk_command(
     half_life_days,
     scheme,
     per,
+    population_source,
+    rescale_to,
     population_column,
     control_path,
     zones_path,
@@ -473,6 +570,8 @@ def risk_command(
       katye risk acled_haiti_2024.csv -o risk.gpkg --as-of 2024-11-30
       katye risk acled_haiti_2024.csv -o risk.csv --control control.csv
       katye risk acled_haiti_2024.csv -o risk.csv --zones quartiers.gpkg --per population --population pop
+      katye risk acled_haiti_2024.csv -o risk.csv --per population --population hti_ppp_2020.tif
+      katye risk acled.csv -o risk.csv --per population --population hti_ppp_2020.tif --rescale-to hti_pop_adm3.csv
     """
     import pandas as pd
 
@@ -482,19 +581,14 @@ def risk_command(
     from katye.scoring import range_text
     from katye.scoring import risk as risk_index
 
-    if (per == "population") != (population_column is not None):
-        raise click.UsageError(
-            "--per population and --population COLUMN go together: the column of --zones that "
-            "holds each zone's population."
-        )
-    if population_column is not None and zones_path is None:
-        raise click.UsageError(
-            "--population names a column of your --zones file; the shipped zones carry no population."
-        )
+    _check_population_options(per, population_source, rescale_to, zones_path)
     path = _path_or_sample(ctx, incidents)
-    refuse_overwriting_inputs([output], [path, zones_path, control_path, options["actors_path"]])
+    refuse_overwriting_inputs(
+        [output], [path, zones_path, control_path, population_source, rescale_to, options["actors_path"]]
+    )
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
+    population = _population(ctx, population_source, zones, rescale_to=rescale_to, column=population_column)
     declared = read_control(control_path, zones=zones) if control_path else None
     with _working(ctx, "Scoring"):
         assigned = assign(result.incidents, zones)
@@ -506,7 +600,7 @@ def risk_command(
             half_life_days=half_life_days,
             scheme=scheme,
             per=per,
-            population=population_column,
+            population=population,
         )
         control = infer_control(
             assigned, zones, as_of=scored.attrs["katye_method"]["as_of"], window_days=window_days, declared=declared
@@ -519,6 +613,7 @@ def risk_command(
         f"{scored.attrs['katye_method']['as_of']} to {output}. Class breaks: {breaks or 'none'}",
         markup=False,
     )
+    _population_notice(ctx, population, scored.attrs["katye_method"].get("no_population", []))
 
 
 @main.command("map")
@@ -567,11 +662,13 @@ def risk_command(
 )
 @click.option(
     "--per",
-    type=click.Choice(["zone", "km2"]),
+    type=click.Choice(["zone", "km2", "population"]),
     default="zone",
     show_default=True,
-    help="How the Risk layer compares zones: the index per zone, or per km2 of zone area.",
+    help="How the Risk layer compares zones: the index per zone, per km2 of zone area, or per 100,000 "
+    "people (needs --population).",
 )
+@population_options
 @click.option(
     "--acled-accessed",
     "acled_accessed",
@@ -610,6 +707,9 @@ def map_command(
     svg,
     static_layer,
     per,
+    population_source,
+    rescale_to,
+    population_column,
     acled_accessed,
     paper,
     orientation,
@@ -631,6 +731,7 @@ def map_command(
       katye map -o katye-map.html
       katye map acled_haiti_2024.csv -o pap-nov.html --since 2024-11-01 --until 2024-11-30 --png pap-nov.png
       katye map acled_haiti_2024.csv -o carte.html --lang fr --control control.csv --pdf carte.pdf
+      katye map acled_haiti_2024.csv -o pop.html --per population --population hti_ppp_2020.tif
     """
     from katye import samples
     from katye.control import read_control
@@ -645,10 +746,14 @@ def map_command(
         # The illustrative table names the shipped zones: with zones of your own it would not fit.
         control_path = str(samples.path("control"))
         _notices(ctx).print("Using the shipped ILLUSTRATIVE control table with the sample.", markup=False)
+    _check_population_options(per, population_source, rescale_to, zones_path)
     path = _path_or_sample(ctx, incidents)
-    refuse_overwriting_inputs([output, png, pdf, svg], [path, zones_path, control_path, options["actors_path"]])
+    refuse_overwriting_inputs(
+        [output, png, pdf, svg], [path, zones_path, control_path, population_source, rescale_to, options["actors_path"]]
+    )
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
+    population = _population(ctx, population_source, zones, rescale_to=rescale_to, column=population_column)
     control = read_control(control_path, zones=zones) if control_path else None
     common = {
         "zones": zones,
@@ -659,6 +764,7 @@ def map_command(
         "lang": lang,
         "title": title,
         "risk_per": per,
+        "population": population,
         "acled_accessed": acled_accessed,
     }
     with _working(ctx, "Analysing"):
@@ -706,6 +812,150 @@ def map_command(
         f"Wrote {', '.join(written)} ({len(result.incidents):,} incidents read, {result.report.rejected:,} rejected)",
         markup=False,
     )
+    if per == "population" and data.scored is not None:
+        _population_notice(ctx, population, data.scored.attrs["katye_method"].get("no_population", []))
+
+
+@main.command("exposure")
+@global_flags
+@click.argument("incidents", type=click.Path(), required=False)
+@click.option(
+    "--population",
+    "population_source",
+    required=True,
+    type=click.Path(),
+    metavar="FILE",
+    help="A population grid (.tif: WorldPop, HRSL) or an official table per section or commune (.csv, COD-PS).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Rates per area: .csv, .geojson, .gpkg or .parquet.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["zones", "sections", "communes"]),
+    default="zones",
+    show_default=True,
+    help="The areas to count in (ignored with --zones).",
+)
+@click.option("--since", help="First day of incidents to count (YYYY-MM-DD).")
+@click.option("--until", help="Last day of incidents to count (YYYY-MM-DD).")
+@population_option_list[1]
+@population_option_list[2]
+@click.option(
+    "--events",
+    "events_output",
+    type=click.Path(dir_okay=False),
+    help="Also write every incident with the people within 1, 2 and 5 km and within its type's best radius "
+    "(needs a grid).",
+)
+@click.option(
+    "--radius",
+    "radius_overrides",
+    multiple=True,
+    metavar="TYPE=METRES",
+    help='The best radius of an event type for --events, e.g. --radius "Battles=5000" (repeatable).',
+)
+@with_zone_options
+@incident_options
+@click.pass_context
+def exposure_command(
+    ctx,
+    incidents,
+    population_source,
+    output,
+    level,
+    since,
+    until,
+    rescale_to,
+    population_column,
+    events_output,
+    radius_overrides,
+    zones_path,
+    zone_id_column,
+    zone_name_column,
+    **options,
+):
+    """People exposed: events and fatalities per 100,000 people per zone, section or commune.
+
+    People come from a grid (summed by the exact share of each pixel in each area) or from an
+    official table per section or commune; --rescale-to scales a grid to official totals. In a
+    zone only exactly located events count; in a section, exact and near ones; in a commune, all
+    located to a commune or better. --events adds, for every incident, the people around it as
+    ACLED estimates them. With no INCIDENTS it uses the shipped synthetic sample.
+
+    \b
+    Examples:
+      katye exposure acled.csv --population hti_ppp_2020.tif -o exposure.csv
+      katye exposure acled.csv --population hti_pop_adm3.csv --level sections -o sections.csv
+      katye exposure acled.csv --population hti_ppp_2020.tif --rescale-to hti_pop_adm2.csv --level communes -o c.csv
+      katye exposure acled.csv --population hti_ppp_2020.tif -o zones.csv --events events.csv --radius Battles=5000
+    """
+    from katye.exposure import event_exposure, exposure_rates
+    from katye.output import refuse_overwriting_inputs, write_frame
+
+    kind = _population_kind(population_source)
+    if kind == "column":
+        raise click.UsageError(f"--population {population_source}: give a grid (.tif) or an official table (.csv).")
+    if rescale_to is not None and kind != "grid":
+        raise click.UsageError("--rescale-to rescales a population grid: give --population FILE.tif.")
+    if events_output is not None and kind != "grid":
+        raise click.UsageError("--events counts people around each incident from a grid: give --population FILE.tif.")
+    radii = _radius_overrides(radius_overrides)
+    _check_population_files(population_source, rescale_to)
+    path = _path_or_sample(ctx, incidents)
+    inputs = [path, zones_path, population_source, rescale_to, options["actors_path"]]
+    refuse_overwriting_inputs([output, events_output], inputs)
+    if events_output and os.path.realpath(events_output) == os.path.realpath(output):
+        raise click.UsageError("-o and --events name the same file; give each its own.")
+    # Sections and communes count events located only near a place or to a commune: no zone-count note.
+    result = _read(ctx, path, options, zone_counts=zones_path is not None or level == "zones")
+    zones = _zones_option(zones_path, zone_id_column, zone_name_column)
+    areas = zones if zones is not None else level
+    population = _population(ctx, population_source, areas, rescale_to=rescale_to, column=population_column)
+    with _working(ctx, "Counting"):
+        rates = exposure_rates(result.incidents, population, start=since, end=until)
+    write_frame(rates, output, layer="exposure")
+    info = rates.attrs["katye_exposure"]
+    _console(ctx).print(
+        f"Wrote events and fatalities per 100,000 people for {len(rates)} areas to {output} "
+        f"({info['events']:,} events counted: {info['counted']}; {info['not_counted']:,} not in any area)",
+        markup=False,
+    )
+    _population_notice(ctx, population, info["no_people"])
+    if events_output:
+        with _working(ctx, "Measuring people around each incident"):
+            near = event_exposure(result.incidents, population_source, radii=radii)
+        write_frame(near, events_output, layer="incidents")
+        about = near.attrs["katye_event_exposure"]
+        _console(ctx).print(
+            f"Wrote {len(near):,} incidents with people within 1, 2 and 5 km and the best radius to {events_output} "
+            f"({about['outside_grid']:,} beyond the grid)",
+            markup=False,
+        )
+        if about["types_without_radius"]:
+            _notices(ctx).print(
+                "Note: no best radius for event type(s) "
+                + ", ".join(safe_text(t) for t in about["types_without_radius"][:10])
+                + ': give one with --radius "TYPE=METRES".',
+                markup=False,
+            )
+
+
+def _radius_overrides(values) -> dict[str, float]:
+    radii = {}
+    for value in values:
+        name, _, metres = value.rpartition("=")
+        try:
+            radii[name.strip()] = float(metres)
+        except ValueError:
+            name = ""
+        if not name.strip():
+            raise click.UsageError(f'--radius {value!r}: write TYPE=METRES, e.g. --radius "Battles=5000".')
+    return radii
 
 
 def _check_map_outputs(output: str, **static: str | None) -> None:

@@ -235,6 +235,19 @@ LABELS: dict[str, dict] = {
         "unidentified": "unidentified armed group(s)",
         "state_presence": "State forces acting",
         "risk_unit": {"zone": "per zone", "km2": "per km²", "population": "per 100,000 people"},
+        "population_note": {
+            "grid": "Population: modelled grid {grid}, each zone's people summed by the share of each pixel "
+            "inside it. Modelled grids can differ from official counts by up to 2× in peri-urban communes.",
+            "table": "Population: official table {table} per {level}; zones that are not its units get its "
+            "people split by area.",
+            "rescaled": "Population: modelled grid {grid} rescaled to the official totals of {table} per "
+            "{level}; before rescaling the two differed by up to {ratio}× ({unit}).",
+            "levels": {"section": "section communale", "commune": "commune"},
+            "no_people": {
+                "one": "{n} zone has nobody in the population data: no rate per 100,000 people (shown as —).",
+                "other": "{n} zones have nobody in the population data: no rate per 100,000 people (shown as —).",
+            },
+        },
         "period_all": "{start} to {end}",
         "none": "no events",
         "statuses": {
@@ -531,6 +544,22 @@ LABELS: dict[str, dict] = {
         "unidentified": "groupe(s) armé(s) non identifié(s)",
         "state_presence": "Forces de l'État en action",
         "risk_unit": {"zone": "par zone", "km2": "par km²", "population": "pour 100 000 habitants"},
+        "population_note": {
+            "grid": "Population : grille modélisée {grid}, les habitants de chaque zone sommés selon la part "
+            "de chaque pixel qu’elle couvre. Les grilles modélisées peuvent s’écarter des chiffres officiels "
+            "jusqu’à 2× dans les communes périurbaines.",
+            "table": "Population : tableau officiel {table} par {level} ; les zones qui n’en sont pas les "
+            "unités reçoivent sa population répartie selon la surface.",
+            "rescaled": "Population : grille modélisée {grid} recalée sur les totaux officiels de {table} par "
+            "{level} ; avant recalage, l’écart atteignait {ratio}× ({unit}).",
+            "levels": {"section": "section communale", "commune": "commune"},
+            "no_people": {
+                "one": "{n} zone n’a aucun habitant dans les données de population : pas de taux pour "
+                "100 000 habitants (affiché —).",
+                "other": "{n} zones n’ont aucun habitant dans les données de population : pas de taux pour "
+                "100 000 habitants (affiché —).",
+            },
+        },
         "period_all": "du {start} au {end}",
         "none": "aucun événement",
         "statuses": {

@@ -284,6 +284,19 @@ HT: dict = {
     "unidentified": "gwoup ame ki pa idantifye",
     "state_presence": "Fòs Leta ki aji",
     "risk_unit": {"zone": "pa zòn", "km2": "pa km²", "population": "pou 100\u202f000 moun"},
+    "population_note": {
+        "grid": "Popilasyon: griy modèl {grid}, moun chak zòn adisyone dapre pati chak piksèl ki ladan l. "
+        "Griy modèl yo ka diferan ak chif ofisyèl yo jiska 2× nan komin bò lavil yo.",
+        "table": "Popilasyon: tablo ofisyèl {table} pa {level}; zòn ki pa inite tablo a resevwa moun yo "
+        "separe dapre sifas.",
+        "rescaled": "Popilasyon: griy modèl {grid} ajiste sou total ofisyèl {table} pa {level}; anvan "
+        "ajisteman an, diferans lan te rive jiska {ratio}× ({unit}).",
+        "levels": {"section": "seksyon kominal", "commune": "komin"},
+        "no_people": {
+            "one": "{n} zòn pa gen pèsonn ladan l nan done popilasyon yo: pa gen to pou 100\u202f000 moun (make —).",
+            "other": "{n} zòn pa gen pèsonn ladan yo nan done popilasyon yo: pa gen to pou 100\u202f000 moun (make —).",
+        },
+    },
     "period_all": "soti {start} rive {end}",
     "none": "pa gen evènman",
     "statuses": {

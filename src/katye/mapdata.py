@@ -25,7 +25,7 @@ from katye.errors import UsageError
 from katye.gistar import hotspots
 from katye.join import assigned
 from katye.kde import DensitySurface, density
-from katye.labels import count_text, day_text, month_text, number_text
+from katye.labels import count_text, day_text, localised, month_text, number_text
 from katye.labels import labels as label_set
 from katye.scoring import risk
 
@@ -58,6 +58,8 @@ class MapData:
     illustrative: bool = False
     #: Dates of the incidents left out as beyond the margin (for each period's count of them).
     far_dates: pd.Series | None = None
+    #: Where the population of a per-100,000 Risk layer came from, in the map's language (or None).
+    population_note: list[str] = field(default_factory=list)
 
     @cached_property
     def density(self) -> DensitySurface | None:
@@ -192,6 +194,7 @@ class MapOptions(TypedDict, total=False):
     title: str | None
     acled_accessed: str | None
     risk_per: str
+    population: Any
 
 
 def as_map_data(incidents, zones=None, **options: Unpack[MapOptions]) -> MapData:
@@ -235,6 +238,7 @@ def prepare(
     title: str | None = None,
     acled_accessed: str | None = None,
     risk_per: str = "zone",
+    population=None,
 ) -> MapData:
     """Filter, assign and score everything a map draws, once.
 
@@ -260,7 +264,12 @@ def prepare(
         without it the line says the access date was not given. Synthetic data is never credited
         to ACLED.
     risk_per
-        How the Risk layer compares zones: ``"zone"`` (default), ``"km2"`` (see :func:`katye.risk`).
+        How the Risk layer compares zones: ``"zone"`` (default), ``"km2"`` or ``"population"``
+        (see :func:`katye.risk`).
+    population
+        People per zone for ``risk_per="population"``, e.g. from :func:`katye.zone_population`;
+        where its numbers came from (and how far a grid was from official totals) goes into the
+        caveats.
 
     Returns
     -------
@@ -350,7 +359,10 @@ def prepare(
     data.caveats = _caveats(data, _coarse_levels(incidents), beyond)
     if incidents is not None and len(incidents):
         data.inferred = infer_control(history, user_zones, as_of=as_of, declared=control).set_index("zone_id")
-        data.scored = risk(history, user_zones, as_of=as_of, per=risk_per)
+        data.scored = risk(history, user_zones, as_of=as_of, per=risk_per, population=population)
+        if risk_per == "population":
+            data.population_note = population_note(population, data.scored, words)
+            data.caveats = _caveats(data, _coarse_levels(incidents), beyond)
         credit = acled_credit(incidents, acled_accessed, words)
         if credit:
             data.credits.insert(0, credit)
@@ -384,5 +396,30 @@ def _caveats(data: MapData, levels: pd.Series | None, beyond: int) -> list[str]:
             if levels.get(level)
         )
         caveats.append(count_text(int(levels.sum()), words["acled_precision"], words, detail=detail))
+    caveats.extend(data.population_note)
     caveats.append(words["approximate"])
     return caveats
+
+
+def population_note(population, scored: gpd.GeoDataFrame, words: dict) -> list[str]:
+    """The caveats of a per-100,000 Risk layer: where the people came from, and zones with nobody."""
+    notes = []
+    info = getattr(population, "attrs", {}).get("katye_population") if population is not None else None
+    forms = words["population_note"]
+    if info:
+        level = forms["levels"].get(info.get("level", ""), info.get("level", ""))
+        if info["kind"] == "table":
+            notes.append(forms["table"].format(table=info["table"], level=level))
+        elif info["kind"] == "grid":
+            notes.append(forms["grid"].format(grid=info["grid"]))
+        else:
+            ratio = localised(f"{info['max_disagreement']:.1f}", words)
+            notes.append(
+                forms["rescaled"].format(
+                    grid=info["grid"], table=info["table"], level=level, ratio=ratio, unit=info["max_disagreement_unit"]
+                )
+            )
+    nobody = scored.attrs.get("katye_method", {}).get("no_population", [])
+    if nobody:
+        notes.append(count_text(len(nobody), forms["no_people"], words))
+    return notes

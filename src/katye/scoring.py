@@ -292,6 +292,17 @@ def _divisor(zones: gpd.GeoDataFrame, per: str, population) -> np.ndarray:
                 f"{', '.join(c for c in zones.columns if c != 'geometry')}."
             )
         people = pd.to_numeric(zones[population], errors="coerce")
+    elif isinstance(population, pd.DataFrame):
+        # A table of people per zone, e.g. katye.zone_population() or katye.exposure_rates().
+        if not {"zone_id", "population"} <= set(population.columns):
+            raise UsageError(
+                "population: a table of people per zone needs zone_id and population columns "
+                "(katye.zone_population() of the zones makes one)."
+            )
+        table = pd.Series(population["population"].to_numpy(), index=population["zone_id"].astype(str))
+        if table.index.duplicated().any():
+            raise UsageError("population: a zone_id appears twice; give one count per zone.")
+        people = pd.to_numeric(zones["zone_id"].astype(str).map(table), errors="coerce")
     elif isinstance(population, (dict, pd.Series)):
         table = pd.Series(population)
         if table.index.duplicated().any():
@@ -302,10 +313,10 @@ def _divisor(zones: gpd.GeoDataFrame, per: str, population) -> np.ndarray:
             f"population: expected a column name, a dict or a Series keyed by zone_id, got {type(population).__name__}."
         )
     people = people.to_numpy(dtype=float)
-    bad = zones["zone_id"].to_numpy()[~((people > 0) & np.isfinite(people))]
+    bad = zones["zone_id"].to_numpy()[~((people >= 0) & np.isfinite(people))]
     if bad.size:
         raise UsageError(
-            f"population: no positive, finite count for zone(s) {', '.join(map(str, bad[:10]))}"
+            f"population: no count ≥ 0 for zone(s) {', '.join(map(str, bad[:10]))}"
             + (f" and {bad.size - 10} more" if bad.size > 10 else "")
             + "."
         )
@@ -348,16 +359,19 @@ def risk(
         ``"zone"`` (default): the score as it is; ``"km2"``: divided by the zone's area;
         ``"population"``: per 100,000 people (needs ``population``).
     population
-        People per zone for ``per="population"``: a column name of the zones, or a Series or
-        dict indexed by ``zone_id``.
+        People per zone for ``per="population"``: a column name of the zones, a Series or dict
+        indexed by ``zone_id``, or a table with ``zone_id`` and ``population`` columns such as
+        :func:`katye.zone_population` returns. A zone with no people has no rate: its
+        ``risk_index`` is NaN and its class ``none`` (listed in ``attrs["katye_method"]["no_population"]``).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per zone: ``zone_id``, ``name``, ``area_km2``, ``events``, ``fatalities``,
         ``score``, ``risk_index``, ``risk_class``, ``class_range``, ``events_previous``,
-        ``change_pct``, ``trend``, and the zone geometry. ``attrs["katye_method"]`` records the
-        method and parameters, ``attrs["katye_breaks"]`` each class's lowest and highest index.
+        ``change_pct``, ``trend``, and the zone geometry (and ``population`` with ``per="population"``).
+        ``attrs["katye_method"]`` records the method and parameters, ``attrs["katye_breaks"]`` each
+        class's lowest and highest index.
 
     """
     if not (window_days > 0 and 0 < half_life_days < float("inf")):  # also refuses NaN
@@ -404,7 +418,11 @@ def risk(
     for column in ("events", "events_previous", "fatalities"):
         out[column] = out["zone_id"].map(grouped[column]).fillna(0).astype(int)
     out["score"] = out["zone_id"].map(grouped["score"]).fillna(0.0)
-    out["risk_index"] = out["score"] / divisor
+    # Nobody lives there (an airport, a port): no rate per person. The zone's index is left empty (NaN).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["risk_index"] = np.where(divisor > 0, out["score"].to_numpy() / divisor, np.nan)
+    if per == "population":
+        out["population"] = divisor * 100_000
     out["risk_class"], breaks = _classify(out["risk_index"].to_numpy(), scheme, k)
     out["class_range"] = out["risk_class"].map(lambda c: _range_text(breaks.get(c)))
     bands = [trend_band(c, p, low_baseline=low_baseline) for c, p in zip(out.events, out.events_previous, strict=True)]
@@ -427,6 +445,10 @@ def risk(
         "trend": "event counts vs the previous window; ACLED Trendfinder bands >+25 / +10..+25 / -25..+10 / <-25 %",
         "coarse": "incidents whose location precision is not exact are not in any zone and do not count",
     }
+    if per == "population":
+        out.attrs["katye_method"]["no_population"] = list(out["zone_id"][~(divisor > 0)])
+        if isinstance(population, pd.DataFrame) and "katye_population" in population.attrs:
+            out.attrs["katye_population"] = population.attrs["katye_population"]
     out.attrs["katye_breaks"] = breaks
     return out
 

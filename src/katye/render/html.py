@@ -746,7 +746,8 @@ def _risk_layer(scored, words, show, names: dict) -> dict:
         change = "" if unmeasured else percent_text(zone.change_pct / 100, words, signed=True)
         return [
             (words["risk_class"], classes[zone.risk_class]),
-            (f"{words['risk_index']} ({unit})", f"{zone.risk_index:.2f}"),
+            # NaN: per 100,000 people where nobody lives (no rate).
+            (f"{words['risk_index']} ({unit})", "—" if pd.isna(zone.risk_index) else f"{zone.risk_index:.2f}"),
             (words["events"], zone.events),
             (words["fatalities"], zone.fatalities),
             (words["trend"], f"{TREND_ARROWS[zone.trend]} {words['trends'][zone.trend]} {change}".strip()),
