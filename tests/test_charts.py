@@ -120,3 +120,11 @@ def test_the_readme_chart_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(code.group(1), "README.md", "exec"), {})
     assert (tmp_path / "near-sites.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_no_exactly_located_incident_is_an_error_not_a_flat_chart(sample):
+    coarse = sample[(sample.location_precision != "exact").to_numpy()]
+    with pytest.raises(katye.UsageError, match="located exactly"):
+        charts.weekly_near_sites(coarse)
+    with pytest.raises(katye.UsageError, match="located exactly"):
+        charts.risk_trend(coarse)

@@ -373,3 +373,17 @@ def test_the_readme_example_runs():
     namespace: dict = {}
     exec(compile(readme_example("## Where violence is emerging"), "README.md", "exec"), namespace)
     assert set(namespace["emerging"].category) <= set(CATEGORIES)
+
+
+def test_no_exactly_located_incident_is_an_error_not_a_map_of_no_pattern():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    coarse = sample[(sample.location_precision != "exact").to_numpy()]
+    with pytest.raises(katye.UsageError, match="located exactly"):
+        katye.emerging_hotspots(coarse, period="month")
+
+
+def test_too_few_weeks_does_not_suggest_weeks():
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    with pytest.raises(katye.UsageError) as raised:
+        katye.emerging_hotspots(sample, period="week", start="2024-11-02", end="2024-11-29")
+    assert "period='week'" not in str(raised.value)

@@ -122,6 +122,15 @@ def test_every_acled_date_layout(tmp_path, layout):
     assert result.incidents["event_date"].tolist() == expected.tolist()
 
 
+def test_a_year_mistyped_by_centuries_is_refused_with_its_reason(tmp_path):
+    frame = acled_rows(4)
+    frame["event_date"] = ["2024-10-24", "2124-10-24", "2524-10-24", "1024-10-24"]
+    result = katye.read_incidents(write(tmp_path / "typo.csv", frame))
+    check_accounting(result, 4)
+    assert len(result.incidents) == 1
+    assert set(result.rejected["reason"]) == {"date before 1900 or after 2100 (a mistyped year?)"}
+
+
 def test_day_first_slashes_are_recognised_when_unambiguous(tmp_path):
     frame = acled_rows(3)
     frame["event_date"] = ["24/10/2024", "03/11/2024", "30/12/2024"]

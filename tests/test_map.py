@@ -743,3 +743,17 @@ def test_too_few_slices_for_a_trend_is_an_error_without_a_traceback(tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "need at least 5" in result.stderr
+
+
+def test_emerging_hot_spots_of_other_zones_are_refused(sample):
+    zones = katye.geodata.zones()
+    other = _emerging(zones.iloc[:40], "new hot spot")
+    with pytest.raises(katye.UsageError, match="zones are not the map's"):
+        katye.make_map(sample.iloc[:20], emerging=other)
+
+
+def test_incidents_outside_every_period_do_not_break_the_size_keys():
+    from katye.render.html import _largest
+
+    spec = {"lon": [0, 0, 5], "lat": [0, 0, 5], "month": [0, -1, 1], "fatalities": [2, 9, 4]}
+    assert _largest(spec, "month", 2) == [(1, 2), (1, 4)]

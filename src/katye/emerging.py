@@ -320,14 +320,19 @@ def _cube(incidents, zones, *, period="week", start=None, end=None, value="event
     if len(bounds) < MIN_SLICES:
         raise UsageError(
             f"{first.date()} to {last.date()} holds {len(bounds)} whole {period}(s); emerging hot spots need at "
-            f"least {MIN_SLICES} (below that a Mann-Kendall trend cannot reach p < 0.05). Use a longer period, "
-            "or period='week'."
+            f"least {MIN_SLICES} (below that a Mann-Kendall trend cannot reach p < 0.05). Use a longer period"
+            + (" or weekly slices (period='week'; katye map --emerging week)." if period == "month" else ".")
         )
     keys = [key for key, _, _ in bounds]
     first, last = bounds[0][1], bounds[-1][2]
     data = assigned(incidents, zones)
     dates = data["event_date"]
     keep = ((data["assignment"] == "exact") & (dates >= first) & (dates <= last)).to_numpy()
+    if not keep.any():
+        raise UsageError(
+            f"none of the {len(incidents):,} incidents is located exactly between {first.date()} and {last.date()}: "
+            "emerging hot spots count only exactly located incidents (katye validate shows each one's precision)."
+        )
     data = data[keep]
     slice_at = period_index(data["event_date"], period, list(keys))
     zone_at = pd.Index(zones_["zone_id"]).get_indexer(pd.Index(data["zone_id"].astype(str)))

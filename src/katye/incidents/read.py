@@ -50,6 +50,8 @@ YEAR_PRECISION = 4
 MAX_FATALITIES = 100_000
 #: Reason codes: 0 is "no problem"; the rest follow REASONS' order, which is the check order.
 _CODES = {key: i + 1 for i, key in enumerate(REASONS)}
+#: Event dates outside these years are refused as mistyped (ACLED's data start in 1997).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 STACK_MIN = 10
 
 
@@ -346,6 +348,9 @@ def _assemble(
 
     event_dates = parse.dates(frame[mapping["event_date"]]).reset_index(drop=True)
     code[(code == 0) & event_dates.isna().to_numpy()] = _CODES["bad_date"]
+    # A year mistyped by centuries reads as a date, then stretches every period and slice over it.
+    years = event_dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    code[(code == 0) & ((years < EARLIEST_YEAR) | (years > LATEST_YEAR))] = _CODES["implausible_date"]
 
     if "fatalities" in mapping:
         fat_raw = frame[mapping["fatalities"]]

@@ -158,6 +158,7 @@ REASONS = {
     "swapped": "latitude and longitude swapped",
     "not_a_point": "geometry is not a point",
     "bad_date": "date could not be read",
+    "implausible_date": "date before 1900 or after 2100 (a mistyped year?)",
     "bad_fatalities": "fatalities is not a whole number",
     "negative_fatalities": "negative fatalities",
     "too_many_fatalities": "fatalities above 100,000",

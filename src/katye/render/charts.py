@@ -18,7 +18,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
@@ -44,9 +43,9 @@ EVENT_COLORS = style.CHART_EVENT_COLORS
 
 
 def _figure(size=SIZE) -> Figure:
-    fig = ShownFigure(figsize=size, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    # No drawing canvas until the figure is saved or shown: geopandas asks the canvas to redraw
+    # the whole figure after each layer it plots, which made a dozen small maps take half a minute.
+    return ShownFigure(figsize=size, dpi=DPI, layout="constrained")
 
 
 def _title(incidents, text: str, words: dict) -> str:
@@ -76,7 +75,14 @@ def _sea(ax, bounds) -> None:
 
 def _exact(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     data = assigned(incidents)
-    return data[(data["assignment"] == "exact").to_numpy()]
+    exact = (data["assignment"] == "exact").to_numpy()
+    if not exact.any():
+        # A flat chart at zero would read as "no violence", not as "no event placed precisely enough".
+        raise UsageError(
+            f"none of the {len(data):,} incidents is located exactly: the charts count only those "
+            "(katye validate shows each one's precision)."
+        )
+    return data[exact]
 
 
 def _span(incidents, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -158,6 +164,7 @@ def risk_trend(
 
     words = labels(lang)
     first, last = _span(incidents, None, None)
+    _exact(incidents)  # zones count exactly located incidents only: none at all is an error, not a flat chart
     months = periods_between(first, last, "month")
     if len(months) < 2:
         raise UsageError("a risk trend needs incidents in at least two months.")
@@ -325,10 +332,9 @@ def emerging_map(emerging: gpd.GeoDataFrame, *, incidents=None, lang: str = "en"
     ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
     method = emerging.attrs.get("katye_method", {})
-    ax.legend(
+    fig.legend(
         handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1),
+        loc="outside right upper",
         fontsize=8,
         frameon=False,
         title=words["emerging"],

@@ -423,12 +423,16 @@ def _largest(spec: dict, kind: str | None, periods: int) -> list[tuple[int, int]
     _, place = np.unique(place_key, return_inverse=True)
     places = int(place.max()) + 1
     period = np.asarray(spec[kind], dtype=np.int64) if kind else np.zeros(len(place), dtype=np.int64)
+    # An incident in none of the periods (-1) is in no period's key.
+    counted = period >= 0
+    period, place = period[counted], place[counted]
+    fatalities = np.asarray(spec["fatalities"], dtype=np.int64)[counted]
     pair = period * places + place
     counts = np.bincount(pair, minlength=periods * places)
     stack = counts.reshape(periods, places).max(axis=1)
     lone = counts[pair] == 1
     toll = np.zeros(periods, dtype=np.int64)
-    np.maximum.at(toll, period[lone], np.asarray(spec["fatalities"], dtype=np.int64)[lone])
+    np.maximum.at(toll, period[lone], fatalities[lone])
     return [(int(s), int(t)) for s, t in zip(stack, toll, strict=True)]
 
 
@@ -624,6 +628,11 @@ def make_map(
     if emerging is not None:
         if "category" not in emerging.columns or not set(emerging["category"]) <= set(style.EMERGING_STYLES):
             raise UsageError("emerging: pass the result of katye.emerging_hotspots (a category per zone).")
+        if set(emerging["zone_id"]) != set(data.zones["zone_id"]):
+            raise UsageError(
+                "emerging: its zones are not the map's; compute it with the same zones "
+                "(katye.emerging_hotspots(incidents, zones)) as the map (katye.make_map(incidents, zones, ...))."
+            )
         layers.append(_emerging_layer(emerging, words, show, data.zone_names))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
