@@ -15,26 +15,17 @@ import geopandas as gpd
 import numpy as np
 
 import katye
-from common import acled_file, table
+from common import acled_file, best_of, table
 from katye.join import PolygonIndex
-
-
-def _best(function, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def compare(name: str, x: np.ndarray, y: np.ndarray, zones: gpd.GeoDataFrame, repeat: int) -> list[dict]:
     polygons = zones.geometry.values
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=4326)
-    cold, _ = _best(lambda: PolygonIndex(polygons).lookup(x, y), repeat)
+    cold, _ = best_of(lambda: PolygonIndex(polygons).lookup(x, y), repeat)
     index = PolygonIndex(polygons)
-    warm, fast = _best(lambda: index.lookup(x, y), repeat)
-    slow_time, joined = _best(
+    warm, fast = best_of(lambda: index.lookup(x, y), repeat)
+    slow_time, joined = best_of(
         lambda: gpd.sjoin(points, zones[["geometry"]], predicate="within", how="left"), max(1, repeat - 1)
     )
     expected = np.full(len(x), -1)

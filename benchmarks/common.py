@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 CACHE = Path(tempfile.gettempdir()) / "katye-bench"
@@ -49,6 +50,16 @@ print(json.dumps({{"seconds": elapsed, "peak_mb": peak, "result": result}}))
     best = min(runs, key=lambda r: r["seconds"])
     best["peak_mb"] = max(r["peak_mb"] for r in runs)
     return best
+
+
+def best_of(function, repeat: int) -> tuple[float, object]:
+    """The best time of ``repeat`` calls of ``function`` in this process, and its last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

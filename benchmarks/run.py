@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import bench_assign
+import bench_corridors
 import bench_dask
 import bench_density
 import bench_e2e
@@ -67,6 +68,10 @@ def main() -> None:
     print(table(bench_assign.run(rows, repeat=repeat), bench_assign.COLUMNS))
     print("\n== Points per zone past one machine: katye on dask vs dask-geopandas sjoin vs SedonaDB ==")
     print(table(bench_dask.run(rows, repeat=repeat), bench_dask.COLUMNS))
+    print("\n== Corridors: katye.corridor_risk vs geopandas sjoin(dwithin) and buffer + sjoin ==")
+    print(
+        table(bench_corridors.run(rows, segments=500 if args.small else 5_000, repeat=repeat), bench_corridors.COLUMNS)
+    )
     print("\n== Kernel density ==")
     print(table(bench_density.run(rows), ["case", "contender", "seconds", "note"]))
     print("\n== Hot spots ==")

@@ -521,3 +521,36 @@ def test_the_emerging_layer_shows_its_categories_method_and_a_zones_history(brow
     assert legend.locator(".katye-swatch-stroke svg rect").count() + legend.locator(".katye-swatch-fill").count() >= 2
     assert problems == []
     page.close()
+
+
+def test_a_corridor_segment_shows_its_card_and_a_hostile_road_name_stays_text(browser, tmp_path):
+    import geopandas as gpd
+
+    from katye.render.html import read_payload
+
+    incidents = katye.read_incidents(katye.samples.path()).incidents.iloc[:300]
+    # SYNTHETIC roads (not real streets): one through the first exactly located incident, one far away.
+    spot = incidents[incidents["location_precision"] == "exact"].to_crs(32618).geometry.iloc[0]
+    lines = [
+        shapely.LineString([(spot.x - 400, spot.y), (spot.x + 400, spot.y)]),
+        shapely.LineString([(spot.x - 400, spot.y + 3000), (spot.x + 400, spot.y + 3000)]),
+    ]
+    roads = gpd.GeoDataFrame({"osm_id": [1, 2], "name": [HOSTILE, "Synthetic road"]}, geometry=lines, crs=32618)
+    corridors = katye.corridor_risk(incidents, roads.to_crs(4326), within_m=100)
+    path = tmp_path / "corridors.html"
+    katye.save_map(katye.make_map(incidents, roads=corridors, show=("corridors",)), path)
+    layer = next(x for x in read_payload(path.read_text(encoding="utf-8"))["layers"] if x["key"] == "corridors")
+    (lon0, lat0), (lon1, lat1) = next(f for f in layer["features"] if f["title"] == HOSTILE)["geometry"]["coordinates"]
+    lat, lon = (lat0 + lat1) / 2, (lon0 + lon1) / 2
+    page, problems, requests = open_map(browser, path)
+    page.evaluate(f"() => map_katye0.setView([{lat}, {lon}], 16, {{animate: false}})")
+    page.mouse.move(*screen_point(page, lat, lon))
+    card = page.locator(".leaflet-tooltip .katye-card")
+    card.wait_for(timeout=5000)
+    assert card.locator(".katye-card-title").inner_text() == HOSTILE
+    assert "Recency-weighted risk" in card.inner_text()
+    assert page.evaluate("() => window.__pwned") is None
+    assert "Risk along the roads" in page.locator('.katye-legend[data-layer="corridors"]').inner_text()
+    assert problems == []
+    assert requests == []
+    page.close()

@@ -131,11 +131,13 @@ def full_palettes() -> dict[str, list[str]]:
         ],
         "chart events": list(style.CHART_EVENT_COLORS[1:]),  # the first, no event, is white and outlined
         "chart lines": list(style.CHART_LINE_COLORS),
+        # Road segments by risk class, drawn opaque over the land ("no event" is grey and dashed).
+        "corridors": [style.corridor_swatch(c).color for c in style.CORRIDOR_COLORS],
     }
 
 
 @pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
-@pytest.mark.parametrize("key", ["control", "risk", "hotspots", "emerging", "chart events", "chart lines"])
+@pytest.mark.parametrize("key", ["control", "risk", "hotspots", "emerging", "chart events", "chart lines", "corridors"])
 def test_every_class_a_palette_can_draw_stays_apart(key, deficiency):
     fills = full_palettes()[key]
     assert len(fills) >= 4
@@ -185,3 +187,13 @@ def test_every_emerging_category_has_a_look_and_outlines_differ_by_dash():
     assert list(style.EMERGING_STYLES) == list(CATEGORIES)  # the legend's fixed order is the method's
     outlines = {(line, dash, width) for fill, line, dash, width in style.EMERGING_STYLES.values() if fill is None}
     assert len(outlines) == sum(1 for look in style.EMERGING_STYLES.values() if look[0] is None)
+
+
+@pytest.mark.parametrize("deficiency", [None, *DEFICIENCIES])
+def test_corridor_lines_stand_out_from_the_land_and_no_event_has_a_second_channel(deficiency):
+    for color in style.CORRIDOR_COLORS.values():
+        difference = ciede2000(seen(color, deficiency), seen(style.GROUND, deficiency))
+        assert difference >= style.MIN_DELTA_E, f"{color} on the land: {difference:.1f} ({deficiency})"
+    assert style.corridor_swatch("none").shape == "dash"
+    assert style.CORRIDOR_NONE_DASH
+    assert {style.corridor_swatch(c).shape for c in style.CORRIDOR_COLORS} == {"line"}

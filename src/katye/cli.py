@@ -650,6 +650,29 @@ def risk_command(
     type=click.Choice(["week", "month"]),
     help="Add a layer of emerging hot spots per zone: Gi* in each ACLED week or month, Mann-Kendall trend (seed 0).",
 )
+@click.option(
+    "--roads",
+    "roads_path",
+    type=click.Path(dir_okay=False),
+    help="Add a Corridors layer: the road lines in FILE (GeoPackage, GeoJSON, e.g. an OpenStreetMap export) "
+    "coloured by the recency-weighted risk of exactly located events near each segment.",
+)
+@click.option(
+    "--roads-name",
+    "roads_name",
+    metavar="COLUMN",
+    default="name",
+    show_default=True,
+    help="With --roads: the column of the road names (one route per name).",
+)
+@click.option(
+    "--within-m",
+    "within_m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=500,
+    show_default=True,
+    help="With --roads: events within this many metres of a segment count for it.",
+)
 @click.option("--png", "png", type=click.Path(dir_okay=False), help="Also write a PNG for reports.")
 @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Also write a PDF for reports.")
 @click.option("--svg", "svg", type=click.Path(dir_okay=False), help="Also write an SVG.")
@@ -702,6 +725,9 @@ def map_command(
     tiles,
     title,
     emerging,
+    roads_path,
+    roads_name,
+    within_m,
     png,
     pdf,
     svg,
@@ -732,6 +758,7 @@ def map_command(
       katye map acled_haiti_2024.csv -o pap-nov.html --since 2024-11-01 --until 2024-11-30 --png pap-nov.png
       katye map acled_haiti_2024.csv -o carte.html --lang fr --control control.csv --pdf carte.pdf
       katye map acled_haiti_2024.csv -o pop.html --per population --population hti_ppp_2020.tif
+      katye map acled_haiti_2024.csv -o roads.html --roads haiti-roads.gpkg --within-m 300
     """
     from katye import samples
     from katye.control import read_control
@@ -749,8 +776,14 @@ def map_command(
     _check_population_options(per, population_source, rescale_to, zones_path)
     path = _path_or_sample(ctx, incidents)
     refuse_overwriting_inputs(
-        [output, png, pdf, svg], [path, zones_path, control_path, population_source, rescale_to, options["actors_path"]]
+        [output, png, pdf, svg],
+        [path, zones_path, control_path, population_source, rescale_to, options["actors_path"], roads_path],
     )
+    road_layer = None
+    if roads_path:
+        from katye.corridors import read_roads
+
+        road_layer = read_roads(roads_path, name_column=roads_name)  # before the long part: a bad file fails fast
     result = _read(ctx, path, options, zone_counts=True)
     zones = _zones_option(zones_path, zone_id_column, zone_name_column)
     population = _population(ctx, population_source, zones, rescale_to=rescale_to, column=population_column)
@@ -782,10 +815,17 @@ def map_command(
 
         with _working(ctx, "Finding emerging hot spots"):
             spots = emerging_hotspots(data.incidents, zones, period=emerging, start=data.start, end=data.end, seed=0)
+    corridors = None
+    if road_layer is not None and data.incidents is not None:
+        from katye.corridors import corridor_risk
+
+        with _working(ctx, "Measuring corridors"):
+            corridors = corridor_risk(data.incidents, road_layer, within_m=within_m, as_of=as_of)
     with _working(ctx, "Building the map"):
         # The emerging layer, when asked for, opens in place of control: two zone fills would mix.
         show = ("emerging" if spots is not None else "control", "incidents", "sites", "names")
-        save_map(make_map(data, tiles=None if tiles == "none" else tiles, emerging=spots, show=show), output)
+        chosen = {"tiles": None if tiles == "none" else tiles, "emerging": spots, "show": show}
+        save_map(make_map(data, **chosen, roads=corridors), output)
     written = [output]
     page = {"layer": static_layer, "paper": paper, "orientation": orientation, "dpi": dpi}
     # One page for the whole period, or one per month or week, each prepared for its own days.

@@ -148,6 +148,23 @@ LABELS: dict[str, dict] = {
         "emerging_method": "Getis-Ord Gi* in each of {n} {slices}, {first} to {last}, FDR-corrected; "
         "trend by Mann-Kendall; categories as in ArcGIS Pro's emerging hot spot analysis.",
         "emerging_history_key": "History: ▲ significant hot spot, ▼ cold spot, · neither, one mark per slice.",
+        "corridors": {
+            "layer": "Corridors",
+            "legend_title": "Risk along the roads (recent events count more)",
+            "method": "Exactly located events within {m} m of each road segment, weighed by age: "
+            "an event on {as_of} counts 1, one {half_life} days older 0.5. "
+            "Approximately located events are left out.",
+            "no_event": "no event within reach",
+            "none_found": "No exactly located event within {m} m of these roads.",
+            "unnamed": "Unnamed road",
+            "osm_credit": "Roads: © OpenStreetMap contributors, ODbL 1.0",
+            "unknown_credit": "Roads: source not given",
+            "risk": "Recency-weighted risk",
+            "ref": "Road number",
+            "highway": "Road type",
+            "route": "Whole road",
+            "route_text": "{events}, risk {risk}",
+        },
         "emerging_categories": {
             "new hot spot": "new hot spot",
             "consecutive hot spot": "consecutive hot spot",
@@ -456,6 +473,23 @@ LABELS: dict[str, dict] = {
         "tendance par Mann-Kendall ; catégories de l'analyse des points chauds émergents d'ArcGIS Pro.",
         "emerging_history_key": "Historique : ▲ point chaud significatif, ▼ point froid, · ni l'un ni l'autre, "
         "une marque par tranche.",
+        "corridors": {
+            "layer": "Axes routiers",
+            "legend_title": "Risque le long des routes (les événements récents comptent davantage)",
+            "method": "Événements localisés exactement à moins de {m} m de chaque tronçon, pondérés par leur âge : "
+            "un événement du {as_of} compte 1, un autre de {half_life} jours plus ancien 0,5. "
+            "Les événements localisés approximativement sont exclus.",
+            "no_event": "aucun événement à proximité",
+            "none_found": "Aucun événement localisé exactement à moins de {m} m de ces routes.",
+            "unnamed": "Route sans nom",
+            "osm_credit": "Routes : © contributeurs d'OpenStreetMap, ODbL 1.0",
+            "unknown_credit": "Routes : source non indiquée",
+            "risk": "Risque pondéré par la date",
+            "ref": "Numéro de route",
+            "highway": "Type de route",
+            "route": "Route entière",
+            "route_text": "{events}, risque {risk}",
+        },
         "emerging_categories": {
             "new hot spot": "nouveau point chaud",
             "consecutive hot spot": "point chaud consécutif",

@@ -197,6 +197,23 @@ HT: dict = {
     "emerging_method": "Gi* Getis-Ord nan chak {n} {slices}, depi {first} rive {last}, korije ak FDR; "
     "tandans ak Mann-Kendall; kategori yo se sa analiz pwen cho k ap parèt ArcGIS Pro a itilize.",
     "emerging_history_key": "Istwa: ▲ pwen cho siyifikatif, ▼ pwen frèt, · ni youn ni lòt, yon mak pou chak tranch.",
+    "corridors": {
+        "layer": "Gran wout",
+        "legend_title": "Risk sou wout yo (evènman ki fèk pase yo konte plis)",
+        "method": "Evènman ki gen pozisyon egzak nan {m} m de chak moso wout, peze dapre laj yo: "
+        "yon evènman {as_of} konte 1, yon lòt ki {half_life} jou pi ansyen konte 0,5. "
+        "Evènman ki gen pozisyon apeprè yo pa konte.",
+        "no_event": "pa gen evènman toupre",
+        "none_found": "Pa gen evènman ki gen pozisyon egzak nan {m} m de wout sa yo.",
+        "unnamed": "Wout san non",
+        "osm_credit": "Wout: © kontribitè OpenStreetMap, ODbL 1.0",
+        "unknown_credit": "Wout: sous la pa bay",
+        "risk": "Risk ki peze dapre dat",
+        "ref": "Nimewo wout",
+        "highway": "Kalite wout",
+        "route": "Tout wout la",
+        "route_text": "{events}, risk {risk}",
+    },
     "emerging_categories": {
         "new hot spot": "nouvo pwen cho",
         "consecutive hot spot": "pwen cho youn apre lòt",

@@ -60,7 +60,7 @@ TILES = {
 
 
 #: Layers that do not follow the month selector (they are computed for the whole period).
-WHOLE_PERIOD = frozenset({"control", "risk", "density", "hotspots", "emerging"})
+WHOLE_PERIOD = frozenset({"control", "risk", "density", "hotspots", "emerging", "corridors"})
 
 PLACEHOLDER = "@@katye-payload@@"
 
@@ -533,6 +533,7 @@ def make_map(
     max_points: int = 50_000,
     show=("control", "incidents", "sites", "names"),
     emerging: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
     **options: Unpack[MapOptions],
 ) -> folium.Map:
     """Build the report map: control, risk, incidents, density, hot spots, key sites, boundaries, place names.
@@ -556,6 +557,9 @@ def make_map(
     emerging
         The result of :func:`katye.emerging_hotspots` on these zones: adds a layer of the zones by
         emerging-hot-spot category, with its slices and method in the legend.
+    roads
+        The result of :func:`katye.corridors.corridor_risk`: adds a "Corridors" layer (shown when
+        the map opens) of the road segments coloured by risk class, and the roads' credit.
     **options
         What to map, as for :func:`katye.prepare`: ``control``, ``as_of``, ``start``, ``end``,
         ``lang``, ``title``, ``acled_accessed``, ``risk_per``.
@@ -634,13 +638,17 @@ def make_map(
                 "(katye.emerging_hotspots(incidents, zones)) as the map (katye.make_map(incidents, zones, ...))."
             )
         layers.append(_emerging_layer(emerging, words, show, data.zone_names))
+    if roads is not None:
+        if not {"events", "risk", "fatalities"} <= set(roads.columns):
+            raise UsageError("roads: pass the result of katye.corridors.corridor_risk (events and risk per segment).")
+        layers.append(_corridor_layer(roads, words))
     layers.append(_sites_layer(words, show))
     layers.append(_boundaries_layer(words, show))
     layers.append(_names_layer(data, show))
     for layer in layers:
         # Computed over the whole period: while the page shows one month, their legends say so.
         layer["whole_period"] = layer["key"] in WHOLE_PERIOD
-    credits = data.credits + ([data.words["basemap"] + TILES[tiles][1]] if tiles else [])
+    credits = data.credits + _road_credit(roads, words) + ([data.words["basemap"] + TILES[tiles][1]] if tiles else [])
     bounds = geodata.urban_extent().total_bounds
     payload = {
         "labels": {k: v for k, v in words.items() if isinstance(v, str)},
@@ -871,6 +879,116 @@ def _emerging_layer(emerging: gpd.GeoDataFrame, words: dict, show, names: dict) 
     legend.append({"label": words["emerging_history_key"], "note": True})
     return _layer(
         "emerging", "zones", words["emerging"], show, legend, features=_zone_features(emerging, rows, look, names)
+    )
+
+
+def _road_credit(roads: gpd.GeoDataFrame | None, words: dict) -> list[str]:
+    """The road layer's credit line: OpenStreetMap's ODbL attribution (in the map's language) or the user's."""
+    if roads is None:
+        return []
+    from katye.corridors import CREDIT_KEY, OSM_CREDIT, UNKNOWN_CREDIT
+
+    credit = str(roads.attrs.get(CREDIT_KEY) or UNKNOWN_CREDIT)
+    known = {OSM_CREDIT: "osm_credit", UNKNOWN_CREDIT: "unknown_credit"}
+    return [words["corridors"][known[credit]] if credit in known else credit]
+
+
+def corridor_classes(risk: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """Each segment's risk class: "none" at 0, else the quartile of the segments with some risk.
+
+    Returns the classes and, per class drawn, the smallest and largest risk in it (for the legend).
+    """
+    risk = np.asarray(risk, dtype=float)
+    names = np.array([*style.CORRIDOR_COLORS, "none"], dtype=object)
+    some = risk > 0
+    code = np.full(len(risk), len(names) - 1)
+    if some.any():
+        edges = np.quantile(risk[some], [0.25, 0.5, 0.75])
+        code[some] = np.searchsorted(edges, risk[some], side="left")
+    ranges = {
+        str(names[c]): (float(risk[code == c].min()), float(risk[code == c].max()))
+        for c in range(len(names) - 1)
+        if (code == c).any()
+    }
+    return names[code], ranges
+
+
+def _plain(values: pd.Series) -> pd.Series:
+    """Text as the map shows it: missing values empty, spaces around stripped."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _corridor_layer(roads: gpd.GeoDataFrame, words: dict) -> dict:
+    """Road segments coloured by recency-weighted risk (see :func:`katye.corridors.corridor_risk`)."""
+    c = words["corridors"]
+    method = roads.attrs.get("katye_method", {})
+    routes = roads.attrs.get("routes")
+    by_route = {} if routes is None else routes.set_index("route")[["events", "risk"]].to_dict("index")
+    classes, ranges = corridor_classes(roads["risk"].to_numpy())
+    drawn = roads.to_crs("EPSG:4326") if roads.crs is not None else roads
+    names = _plain(drawn["name"]) if "name" in drawn else None
+    # The whole route a segment belongs to, by the column corridor_risk grouped on.
+    route_column = method.get("route_column", "name")
+    route_names = _plain(drawn[route_column]) if route_column in drawn else None
+
+    def text(row, column: str) -> str:
+        value = getattr(row, column, None) if column in drawn.columns else None
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+    features = []
+    # Low risk first, so the worst segments are drawn on top where roads cross.
+    order = np.argsort(drawn["risk"].to_numpy(dtype=float), kind="stable")
+    for i in order:
+        row = drawn.iloc[i]
+        name = "" if names is None else names.iloc[i]
+        rows = [
+            [c["risk"], localised(f"{row['risk']:.2f}", words)],
+            [words["events"], number_text(row["events"], words)],
+            [words["fatalities"], number_text(row["fatalities"], words)],
+        ]
+        rows += [[c[key], text(row, key)] for key in ("ref", "highway") if text(row, key)]
+        route_name = "" if route_names is None else route_names.iloc[i]
+        if route_name in by_route:
+            route = by_route[route_name]
+            events = count_text(int(route["events"]), words["event_count"], words)
+            rows.append(
+                [c["route"], c["route_text"].format(events=events, risk=localised(f"{route['risk']:.2f}", words))]
+            )
+        none = classes[i] == "none"
+        features.append(
+            {
+                "geometry": _geometry(row.geometry),
+                "title": name or c["unnamed"],
+                "rows": rows,
+                "stroke": style.CORRIDOR_NONE if none else style.CORRIDOR_COLORS[classes[i]],
+                "weight": style.CORRIDOR_NONE_WIDTH if none else style.CORRIDOR_WIDTH,
+                "dash": style.CORRIDOR_NONE_DASH if none else None,
+            }
+        )
+    legend: list[dict] = []
+    if method:
+        as_of = method.get("as_of")
+        legend.append(
+            {
+                "label": c["method"].format(
+                    m=number_text(method["within_m"], words),
+                    as_of=day_text(dt.date.fromisoformat(as_of), words) if as_of else "–",
+                    half_life=localised(f"{method['half_life_days']:g}", words),
+                ),
+                "note": True,
+            }
+        )
+    if not ranges:
+        legend.append({"label": c["none_found"].format(m=number_text(method.get("within_m", 0), words)), "note": True})
+    legend += [
+        _item(localised(range_text(ranges[k]), words), style.corridor_swatch(k))
+        for k in style.CORRIDOR_COLORS
+        if k in ranges
+    ]
+    if (classes == "none").any():
+        legend.append(_item(c["no_event"], style.corridor_swatch("none")))
+    return _layer(
+        "corridors", "lines", c["layer"], {"corridors"}, legend, legend_title=c["legend_title"], features=features
     )
 
 

@@ -121,6 +121,19 @@ CHART_LINE_COLORS = ("#332288", "#ee6677", "#56b4e9", "#8c510a", "#000000")
 CHART_EVENT_COLORS = ("#ffffff", *(RISK_COLORS[c] for c in ("very low", "low", "medium", "high", "very high")))
 CHART_GRID = "#dddddd"
 
+# --- Corridors (road segments by recency-weighted risk: inferno at 0.8, 0.5, 0.25 and 0 reversed;
+# segments with no event in reach are grey, thinner and dashed: a second channel besides colour) --
+CORRIDOR_COLORS = {
+    "low": "#fca50a",
+    "medium": "#bc3754",
+    "high": "#57106e",
+    "very high": "#000004",
+}
+CORRIDOR_NONE = "#9e9e9e"
+CORRIDOR_NONE_DASH = "4 4"
+CORRIDOR_WIDTH = 4.0
+CORRIDOR_NONE_WIDTH = 2.0
+
 # --- Incidents --------------------------------------------------------------------------------
 #: One colour per ACLED event type, the same on every map (a monthly series compares like with like).
 EVENT_TYPE_COLORS = {
@@ -250,6 +263,13 @@ def emerging_swatch(category: str) -> Swatch:
     if fill is not None:
         return Swatch(blend(fill, EMERGING_OPACITY))
     return Swatch(line, "stroke", dash=dash, width=width)
+
+
+def corridor_swatch(risk_class: str) -> Swatch:
+    """A corridor class's swatch: a line in its colour, or the grey dashed line of roads with no event."""
+    if risk_class == "none":
+        return Swatch(CORRIDOR_NONE, "dash")
+    return Swatch(CORRIDOR_COLORS[risk_class], "line")
 
 
 def class_swatch(colors: dict[str, str], opacity: float, name: str) -> Swatch:

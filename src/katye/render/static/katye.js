@@ -78,6 +78,19 @@
     return group;
   }
 
+  // Road segments (corridors): each a polyline in its class's colour, width and dash, with a card.
+  function lineLayer(spec) {
+    var group = L.featureGroup();
+    spec.features.forEach(function (f) {
+      var look = { color: f.stroke, weight: f.weight, opacity: 0.95, dashArray: f.dash || null, lineCap: "round" };
+      L.geoJSON(f.geometry, { style: function () { return look; } }).eachLayer(function (line) {
+        line.bindTooltip(card(f.title, f.rows), { sticky: true });
+        group.addLayer(line);
+      });
+    });
+    return group;
+  }
+
   // Incidents on one coordinate (and of one precision) form a stack: real exports put most events
   // on a few hundred points, and one dot for 37 events would make the worst places look quietest.
   function stacksOf(spec) {
@@ -596,6 +609,7 @@
     // One drawing function per layer kind; a new kind is one entry here and one writer in html.py.
     var DRAW = {
       zones: function (spec) { return zoneLayer(map, spec, null); },
+      lines: function (spec) { return lineLayer(spec); },
       incidents: function (spec) { return incidentLayer(map, spec.incidents, canvas, labels); },
       image: function (spec) {
         return L.featureGroup([L.imageOverlay(spec.image, spec.bounds, { opacity: STYLE.density_opacity, pane: "katyeDensity", interactive: false })]);
