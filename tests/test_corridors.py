@@ -377,3 +377,13 @@ def test_a_credit_the_user_gives_is_shown_as_given():
     roads.attrs["katye_credit"] = "Roads: <MTPTC> 2023"
     result = corridor_risk(incidents([(X0, Y0)], ["2024-01-01"]), roads)
     assert read_payload(katye.make_map(None, roads=result).render_html())["credits"][-1] == "Roads: <MTPTC> 2023"
+
+
+def test_a_layer_in_memory_is_read_like_a_file_and_anything_else_is_a_clear_error():
+    layer = gpd.GeoDataFrame(
+        {"name": ["Route de Delmas"]}, geometry=[shapely.LineString([(-72.30, 18.54), (-72.29, 18.55)])], crs=4326
+    )
+    roads = katye.read_roads(layer)
+    assert list(roads["name"]) == ["Route de Delmas"]
+    with pytest.raises(katye.UsageError, match="GeoDataFrame"):
+        katye.read_roads(42)

@@ -515,3 +515,26 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
     assert {"events_per_100k", "fatalities_per_100k"} <= set(namespace["rates"].columns)
     assert namespace["scored"].attrs["katye_method"]["per"] == "population"
     assert np.isfinite(namespace["near"]["people_best"]).any()
+
+
+def test_radii_are_ground_metres_on_a_web_mercator_grid(tmp_path):
+    # 100 m of Web Mercator is cos(latitude) x 100 m on the ground near Port-au-Prince.
+    from pyproj import Transformer
+
+    west, north = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform(-72.45, 18.62)
+    path = write_grid(
+        tmp_path / "mercator.tif", np.full((200, 200), 5.0), west=west, north=north, size=100.0, crs="EPSG:3857"
+    )
+    events = incidents_at([(-72.36, 18.55)])
+    near = katye.event_exposure(events, path, rings=(1000,))
+    latitude = np.radians(18.55)
+    expected = 5.0 * np.pi * 1000**2 / (100.0 * np.cos(latitude)) ** 2
+    assert near["people_1km"].iloc[0] == pytest.approx(expected, rel=0.01)
+
+
+def test_a_grid_that_holds_nobody_over_the_zones_is_an_error(tmp_path):
+    path = write_grid(
+        tmp_path / "empty.tif", np.full((80, 80), -9999.0), west=-72.36, north=18.56, size=0.001, nodata=-9999.0
+    )
+    with pytest.raises(katye.InputError, match="holds nobody"):
+        katye.zone_population(squares(), raster=path)

@@ -39,14 +39,15 @@ METHOD_KEY = "katye_method"
 
 
 def read_roads(
-    path: str | os.PathLike, *, name_column: str | None = "name", credit: str | None = None
+    path: str | os.PathLike | gpd.GeoDataFrame, *, name_column: str | None = "name", credit: str | None = None
 ) -> gpd.GeoDataFrame:
     """Read a road layer: lines and multilines with a CRS, each with a ``road_id`` and a ``name``.
 
     Parameters
     ----------
     path
-        A file GDAL reads through pyogrio: GeoPackage, GeoJSON, shapefile, FlatGeobuf …
+        A file GDAL reads through pyogrio: GeoPackage, GeoJSON, shapefile, FlatGeobuf …; or a
+        GeoDataFrame of lines already in memory (not changed).
     name_column
         The column holding road names (OpenStreetMap: ``name``); copied to ``name`` ("" where
         missing). None: the roads have no names (no per-route table).
@@ -71,16 +72,22 @@ def read_roads(
         The file has no coordinate reference system.
 
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file. Expected a road layer (GeoPackage, GeoJSON, shapefile …).")
-    try:
-        frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # pyogrio's and GDAL's errors vary by driver; the message says which
-        raise InputError(
-            f"{path}: cannot be read as a road layer ({exc}). Expected lines in a format GDAL reads "
-            "(GeoPackage, GeoJSON, shapefile); export the roads again in one of these."
-        ) from exc
+    if isinstance(path, gpd.GeoDataFrame):
+        # A layer already in memory (e.g. filtered from a bigger export): checked like a file.
+        frame, path = path.copy(), Path("the road layer given")
+    elif not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"read_roads: pass a file path or a GeoDataFrame of lines, not {type(path).__name__}.")
+    else:
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"{path}: no such file. Expected a road layer (GeoPackage, GeoJSON, shapefile …).")
+        try:
+            frame = gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:  # pyogrio's and GDAL's errors vary by driver; the message says which
+            raise InputError(
+                f"{path}: cannot be read as a road layer ({exc}). Expected lines in a format GDAL reads "
+                "(GeoPackage, GeoJSON, shapefile); export the roads again in one of these."
+            ) from exc
     require_crs(frame, what=f"the road layer {path}")
     if name_column is not None and name_column not in frame.columns:
         columns = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"

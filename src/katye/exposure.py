@@ -215,6 +215,12 @@ def _from_grid(
     people = np.array(
         [zonal_sum(g, grid, method=method) if ok else np.nan for g, ok in zip(shapes, inside, strict=True)]
     )
+    if inside.any() and not np.nansum(people) > 0:
+        # Usually a grid of nodata or of another place: every rate would be "no one lives here".
+        raise InputError(
+            f"{grid_name(raster)}: the grid holds nobody over the zones ({grid.nodata_pixels:,} pixels are "
+            "nodata). Check that it is a population grid of this area and that its nodata value is right."
+        )
     out = frame.copy()
     out["population"] = people
     out["population_source"] = f"grid {grid_name(raster)}"
@@ -587,7 +593,7 @@ def _disc_sums_by_band(dataset, crs, x: np.ndarray, y: np.ndarray, radii: list[f
         bx, by = x[rows], y[rows]
         bounds = (bx.min() - dx, by.min() - dy, bx.max() + dx, by.max() + dy)
         grid = read_window(dataset, crs, bounds, margin=2)
-        metres = metres_per_pixel(grid, float(np.mean([by.min(), by.max()])))
+        metres = metres_per_pixel(grid, float(np.mean([bx.min(), bx.max()])), float(np.mean([by.min(), by.max()])))
         for radius in radii:
             sums[radius][rows] = disc_sums(grid, bx, by, radius, metres)
     return sums

@@ -289,15 +289,20 @@ def zonal_sum(geometry, grid: Grid, *, method: str = "fraction") -> float:
 # --- people within a radius --------------------------------------------------------------------------
 
 
-def metres_per_pixel(grid: Grid, latitude: float) -> tuple[float, float]:
-    """Ground width and height of a pixel near ``latitude`` (grid in degrees) or in a metric CRS."""
+def metres_per_pixel(grid: Grid, x: float, y: float) -> tuple[float, float]:
+    """Ground width and height of a pixel near (``x``, ``y``) in the grid's CRS (degrees or a metric projection).
+
+    A projection's metre is a ground metre only where its scale factor is 1: Web Mercator's pixels
+    near Port-au-Prince cover cos(18.5°) of their nominal size, so the projection's own scale
+    factors there convert them (an unscaled 1 km disc held 10 % too few people).
+    """
     width, height = grid.pixel_size
     if grid.crs.is_geographic:
         from pyproj import Geod
 
         geod = Geod(ellps="WGS84")
-        _, _, across = geod.inv(0.0, latitude, width, latitude)
-        _, _, down = geod.inv(0.0, latitude - height / 2, 0.0, latitude + height / 2)
+        _, _, across = geod.inv(0.0, y, width, y)
+        _, _, down = geod.inv(0.0, y - height / 2, 0.0, y + height / 2)
         return float(across), float(down)
     unit = grid.crs.axis_info[0].unit_name.lower() if grid.crs.axis_info else ""
     if unit not in ("metre", "meter", "m"):
@@ -305,7 +310,11 @@ def metres_per_pixel(grid: Grid, latitude: float) -> tuple[float, float]:
             f"{grid.path}: the grid's CRS measures in {unit or 'unknown units'}; katye needs degrees or metres "
             "to draw radii. Warp it to EPSG:4326 or EPSG:32618 first."
         )
-    return width, height
+    from pyproj import Proj, Transformer
+
+    lon, lat = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    factors = Proj(grid.crs).get_factors(lon, lat)
+    return width / factors.parallel_scale, height / factors.meridional_scale
 
 
 def disc_kernel(radius_m: float, metres: tuple[float, float]) -> np.ndarray:
