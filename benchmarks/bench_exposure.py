@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 import katye
-from common import table
+from common import best_of, table
 
 COLUMNS = ["case", "contender", "seconds", "ratio", "agreement"]
 BOUNDS = (-72.55, 18.40, -72.15, 18.70)
@@ -56,16 +56,6 @@ def synthetic_grid(folder: Path) -> Path:
     return path
 
 
-def best_of(fn, repeat: int):
-    """The result of ``fn()`` and its best time over ``repeat`` runs."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return result, best
-
-
 def _agreement(a: np.ndarray, b: np.ndarray) -> str:
     worst = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
     assert worst < 1e-6, f"sums disagree by {worst:.2e}"
@@ -82,12 +72,12 @@ def zonal_rows(grid: Path, repeat: int) -> list[dict]:
         layer = katye.geodata.load(name)
         inside = layer[layer.within(frame)].reset_index(drop=True)
         case = f"{len(inside)} of {len(layer)} shipped {name}"
-        ours, fast = best_of(lambda inside=inside: katye.zone_population(inside, raster=grid), repeat)
-        peer, slow = best_of(lambda inside=inside: exact_extract(str(grid), inside, "sum", output="pandas"), repeat)
-        centre, ours_c = best_of(
+        fast, ours = best_of(lambda inside=inside: katye.zone_population(inside, raster=grid), repeat)
+        slow, peer = best_of(lambda inside=inside: exact_extract(str(grid), inside, "sum", output="pandas"), repeat)
+        ours_c, centre = best_of(
             lambda inside=inside: katye.zone_population(inside, raster=grid, method="centre"), repeat
         )
-        stats, slow_c = best_of(lambda inside=inside: zonal_stats(inside, str(grid), stats="sum"), repeat)
+        slow_c, stats = best_of(lambda inside=inside: zonal_stats(inside, str(grid), stats="sum"), repeat)
         rasterstats_sum = np.array([s["sum"] or 0.0 for s in stats])
         rows += [
             {"case": case + ", pixel fraction", "contender": "katye.zone_population", "seconds": round(fast, 4)},

@@ -152,6 +152,16 @@ def emerging_hotspots(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=cube.zones.crs)
 
 
+def require_result(emerging) -> None:
+    """Raise a UsageError unless ``emerging`` is a result of :func:`emerging_hotspots` (a known category per zone)."""
+    if (
+        not isinstance(emerging, pd.DataFrame)
+        or "category" not in emerging.columns
+        or not set(emerging["category"]) <= set(CATEGORIES)
+    ):
+        raise UsageError("emerging: pass the result of katye.emerging_hotspots (a category per zone).")
+
+
 def gi_star_slices(
     incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None, *, alpha: float = 0.05, **options
 ) -> pd.DataFrame:

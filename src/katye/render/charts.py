@@ -26,6 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.dates import period_index, periods_between
+from katye.emerging import require_result
 from katye.errors import UsageError
 from katye.join import assigned, near_sites
 from katye.labels import day_text, labels, month_text, number_text
@@ -298,8 +299,7 @@ def monthly_small_multiples(
 def emerging_map(emerging: gpd.GeoDataFrame, *, incidents=None, lang: str = "en") -> Figure:
     """The zones by emerging-hot-spot category (:func:`katye.emerging_hotspots`), as the HTML map draws them."""
     words = labels(lang)
-    if "category" not in emerging.columns or not set(emerging["category"]) <= set(style.EMERGING_STYLES):
-        raise UsageError("emerging: pass the result of katye.emerging_hotspots (a category per zone).")
+    require_result(emerging)
     metric = emerging.to_crs(METRIC_CRS)
     land = geodata.land().set_index("land_id").to_crs(METRIC_CRS)
     fig = _figure((9.0, 6.4))

@@ -35,6 +35,7 @@ from shapely.ops import polylabel
 from katye import geodata
 from katye.crs import METRIC_CRS
 from katye.dates import ACLED_WEEK, period_index, periods_between
+from katye.emerging import require_result
 from katye.errors import UsageError
 from katye.labels import LABELS, count_text, day_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
@@ -630,8 +631,7 @@ def make_map(
         )
         layers.append(_hotspot_layer(data.hotspots, words, show, data.zone_names))
     if emerging is not None:
-        if "category" not in emerging.columns or not set(emerging["category"]) <= set(style.EMERGING_STYLES):
-            raise UsageError("emerging: pass the result of katye.emerging_hotspots (a category per zone).")
+        require_result(emerging)
         if set(emerging["zone_id"]) != set(data.zones["zone_id"]):
             raise UsageError(
                 "emerging: its zones are not the map's; compute it with the same zones "
