@@ -38,6 +38,28 @@ def incidents(points, crs=4326, precision=1) -> gpd.GeoDataFrame:
     return frame.to_crs(crs)
 
 
+def brute_force(polygons, x, y) -> np.ndarray:
+    """The first polygon covering each point, one polygon at a time."""
+    brute = np.full(x.size, -1)
+    for i in range(len(polygons) - 1, -1, -1):
+        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
+    return brute
+
+
+def both_ways(polygons, x, y, *, cells=1024, listed=True) -> tuple[np.ndarray, np.ndarray]:
+    """An index's answers from its tree (before a grid is built) and from its grid, checked equal to brute force."""
+    index = PolygonIndex(polygons, cells=cells)
+    tree = index.lookup(x, y)  # few points, no grid yet: the tree answers
+    assert index._grid is None
+    index.grid  # noqa: B018 (builds the grid: from now on the grid answers)
+    assert (index.candidates is not None) == listed  # the candidate fast path is the one under test
+    grid = index.lookup(x, y)
+    brute = brute_force(polygons, x, y)
+    assert (tree == brute).all()
+    assert (grid == brute).all()
+    return tree, grid
+
+
 CASES = {
     "inside a": ((-72.325, 18.545), "a", "exact"),
     "shared edge a|b goes to a": ((-72.32, 18.545), "a", "exact"),
@@ -146,11 +168,8 @@ def test_fast_lookup_equals_brute_force_covers(boxes, seed, cells):
     corners = shapely.get_coordinates(shapely.boundary(polygons))
     x = np.concatenate([x, corners[:, 0], np.round(x[:50])])
     y = np.concatenate([y, corners[:, 1], np.round(y[:50])])
-    fast = PolygonIndex(polygons, cells=cells).lookup(x, y)
-    brute = np.full(x.size, -1)
-    for i in range(len(polygons) - 1, -1, -1):
-        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
-    assert (fast == brute).all()
+    overlapping = any(a.intersection(b).area > 0 for a, b in itertools.combinations(polygons, 2))
+    both_ways(polygons, x, y, cells=cells, listed=not overlapping)
 
 
 def test_near_sites_measures_metres_in_utm():
@@ -191,13 +210,7 @@ def test_fast_lookup_on_tilings_equals_brute_force(xs, ys, holes, seed, cells):
     rng = np.random.default_rng(seed)
     x = np.concatenate([rng.uniform(-1, 11, 500), shapely.get_coordinates(shapely.boundary(polygons))[:, 0]])
     y = np.concatenate([rng.uniform(-1, 11, 500), shapely.get_coordinates(shapely.boundary(polygons))[:, 1]])
-    index = PolygonIndex(polygons, cells=cells)
-    assert index.candidates is not None  # the candidate fast path is the one under test
-    fast = index.lookup(x, y)
-    brute = np.full(x.size, -1)
-    for i in range(len(polygons) - 1, -1, -1):
-        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
-    assert (fast == brute).all()
+    both_ways(polygons, x, y, cells=cells)
 
 
 @settings(max_examples=60, deadline=None)
@@ -219,19 +232,38 @@ def test_fast_lookup_finds_islands_in_holes(hole, island, seed, cells):
     near = shapely.get_coordinates(shapely.boundary(polygons))
     x = np.r_[rng.uniform(-1, 13, 800), near[:, 0], near[:, 0] + rng.normal(0, 0.05, len(near))]
     y = np.r_[rng.uniform(-1, 11, 800), near[:, 1], near[:, 1] + rng.normal(0, 0.05, len(near))]
-    index = PolygonIndex(polygons, cells=cells)
-    assert index.candidates is not None
-    brute = np.full(x.size, -1)
-    for i in range(len(polygons) - 1, -1, -1):
-        brute[shapely.covers(polygons[i], shapely.points(x, y))] = i
-    assert (index.lookup(x, y) == brute).all()
+    both_ways(polygons, x, y, cells=cells)
+
+
+def test_an_edge_clipping_a_cells_corner_between_two_samples_is_seen():
+    # On a grid of unit cells from (-1, -1), boundaries are sampled every quarter cell. The edge
+    # x + y = 8.1 has samples at x = 3.962 and 4.138 and none in the corner it clips off the
+    # cell [4, 5] x [4, 5]: that cell must still count as a boundary cell, and (4.02, 4.02) go to
+    # the lower polygon.
+    lower = shapely.Polygon([(0, 0), (8, 0), (8, 0.1), (0.1, 8), (0, 8)])
+    upper = shapely.Polygon([(8, 0.1), (8, 8), (0.1, 8)])
+    x = np.array([4.02, 4.01, 4.06, 4.5])
+    y = np.array([4.02, 4.08, 4.03, 4.5])
+    _, grid = both_ways([lower, upper], x, y, cells=8)
+    assert grid.tolist() == [0, 0, 0, 1]
+
+
+def test_an_index_builds_its_grid_once_its_tree_has_answered_enough_points(monkeypatch):
+    monkeypatch.setattr(katye.index, "GRID_MIN_POINTS", 1000)
+    index = PolygonIndex([A, B, C])
+    x, y = np.full(400, -72.325), np.full(400, 18.545)
+    assert index.lookup(x, y).tolist() == [0] * 400
+    assert index.lookup(x, y).tolist() == [0] * 400
+    assert index._grid is None  # 800 points asked: the tree still answers
+    assert index.lookup(x, y).tolist() == [0] * 400
+    assert index._grid is not None  # 1,200: the grid is built and answers from now on
 
 
 def test_points_far_away_or_nan_are_outside():
-    index = PolygonIndex([A, B, C])
     x = np.array([np.nan, -200.0, 500.0, -72.325, np.inf])
     y = np.array([18.545, 18.545, 95.0, np.nan, 18.545])
-    assert index.lookup(x, y).tolist() == [-1, -1, -1, -1, -1]
+    for answers in both_ways([A, B, C], x, y):
+        assert answers.tolist() == [-1, -1, -1, -1, -1]
 
 
 def test_an_incident_at_sea_is_outside_with_its_distance_to_the_coast():

@@ -54,6 +54,32 @@ def test_grid_distances_equal_shapely(boxes, seed, cells, hole):
     np.testing.assert_allclose(grid.distance(x, y), _reference(polygons, x, y), rtol=0, atol=1e-6)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    boxes=st.lists(BOX, min_size=1, max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+    cells=st.sampled_from([4, 16, 64]),
+    spread=st.floats(10, 3000),
+)
+def test_far_points_stacked_on_a_few_towns_get_shapelys_distances(boxes, seed, cells, spread):
+    # Off the grid, points that stack are measured per bin of points: each bin's list must hold
+    # the nearest segment of its every point, the bin's corners too.
+    polygons = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes], dtype=object)
+    grid = NearestBoundary(polygons, cells=cells)
+    rng = np.random.default_rng(seed)
+    towns = rng.uniform(-60_000, 70_000, (3, 2))
+    x = np.concatenate([t[0] + rng.uniform(-spread, spread, 60) for t in towns])
+    y = np.concatenate([t[1] + rng.uniform(-spread, spread, 60) for t in towns])
+    size = grid.size * 8  # the bins' corners, where a list cut too short fails
+    x = np.r_[x, grid.x0 + np.round((x - grid.x0) / size) * size]
+    y = np.r_[y, grid.y0 + np.round((y - grid.y0) / size) * size]
+    far = ~(
+        (x >= grid.x0) & (x < grid.x0 + grid.cols * grid.size) & (y >= grid.y0) & (y < grid.y0 + grid.rows * grid.size)
+    )
+    x, y = x[far], y[far]
+    np.testing.assert_allclose(grid.distance(x, y), _reference(polygons, x, y), rtol=0, atol=1e-6)
+
+
 def test_grid_gives_nan_for_missing_coordinates():
     grid = NearestBoundary([shapely.box(0, 0, 10, 10)], cells=8)
     distance = grid.distance(np.array([np.nan, 20.0, np.inf]), np.array([5.0, np.nan, 5.0]))

@@ -20,7 +20,7 @@ from katye import geodata
 from katye.crs import METRIC_CRS, STORAGE_CRS, require_crs, to_storage
 from katye.errors import InputError, UsageError, plural
 from katye.incidents.precision import LEVELS as PRECISIONS
-from katye.index import PolygonIndex
+from katye.index import PolygonIndex, Probe
 from katye.nearest import NearestBoundary, nearest_distance, segment_tree
 from katye.places import Places, places
 
@@ -126,12 +126,14 @@ def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -
     spots = _places(incidents)
     x, y = spots.x, spots.y
     labels, codes, tidy = _precision(incidents)
-    zone_lookup = _shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values)
-    cells = zone_lookup.cells(x, y)
-    zone_place = zone_lookup.lookup(x, y, cells=cells)
-    section_place, commune_place = (
-        index.lookup(x, y, cells=cells if index.frame == zone_lookup.frame else None)
-        for index in (_shipped_index("sections"), _shipped_index("communes"))
+    probe = Probe(x, y)
+    zone_place, section_place, commune_place = (
+        index.lookup(x, y, probe=probe)
+        for index in (
+            _shipped_index("zones") if shipped else PolygonIndex(zones.geometry.values),
+            _shipped_index("sections"),
+            _shipped_index("communes"),
+        )
     )
     sections = geodata.sections()
     communes = geodata.communes()

@@ -137,7 +137,7 @@ class MapData:
         if self.far_dates is not None and len(self.far_dates):
             found = period_of(self.far_dates)
             np.add.at(beyond, found[found >= 0], 1)
-        levels: list[pd.Series | None] = [None] * len(keys)
+        levels: list[dict[str, int] | None] = [None] * len(keys)
         if self.incidents is not None and len(self.incidents):
             # Two columns of the coarse rows, not the whole frame: maps hold millions of rows.
             coarse = (self.incidents["assignment"] == "coarse").to_numpy()
@@ -146,7 +146,7 @@ class MapData:
             codes, names = pd.factorize(self.incidents["location_precision"][coarse].astype(str).to_numpy()[shown])
             table = np.zeros((len(keys), len(names)), dtype=np.int64)
             np.add.at(table, (found[shown], codes), 1)
-            levels = [pd.Series(row, index=names) for row in table]
+            levels = [{str(name): int(n) for name, n in zip(names, row, strict=True) if n} for row in table.tolist()]
         return [_caveats(self, levels[i], int(beyond[i])) for i in range(len(keys))]
 
     @cached_property
@@ -156,17 +156,27 @@ class MapData:
 
     def status(self, zone_id: str) -> str:
         """The control status drawn for a zone: declared when a table was given, else inferred."""
-        if self.snapshot is not None:
-            return str(self.snapshot["status"].get(zone_id, "unknown"))
-        if self.inferred is not None:
-            return str(self.inferred["inferred_status"].get(zone_id, "unknown"))
-        return "unknown"
+        return self._statuses.get(zone_id, "unknown")
 
     def disagrees(self, zone_id: str) -> bool:
         """True when the declared and the inferred status of a zone differ."""
+        return self._disagreeing.get(zone_id, False)
+
+    @cached_property
+    def _statuses(self) -> dict[str, str]:
+        if self.snapshot is not None:
+            column = self.snapshot["status"]
+        elif self.inferred is not None:
+            column = self.inferred["inferred_status"]
+        else:
+            return {}
+        return {zone_id: str(status) for zone_id, status in column.items()}
+
+    @cached_property
+    def _disagreeing(self) -> dict[str, bool]:
         if self.inferred is None or "disagrees" not in self.inferred.columns:
-            return False
-        return bool(self.inferred["disagrees"].get(zone_id, False))
+            return {}
+        return {zone_id: bool(flag) for zone_id, flag in self.inferred["disagrees"].items()}
 
 
 #: How far beyond the zones' extent a map still draws incidents, in metres.
@@ -369,14 +379,15 @@ def prepare(
     return data
 
 
-def _coarse_levels(incidents: gpd.GeoDataFrame | None) -> pd.Series | None:
+def _coarse_levels(incidents: gpd.GeoDataFrame | None) -> dict[str, int] | None:
     """How many incidents drawn are located only approximately, by location precision."""
     if incidents is None or not len(incidents):
         return None
-    return incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()].astype(str).value_counts()
+    coarse = incidents["location_precision"][(incidents["assignment"] == "coarse").to_numpy()]
+    return {str(level): int(n) for level, n in coarse.astype(str).value_counts().items()}
 
 
-def _caveats(data: MapData, levels: pd.Series | None, beyond: int) -> list[str]:
+def _caveats(data: MapData, levels: dict[str, int] | None, beyond: int) -> list[str]:
     """What a reader must know about what is drawn: synthetic or illustrative data, counts left out or coarse.
 
     ``levels`` counts the incidents drawn that are located only approximately, by precision.
@@ -389,13 +400,13 @@ def _caveats(data: MapData, levels: pd.Series | None, beyond: int) -> list[str]:
         caveats.append(words["illustrative"])
     if beyond:
         caveats.append(count_text(beyond, words["beyond_map"], words, km=MAP_MARGIN_M // 1000))
-    if levels is not None and levels.sum():
+    if levels and sum(levels.values()):
         detail = ", ".join(
-            words["precision_counts"][level].format(n=number_text(int(levels[level]), words))
+            words["precision_counts"][level].format(n=number_text(levels[level], words))
             for level in ("commune", "region", "near", "unknown")
             if levels.get(level)
         )
-        caveats.append(count_text(int(levels.sum()), words["acled_precision"], words, detail=detail))
+        caveats.append(count_text(sum(levels.values()), words["acled_precision"], words, detail=detail))
     caveats.extend(data.population_note)
     caveats.append(words["approximate"])
     return caveats

@@ -4,7 +4,8 @@ A nearest-neighbour query over whole polygons costs about 11 µs a point. Here t
 the polygons' union is cut into segments once, and a grid over their extent lists, for each cell, the
 only segments that can be nearest to a point in it; a point's distance is then the smallest of a
 few vectorised point-to-segment distances. Exact (the candidate lists provably hold the nearest
-segment), not an approximation. Points beyond the grid fall back to the tree.
+segment), not an approximation. Points beyond the grid get lists the same way, made when they
+are asked for, per bin of points; when they are scattered, one nearest query each.
 
 The lists are built coarse to fine, in numpy: a cell's list is filtered from its parent's, so no
 cell is ever measured against every segment.
@@ -28,6 +29,11 @@ MARGIN_M = 2_000.0
 CHUNK_PAIRS = 1 << 18
 #: Rounding allowance on the distance bounds that decide which segments a cell keeps.
 SLACK = 1e-9
+#: Off the grid, points are measured in bins this many grid cells wide, when bins are this many
+#: times fewer than the points (far incidents stack on a few towns): one tree query per bin finds
+#: the segments that can be nearest to any point in it.
+FAR_STEP = 8
+FAR_POINTS_PER_BIN = 4
 
 
 class NearestBoundary:
@@ -188,27 +194,51 @@ class NearestBoundary:
         cell = fy[points].astype(np.int64) * self.cols + fx[points].astype(np.int64)
         count = self.start[cell + 1] - self.start[cell]
         # Beyond the grid, or in a cell with no list (wholly inside a polygon, so only a point
-        # that rounding put outside lands there): the tree of segments.
+        # that rounding put outside lands there): lists made for them.
         rest = np.r_[np.flatnonzero(~on_grid & np.isfinite(x) & np.isfinite(y)), points[count == 0]]
         if rest.size:
-            out[rest] = nearest_distance(self.segments, x[rest], y[rest])
+            out[rest] = self._far(x[rest], y[rest])
         listed = count > 0
-        points, cell, count = points[listed], cell[listed], count[listed]
+        points = points[listed]
+        out[points] = self._nearest_listed(x[points], y[points], self.segment, self.start[cell[listed]], count[listed])
+        return out
+
+    def _nearest_listed(self, x, y, lists: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """Distance from each point to the nearest of its segments, ``lists[start[i]:start[i] + count[i]]``."""
+        out = np.empty(x.size)
         total = np.cumsum(count)
         first = 0
-        while first < points.size:
+        while first < x.size:
             # As many points as keep the pairs under CHUNK_PAIRS (at least one).
             done = total[first - 1] if first else 0
             last = max(first + 1, int(np.searchsorted(total, done + CHUNK_PAIRS)))
-            which = points[first:last]
-            out[which] = self._measure(x[which], y[which], cell[first:last], count[first:last])
+            n = count[first:last]
+            seg = lists[ranges(start[first:last], n)]
+            squared = self._distance2(np.repeat(x[first:last], n), np.repeat(y[first:last], n), seg)
+            out[first:last] = np.sqrt(np.minimum.reduceat(squared, np.cumsum(n) - n))
             first = last
         return out
 
-    def _measure(self, x: np.ndarray, y: np.ndarray, cell: np.ndarray, count: np.ndarray) -> np.ndarray:
-        seg = self.segment[ranges(self.start[cell], count)]
-        squared = self._distance2(np.repeat(x, count), np.repeat(y, count), seg)
-        return np.sqrt(np.minimum.reduceat(squared, np.cumsum(count) - count))
+    def _far(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Distances of points off the grid: by bins of ``FAR_STEP`` cells when they stack, else one query each.
+
+        Exact, by the grid's own argument: a point of a bin is within ``h`` (half the bin's
+        diagonal) of its centre, so its nearest segment is within ``d + 2h`` of the centre, ``d``
+        being the centre's distance to the nearest segment.
+        """
+        size = self.size * FAR_STEP
+        col, row = np.floor((x - self.x0) / size), np.floor((y - self.y0) / size)
+        bins, where = np.unique(np.c_[col, row], axis=0, return_inverse=True)
+        where = where.reshape(-1)
+        if len(bins) * FAR_POINTS_PER_BIN > x.size or not self.ax.size:
+            return nearest_distance(self.segments, x, y)
+        cx, cy = self.x0 + (bins[:, 0] + 0.5) * size, self.y0 + (bins[:, 1] + 0.5) * size
+        reach = nearest_distance(self.segments, cx, cy) + 2 * self._half(FAR_STEP)
+        owner, segment = self.segments.query(shapely.points(cx, cy), predicate="dwithin", distance=reach)
+        order = np.lexsort((segment, owner))
+        count = np.bincount(owner, minlength=len(bins))
+        start = np.cumsum(count) - count
+        return self._nearest_listed(x, y, segment[order], start[where], count[where])
 
 
 def outline(polygons) -> np.ndarray:

@@ -31,6 +31,7 @@
 
   // Colours, dashes and opacities come from the payload (katye/render/style.py): none are written here.
   var STYLE = {};
+  var SHAPES = [];
 
   function addHatch(map) {
     var svg = map.getPanes().overlayPane.querySelector("svg");
@@ -54,6 +55,9 @@
     svg.insertBefore(defs, svg.firstChild);
   }
 
+  // A feature's outline: its own, or (zones drawn by several layers) its place in the page's shapes.
+  function shapeOf(f) { return f.geometry || SHAPES[f.shape]; }
+
   function zoneLayer(map, spec, renderer) {
     var group = L.featureGroup();
     spec.features.forEach(function (f) {
@@ -62,7 +66,7 @@
         fill: !!f.fill, fillColor: f.fill, fillOpacity: f.fill ? f.fill_opacity : 0,
         dashArray: f.dash || null
       };
-      var layer = L.geoJSON(f.geometry, { style: function () { return style; } });
+      var layer = L.geoJSON(shapeOf(f), { style: function () { return style; } });
       layer.eachLayer(function (shape) {
         shape.katyeHatch = !!f.hatch;
         shape.bindTooltip(card(f.title, f.rows), { sticky: true });
@@ -83,7 +87,7 @@
     var group = L.featureGroup();
     spec.features.forEach(function (f) {
       var look = { color: f.stroke, weight: f.weight, opacity: 0.95, dashArray: f.dash || null, lineCap: "round" };
-      L.geoJSON(f.geometry, { style: function () { return look; } }).eachLayer(function (line) {
+      L.geoJSON(shapeOf(f), { style: function () { return look; } }).eachLayer(function (line) {
         line.bindTooltip(card(f.title, f.rows), { sticky: true });
         group.addLayer(line);
       });
@@ -539,6 +543,7 @@
 
   window.katyeDraw = function (map, data) {
     STYLE = data.style;
+    SHAPES = data.shapes || [];
     var words = data.labels;
     if (map.zoomControl) {
       map.zoomControl.remove();
