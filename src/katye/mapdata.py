@@ -170,13 +170,13 @@ class MapData:
             column = self.inferred["inferred_status"]
         else:
             return {}
-        return {zone_id: str(status) for zone_id, status in column.items()}
+        return {str(zone_id): str(status) for zone_id, status in column.items()}
 
     @cached_property
     def _disagreeing(self) -> dict[str, bool]:
         if self.inferred is None or "disagrees" not in self.inferred.columns:
             return {}
-        return {zone_id: bool(flag) for zone_id, flag in self.inferred["disagrees"].items()}
+        return {str(zone_id): bool(flag) for zone_id, flag in self.inferred["disagrees"].items()}
 
 
 #: How far beyond the zones' extent a map still draws incidents, in metres.
