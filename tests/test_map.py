@@ -757,3 +757,30 @@ def test_incidents_outside_every_period_do_not_break_the_size_keys():
 
     spec = {"lon": [0, 0, 5], "lat": [0, 0, 5], "month": [0, -1, 1], "fatalities": [2, 9, 4]}
     assert _largest(spec, "month", 2) == [(1, 2), (1, 4)]
+
+
+@pytest.mark.parametrize(
+    ("ids", "packed"),
+    [
+        (["HTI12345", "HTI9", "HTI40001"], True),  # ACLED's: a country code and a number
+        (["HTI-SYN-0000017", "HTI-SYN-0001023"], True),  # zero-padded to one width
+        (["17", "2", "300"], True),  # numbers only
+        (["HTI007", "HTI12"], False),  # padded, but not to one width: written out
+        (["HTI1", "DOM2"], False),  # two prefixes
+        (["HTI1", "HTI2x"], False),
+        (["HTI1234567890", "HTI1"], False),  # beyond int32
+        (["a", "b"], False),
+        (["HTI1", ""], False),
+    ],
+)
+def test_event_ids_come_back_exactly_whether_or_not_they_travel_as_numbers(ids, packed):
+    from katye.render.html import _event_ids, _packed_array, _unpacked
+
+    coded = _event_ids(pd.Series(ids))
+    assert ("id_number" in coded) == packed
+    if packed:
+        numbers = _unpacked(_packed_array(coded["id_number"]))
+        width = coded["id_width"]
+        assert [f"{coded['id_prefix']}{n:0{width}d}" for n in numbers] == ids
+    else:
+        assert coded["ids"] == ids

@@ -123,7 +123,9 @@ def test_popup_shows_hostile_text_as_text_and_nothing_runs(browser, maps):
     page, problems, _ = open_map(browser, path["en"])
     page.get_by_label("Control", exact=True).uncheck()
     page.get_by_label("Key sites", exact=True).uncheck()
-    text = popup_at(page, hostile_row.geometry.y, hostile_row.geometry.x).inner_text()
+    popup = popup_at(page, hostile_row.geometry.y, hostile_row.geometry.x)
+    text = popup.inner_text()
+    assert popup.locator(".katye-card-title").inner_text() == hostile_row["event_id"]  # ids travel as numbers
     assert "onerror" in text
     assert "${window.__pwned=2}" in text
     assert "</script>" in text

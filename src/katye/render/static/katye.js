@@ -333,7 +333,16 @@
     ];
     if (spec.notes) { rows.push([labels.notes, t.notes ? t.notes[spec.notes[i]] : spec.notes[i]]); }
     rows = rows.filter(function (row) { return row[0] !== labels.sub_type || row[1]; });  // no empty sub-type row
-    return card(spec.ids[i], rows);
+    return card(eventId(spec, i), rows);
+  }
+
+  // An event's id: as written, or (ids of one prefix and a number) the prefix and the number,
+  // zero-padded to id_width digits when the ids are.
+  function eventId(spec, i) {
+    if (spec.ids) { return spec.ids[i]; }
+    var number = String(spec.id_number[i]);
+    while (number.length < spec.id_width) { number = "0" + number; }
+    return spec.id_prefix + number;
   }
 
   function legend(spec, labels) {
