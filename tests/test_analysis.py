@@ -163,6 +163,107 @@ def test_density_saves_with_its_transform(tmp_path):
     assert str(saved["crs"]) == "EPSG:32618"
 
 
+# Without scipy (it costs `katye map` ~90 ms to import), the same bits as scipy.ndimage: a drift in
+# the order of the arithmetic would change the map, so these compare exactly, not approximately.
+
+
+def _random_grid(seed: int, shape: tuple[int, int]) -> np.ndarray:
+    """Counts, weights spanning magnitudes, negatives and exact zeros: rounding shows if the order drifts."""
+    rng = np.random.default_rng(seed)
+    grid = rng.poisson(0.4, shape) * rng.choice([1.0, 0.1, 3.7e5, -2.5e-3], shape)
+    return grid + rng.normal(0, 1e-3, shape) * (rng.random(shape) < 0.2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.tuples(st.integers(1, 45), st.integers(1, 45)),
+    st.one_of(
+        st.floats(0.01, 0.124),  # radius 0 at truncate 4
+        st.floats(0.126, 0.37),  # radius 1
+        st.floats(0.38, 9.0),
+        st.sampled_from([0.0, 1e-16, 5.0, 2.5, 1 / 3]),
+    ),
+    st.sampled_from([4.0, 3.0, 1.0, 2.7]),
+)
+def test_gaussian_smooth_equals_scipys_gaussian_filter_exactly(seed, shape, sigma, truncate):
+    from scipy import ndimage
+
+    from katye.kde import gaussian_smooth
+
+    grid = _random_grid(seed, shape)
+    expected = ndimage.gaussian_filter(grid, sigma=sigma, mode="constant", truncate=truncate)
+    np.testing.assert_array_equal(gaussian_smooth(grid, sigma, truncate), expected)
+
+
+def test_gaussian_smooth_equals_scipy_on_a_map_sized_grid():
+    from scipy import ndimage
+
+    from katye.kde import TRUNCATE, gaussian_smooth
+
+    grid = np.random.default_rng(7).poisson(0.05, (700, 520)).astype(float)  # rows over several blocks
+    for sigma in (5.0, 12.5):
+        expected = ndimage.gaussian_filter(grid, sigma=sigma, mode="constant", truncate=TRUNCATE)
+        np.testing.assert_array_equal(gaussian_smooth(grid, sigma, TRUNCATE), expected)
+
+
+def test_density_smooths_as_scipy_does(monkeypatch):
+    from scipy import ndimage
+
+    sample = katye.read_incidents(katye.samples.path()).incidents
+    ours = katye.density(sample, bandwidth_m=500, cell_m=100, weights="fatalities")
+    # density() as it was with scipy's filter: the surface is the same to the last bit.
+    monkeypatch.setattr(
+        "katye.kde.gaussian_smooth",
+        lambda grid, sigma, truncate: ndimage.gaussian_filter(grid, sigma=sigma, mode="constant", truncate=truncate),
+    )
+    np.testing.assert_array_equal(
+        ours.values, katye.density(sample, bandwidth_m=500, cell_m=100, weights="fatalities").values
+    )
+
+
+def _coordinates(rng, length: int, size: int) -> np.ndarray:
+    """Positions along an axis of ``length`` cells: inside, on the edges, just and far outside, NaN."""
+    last = length - 1.0
+    kinds = [
+        rng.uniform(0, last, size),
+        rng.uniform(0, 1e-6, size) + rng.integers(0, length, size),  # tiny fractions: 1 - (1 - f) is not f
+        rng.integers(0, length, size).astype(float),
+        np.full(size, 0.0),
+        np.full(size, last),
+        np.nextafter(np.full(size, last), np.inf),
+        np.nextafter(np.full(size, 0.0), -np.inf),
+        np.full(size, -0.0),
+        rng.uniform(-1.5, 0, size),
+        rng.uniform(last, last + 1.5, size),
+        rng.uniform(-1e6, 1e6, size),
+        np.array([np.nan, np.inf, -np.inf, 1e300, -1e300, -1.0, length, last - 1e-13, 1e-300, 0.5][:size]),
+    ]
+    return rng.permutation(np.concatenate(kinds))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.tuples(st.integers(1, 9), st.integers(1, 9)))
+def test_bilinear_equals_scipys_map_coordinates_exactly(seed, shape):
+    from scipy import ndimage
+
+    from katye.kde import bilinear
+
+    rng = np.random.default_rng(seed)
+    values = _random_grid(seed, shape)  # many exact zeros: one tap's weight alone decides a value
+    if seed % 3 == 0:  # an infinite or NaN cell: a tap of weight 0 (scipy's, at the last index) shows
+        values[rng.integers(0, shape[0]), rng.integers(0, shape[1])] = rng.choice([np.inf, -np.inf, np.nan])
+    rows, cols = _coordinates(rng, shape[0], 10), _coordinates(rng, shape[1], 10)
+    expected = ndimage.map_coordinates(values, [rows, cols], order=1, cval=0.0)
+    ours = bilinear(values, rows, cols)
+    np.testing.assert_array_equal(ours, expected)
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(expected))  # even the sign of a zero
+    # On a grid of positions, as the map samples them.
+    grid_rows, grid_cols = np.meshgrid(rows[:20], cols[:15], indexing="ij")
+    expected = ndimage.map_coordinates(values, [grid_rows, grid_cols], order=1, cval=0.0)
+    np.testing.assert_array_equal(bilinear(values, grid_rows, grid_cols), expected)
+
+
 def test_control_table_is_checked_with_line_numbers(tmp_path):
     path = tmp_path / "control.csv"
     path.write_text(

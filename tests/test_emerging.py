@@ -156,6 +156,59 @@ def test_contiguity_equals_libpysals_fuzzy_contiguity():
         np.testing.assert_array_equal(ours, theirs)
 
 
+def _scipy_contiguity(zones):
+    """contiguity() as it was, a scipy.sparse CSR matrix: the reference for the arithmetic below."""
+    from scipy import sparse
+
+    metric = shapely.buffer(zones.to_crs("EPSG:32618").geometry.to_numpy(), 1.0)
+    first, second = shapely.STRtree(metric).query(metric, predicate="intersects")
+    keep = first != second
+    n = len(zones)
+    adjacency = sparse.csr_array((np.ones(int(keep.sum())), (first[keep], second[keep])), shape=(n, n), dtype=float)
+    adjacency.sum_duplicates()
+    return adjacency
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 7), st.integers(3, 7), st.integers(1, 12), st.integers(0, 2**32 - 1), st.booleans())
+def test_neighbour_sums_equal_scipy_sparse_csr_products_exactly(rows, cols, slices, seed, with_island):
+    zones = lattice(rows, cols)
+    if with_island:
+        far = lattice(1, 1).assign(zone_id="far", geometry=shapely.box(-72.0, 18.9, -71.99, 18.91))
+        zones = pd.concat([far, zones], ignore_index=True)
+    ours, reference = contiguity(zones), _scipy_contiguity(zones)
+    np.testing.assert_array_equal(ours.toarray(), reference.toarray())
+    np.testing.assert_array_equal(ours.cardinalities, np.diff(reference.indptr))
+    for i, ids in enumerate(ours.neighbours):
+        np.testing.assert_array_equal(ids, reference.indices[reference.indptr[i] : reference.indptr[i + 1]])
+    rng = np.random.default_rng(seed)
+    # Values of very different sizes: a sum taken in another order rounds differently.
+    y = rng.normal(size=(slices, len(zones))) * 10.0 ** rng.integers(-8, 9, (slices, len(zones)))
+    np.testing.assert_array_equal(ours.neighbour_sums(y), np.asarray(reference @ y.T).T)
+    np.testing.assert_array_equal(ours.neighbour_sums(y[:1]), np.asarray(reference @ y[0])[np.newaxis, :])
+
+
+def test_gi_star_z_scores_are_those_of_the_scipy_sparse_version():
+    from katye.gistar import _z_scores
+
+    zones = katye.geodata.zones()
+    w, reference = contiguity(zones), _scipy_contiguity(zones)
+    rng = np.random.default_rng(5)
+    y = rng.poisson(rng.uniform(0, 3, len(zones)), (8, len(zones))).astype(float) * rng.uniform(0.5, 40.0, (8, 1))
+    z, _ = gi_star(y, w, permutations=0)
+    cards = np.diff(reference.indptr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = _z_scores(y, np.asarray(reference @ y.T).T + y, y.sum(axis=1), cards + 1.0, len(zones))
+    expected[:, cards == 0] = np.nan
+    np.testing.assert_array_equal(z, expected)
+
+
+def test_contiguity_is_none_when_gi_star_cannot_compare():
+    assert contiguity(lattice(1, 2)) is None  # fewer than three zones
+    apart = lattice(1, 5).iloc[::2]  # z00, z02, z04: none touches another
+    assert contiguity(apart) is None
+
+
 def test_permutation_draws_are_esdas_and_leave_numpys_global_state_alone():
     pytest.importorskip("esda")
     try:

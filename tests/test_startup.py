@@ -46,3 +46,14 @@ def test_help_and_version_load_neither_pandas_nor_rich():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     # --version reads the installed version: importlib.metadata, and nothing else.
     assert result.stdout.strip().splitlines()[-1] == "['importlib.metadata']"
+
+
+def test_a_map_of_the_sample_imports_no_scipy(tmp_path):
+    # scipy costs `katye map` about 90 ms to import: the map's filters, sums and resampling are
+    # written out (scipy's arithmetic to the last bit, tested in test_analysis and test_emerging).
+    target = tmp_path / "map.html"
+    code = CLI.format(args=["--quiet", "map", "-o", str(target)])
+    probe = f"{code}\nimport sys\nprint('loaded:', *sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert target.stat().st_size > 0  # the map was made
+    assert result.stdout.splitlines()[-1].split()[1:] == []

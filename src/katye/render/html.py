@@ -29,7 +29,6 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 from pyproj import Transformer
-from scipy import ndimage
 from shapely.ops import polylabel
 
 from katye import geodata
@@ -37,6 +36,7 @@ from katye.crs import METRIC_CRS
 from katye.dates import ACLED_WEEK, period_index, periods_between
 from katye.emerging import require_result
 from katye.errors import UsageError
+from katye.kde import bilinear
 from katye.labels import LABELS, count_text, day_text, localised, month_text, number_text, percent_text, week_text
 from katye.mapdata import MapData, MapOptions, as_map_data
 from katye.output import atomic_path
@@ -629,7 +629,7 @@ def _density_image(surface) -> dict:
     grid_lon, grid_lat = np.meshgrid(lons, lats)
     x, y = from_lonlat.transform(grid_lon, grid_lat)
     a, _, c, _, e, f = surface.transform
-    sampled = ndimage.map_coordinates(surface.values, [(y - f) / e - 0.5, (x - c) / a - 0.5], order=1, cval=0.0)
+    sampled = bilinear(surface.values, (y - f) / e - 0.5, (x - c) / a - 0.5)  # scipy's map_coordinates, order 1
     top = float(np.quantile(sampled[sampled > 0], 0.995)) if (sampled > 0).any() else 1.0
     scaled = np.clip(sampled / top, 0, 1)
     pixels = np.empty((*scaled.shape, 4), dtype=np.uint8)
