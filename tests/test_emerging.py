@@ -440,3 +440,20 @@ def test_too_few_weeks_does_not_suggest_weeks():
     with pytest.raises(katye.UsageError) as raised:
         katye.emerging_hotspots(sample, period="week", start="2024-11-02", end="2024-11-29")
     assert "period='week'" not in str(raised.value)
+
+
+def test_contiguity_is_kept_per_layer_and_a_changed_layer_is_measured_again():
+    from katye.gistar import _contiguity
+
+    zones = lattice(3, 3)
+    first = contiguity(zones)
+    assert contiguity(zones.copy()) is first  # the same outlines: kept
+    moved = zones.copy()
+    moved.loc[moved.index[4], "geometry"] = shapely.affinity.translate(moved.geometry.iloc[4], xoff=1.0)
+    apart = contiguity(moved)
+    assert apart is not first
+    np.testing.assert_array_equal(apart.toarray(), _contiguity(moved).toarray())
+    assert apart.toarray()[4].sum() == 0  # the middle zone moved away touches nothing
+    projected = contiguity(zones.to_crs("EPSG:3857"))  # other coordinates, same neighbours
+    assert projected is not first
+    np.testing.assert_array_equal(projected.toarray(), first.toarray())

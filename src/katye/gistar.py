@@ -8,7 +8,9 @@ permutations=…, seed=…)`` (tested), computed in one pass instead of one esda
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -127,6 +129,25 @@ def contiguity(zones: gpd.GeoDataFrame) -> Contiguity | None:
     """
     if len(zones) < 3:
         return None
+    # Kept per layer (outlines and CRS): every map and every emerging-hot-spot run of the same
+    # zones asks again, and the answer costs a buffer and a spatial join.
+    digest = hashlib.sha256(str(zones.crs).encode("utf-8"))
+    for wkb in shapely.to_wkb(zones.geometry.to_numpy()):
+        digest.update(wkb)
+    key = digest.hexdigest()
+    if key not in _CONTIGUITY:
+        if len(_CONTIGUITY) >= KEPT_LAYERS:
+            _CONTIGUITY.pop(next(iter(_CONTIGUITY)))
+        _CONTIGUITY[key] = _contiguity(zones)
+    return _CONTIGUITY[key]
+
+
+#: Zone layers whose contiguity is kept in memory (the oldest goes first).
+KEPT_LAYERS = 8
+_CONTIGUITY: dict[str, Contiguity | None] = {}
+
+
+def _contiguity(zones: gpd.GeoDataFrame) -> Contiguity | None:
     metric = shapely.buffer(zones.to_crs("EPSG:32618").geometry.to_numpy(), 1.0)
     first, second = shapely.STRtree(metric).query(metric, predicate="intersects")
     keep = first != second
@@ -136,21 +157,25 @@ def contiguity(zones: gpd.GeoDataFrame) -> Contiguity | None:
     pairs = np.unique(first[keep] * n + second[keep])  # sorted by zone, then by neighbour; each pair once
     starts = np.searchsorted(pairs // n, np.arange(n + 1))
     ids = pairs % n
+    ids.flags.writeable = False  # shared by every caller (see contiguity)
     return Contiguity(tuple(ids[starts[i] : starts[i + 1]] for i in range(n)), n)
 
 
+@lru_cache(maxsize=16)
 def permutation_draws(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
     """The conditional-permutation draws of esda: ``permutations`` rows of ``max_card`` ids from ``range(n - 1)``.
 
     The draws of ``esda.crand.vec_permutations`` as esda makes them without numba (NumPy's
     legacy generator seeded with ``seed``, one ``choice(n - 1, max_card, replace=False)`` per
     row; equal to it, tested), from a generator of its own so the caller's global NumPy state is
-    left alone, and without importing esda (a second at start-up).
+    left alone, and without importing esda (a second at start-up). Kept for the next call with
+    the same arguments (read-only).
     """
     generator = np.random.RandomState(seed)
     out = np.empty((permutations, max_card), dtype=np.int64)
     for k in range(permutations):
         out[k] = generator.choice(n - 1, size=max_card, replace=False)
+    out.flags.writeable = False  # kept for the next call with the same arguments, so never changed
     return out
 
 
