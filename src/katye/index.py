@@ -12,9 +12,8 @@ import numpy as np
 import shapely
 
 OUTSIDE = -1
-#: Up to this many polygons, boundary cells list their candidate polygons (found with bitsets: a
-#: few 64-bit words per grid cell while the index is built); beyond it, points in boundary cells
-#: ask the spatial tree.
+#: Up to this many polygons, boundary cells list their candidate polygons; beyond it, points in
+#: boundary cells ask the spatial tree.
 MAX_BITSET = 256
 #: Points asked about, in all, from which an index builds its grid (about 0.06 s for the shipped
 #: zones, then 0.05 µs a point) rather than asking its tree (about 0.6 µs a point): rent until
@@ -31,9 +30,10 @@ class PolygonIndex:
     one that comes first, every time.
 
     The grid is built without testing cells one by one: every polygon boundary is sampled
-    finely and the cells it crosses (and their neighbours) are marked; the other cells form
-    connected regions that no boundary crosses, so one test per region classifies all of its
-    cells. Points in marked cells are tested exactly.
+    finely and every cell it touches is marked; the other cells form connected regions that no
+    boundary crosses, so one test per region classifies all of its cells. Points in marked cells
+    are tested exactly. Few points are answered from the polygons' tree instead, until the index
+    has been asked about enough of them to pay for its grid (``GRID_MIN_POINTS``).
 
     Parameters
     ----------
