@@ -457,3 +457,11 @@ def test_contiguity_is_kept_per_layer_and_a_changed_layer_is_measured_again():
     projected = contiguity(zones.to_crs("EPSG:3857"))  # other coordinates, same neighbours
     assert projected is not first
     np.testing.assert_array_equal(projected.toarray(), first.toarray())
+
+
+def test_contiguity_takes_a_zone_with_no_outline():
+    zones = lattice(3, 3)
+    holed = zones.assign(geometry=[None, *zones.geometry.values[1:]])
+    w = contiguity(holed)
+    assert w.cardinalities[0] == 0  # nothing to touch
+    np.testing.assert_array_equal(w.toarray()[1:, 1:], contiguity(zones).toarray()[1:, 1:])

@@ -259,6 +259,18 @@ def test_an_index_builds_its_grid_once_its_tree_has_answered_enough_points(monke
     assert index._grid is not None  # 1,200: the grid is built and answers from now on
 
 
+def test_cells_finer_than_the_coordinates_rounding_leave_the_answers_to_the_tree(monkeypatch):
+    # Squares 1e-12 degree wide near Port-au-Prince: a grid of them cannot place a point in a
+    # cell (doubles there are 1.4e-14 apart), so the index never answers from one.
+    monkeypatch.setattr(katye.index, "GRID_MIN_POINTS", 1)
+    squares = [shapely.box(-72.3 + i * 1e-12, 18.5, -72.3 + (i + 1) * 1e-12, 18.5 + 1e-12) for i in range(3)]
+    x, y = np.array([-72.3 + 0.5e-12, -72.3 + 1.5e-12]), np.array([18.5 + 0.5e-12] * 2)
+    index = PolygonIndex(squares)
+    assert not index.gridded
+    assert index.lookup(x, y).tolist() == brute_force(squares, x, y).tolist() == [0, 1]
+    assert PolygonIndex([A, B, C]).gridded  # the shipped zones' scale is far from it
+
+
 def test_points_far_away_or_nan_are_outside():
     x = np.array([np.nan, -200.0, 500.0, -72.325, np.inf])
     y = np.array([18.545, 18.545, 95.0, np.nan, 18.545])

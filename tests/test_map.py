@@ -771,6 +771,9 @@ def test_incidents_outside_every_period_do_not_break_the_size_keys():
         (["HTI1234567890", "HTI1"], False),  # beyond int32
         (["a", "b"], False),
         (["HTI1", ""], False),
+        (["HTI1", "HTI\u0661\u0662"], False),  # Arabic-Indic digits: not a number a cast reads
+        (["1", "\uff12"], False),  # a full-width digit
+        (["A1", "A\u00b2"], False),  # a superscript two
     ],
 )
 def test_event_ids_come_back_exactly_whether_or_not_they_travel_as_numbers(ids, packed):
@@ -784,3 +787,10 @@ def test_event_ids_come_back_exactly_whether_or_not_they_travel_as_numbers(ids, 
         assert [f"{coded['id_prefix']}{n:0{width}d}" for n in numbers] == ids
     else:
         assert coded["ids"] == ids
+
+
+def test_a_missing_event_id_shows_as_no_id():
+    from katye.render.html import _event_ids
+
+    assert _event_ids(pd.Series(["HTI1", None], dtype="str")) == {"ids": ["HTI1", ""]}
+    assert _event_ids(pd.Series([], dtype="str")) == {"ids": []}

@@ -6,6 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+import katye
 from katye import geodata
 from katye.errors import CRSError, InputError, UsageError
 
@@ -144,3 +145,18 @@ def test_every_analysis_takes_zones_through_one_resolver():
     shipped = resolve_zones()
     assert shipped["zone_id"].is_monotonic_increasing
     assert len(shipped) == len(geodata.zones())
+
+
+def test_zones_without_geometry_or_with_none_are_refused_by_name():
+    zones = katye.geodata.zones()[["zone_id", "name", "geometry"]].head(4).copy()
+    shapeless = zones.copy()
+    shapeless.loc[shapeless.index[1], "geometry"] = None
+    shapeless.loc[shapeless.index[2], "geometry"] = shapely.Polygon()
+    with pytest.raises(InputError, match="no geometry") as error:
+        katye.geodata.resolve_zones(shapeless)
+    assert set(shapeless["zone_id"].iloc[1:3]) <= set(str(error.value).replace(",", " ").split())
+    with pytest.raises(InputError, match="holds no zone"):
+        katye.geodata.resolve_zones(zones.iloc[:0])
+    incidents = katye.read_incidents(katye.samples.path()).incidents.head(20)
+    with pytest.raises(InputError, match="no geometry"):
+        katye.assign(incidents, shapeless)

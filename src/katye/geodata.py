@@ -237,6 +237,14 @@ def resolve_zones(layer: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
                 f"zones: zone_id {', '.join(sorted(set(twice))[:10])} appear more than once; each zone "
                 "needs its own id."
             )
+        if not len(out):
+            raise InputError("zones: the layer holds no zone. Give a layer with at least one polygon.")
+        shapeless = out["zone_id"][(out.geometry.isna() | out.geometry.is_empty).to_numpy()]
+        if len(shapeless):
+            raise InputError(
+                f"zones: zone_id {', '.join(sorted(shapeless)[:10])} {'has' if len(shapeless) == 1 else 'have'} "
+                "no geometry (missing or empty). Give each zone its outline, or leave those zones out."
+            )
     out = out.sort_values("zone_id", kind="stable").reset_index(drop=True)
     if "name" not in out.columns:
         out["name"] = out["zone_id"]

@@ -133,7 +133,7 @@ def contiguity(zones: gpd.GeoDataFrame) -> Contiguity | None:
     # zones asks again, and the answer costs a buffer and a spatial join.
     digest = hashlib.sha256(str(zones.crs).encode("utf-8"))
     for wkb in shapely.to_wkb(zones.geometry.to_numpy()):
-        digest.update(wkb)
+        digest.update(b"\0" if wkb is None else b"\1" + len(wkb).to_bytes(8, "little") + wkb)
     key = digest.hexdigest()
     if key not in _CONTIGUITY:
         if len(_CONTIGUITY) >= KEPT_LAYERS:

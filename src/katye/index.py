@@ -19,6 +19,8 @@ MAX_BITSET = 256
 #: zones, then 0.05 µs a point) rather than asking its tree (about 0.6 µs a point): rent until
 #: renting has cost what buying would. A short command never builds a grid (nor imports scipy).
 GRID_MIN_POINTS = 100_000
+#: How many times the spacing of doubles at the polygons' coordinates a cell must be wide to be used.
+MIN_CELL_ULPS = 1e6
 #: Grid value of a boundary cell without a candidate list; a cell with list ``k`` holds ``BOUNDARY - k``.
 BOUNDARY = -2
 
@@ -55,6 +57,10 @@ class PolygonIndex:
         self.shape = (int(np.ceil((maxy - miny) / self.size)) + 3, int(np.ceil((maxx - minx) / self.size)) + 3)
         self._grid: np.ndarray | None = None
         self._asked = 0  # points answered by the tree while there is no grid
+        # Cells must be far wider than the coordinates' rounding, or a point's cell is a guess:
+        # then the tree answers every time.
+        magnitude = float(np.nanmax(np.abs([minx, miny, maxx, maxy]))) if len(self.polygons) else 0.0
+        self.gridded = bool(np.isfinite(self.size)) and self.size > MIN_CELL_ULPS * np.spacing(magnitude)
         #: Candidate polygons of each boundary cell with a list, end to end (``starts`` delimits them).
         self.candidates: np.ndarray | None = None
         self.starts = np.zeros(1, dtype=np.int64)
@@ -171,7 +177,7 @@ class PolygonIndex:
         to build as the tree takes to answer about that many, and pays for itself after.
         """
         probe = probe if probe is not None else Probe(x, y)
-        if self._grid is None and self._asked + probe.x.size < GRID_MIN_POINTS:
+        if not self.gridded or (self._grid is None and self._asked + probe.x.size < GRID_MIN_POINTS):
             self._asked += probe.x.size
             return self._query(probe.x, probe.y, probe.points)
         row, col = probe.cells(self)

@@ -459,22 +459,23 @@ def _event_ids(ids: pd.Series) -> dict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(ids.astype(str).to_numpy(dtype=object), type=pa.string()) if len(ids) else None
-    if text is None or text.null_count:
-        return {"ids": ids.astype(str).tolist()}
+    written = ids.astype(object).where(ids.notna(), "").astype(str)  # a missing id shows as none
+    if not len(written):
+        return {"ids": []}
+    text = pa.array(written.to_numpy(dtype=object), type=pa.string())
     prefix = str(text[0]).rstrip("0123456789")
     digits = pc.utf8_slice_codeunits(text, len(prefix))
     lengths = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     padded = int(lengths.min()) == int(lengths.max())
     if not (
         pc.all(pc.starts_with(text, prefix)).as_py()
-        and pc.all(pc.utf8_is_digit(digits)).as_py()  # false on empty text too
-        and 1 <= lengths.min() <= lengths.max() <= ID_DIGITS
+        # ASCII digits only (Unicode has other digits, which no number cast reads); none: no match.
+        and pc.all(pc.match_substring_regex(digits, f"^[0-9]{{1,{ID_DIGITS}}}$")).as_py()
     ):
-        return {"ids": ids.astype(str).tolist()}
+        return {"ids": written.tolist()}
     leading_zero = pc.any(pc.and_(pc.starts_with(digits, "0"), pc.greater(pc.utf8_length(digits), 1))).as_py()
     if leading_zero and not padded:
-        return {"ids": ids.astype(str).tolist()}
+        return {"ids": written.tolist()}
     numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
     return {"id_prefix": prefix, "id_width": int(lengths[0]) if leading_zero else 0, "id_number": numbers}
 
