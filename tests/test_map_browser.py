@@ -11,6 +11,7 @@ import shapely
 import katye
 from conftest import require_or_skip
 from katye.labels import LABELS
+from katye.render.html import read_payload
 from katye.testing import CHROMIUM, chromium
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"> `${window.__pwned=2}` \\ </script><script>window.__pwned=3</script>'
@@ -192,6 +193,38 @@ def test_zone_tooltips_show_through_the_incident_layer(browser, maps):
         return el ? el.tagName + '.' + (el.getAttribute('class') || '') : ''; }""")
     assert "katye-points" not in hit
     assert page.evaluate("() => getComputedStyle(document.querySelector('.katye-points')).pointerEvents") == "none"
+    assert problems == []
+    page.close()
+
+
+def test_a_zone_drawn_as_an_outline_shows_its_card_when_the_pointer_is_inside(browser, maps):
+    # Hot-spot zones that are not significant are outlines only: their card must still open
+    # over their inside, not only on their thin edge.
+    page, problems, _ = open_map(browser, maps[0]["en"])
+    for layer in ("Control", "Incidents", "Key sites", "Place names"):
+        page.get_by_label(layer, exact=True).uncheck()
+    page.get_by_label("Hot spots", exact=True).check()
+    payload = read_payload(maps[0]["en"].read_text(encoding="utf-8"))
+    layer = next(layer for layer in payload["layers"] if layer["key"] == "hotspots")
+    quiet = [f for f in layer["features"] if not f.get("fill")]
+    assert quiet, "the sample map has zones that are not significant"
+    # The centre of the widest circle inside a quiet zone (far from its edges), the widest first,
+    # where no panel covers the map.
+    circles = sorted(
+        (shapely.maximum_inscribed_circle(shapely.geometry.shape(f["geometry"])) for f in quiet),
+        key=lambda circle: -circle.length,
+    )
+    for circle in circles:
+        lon, lat = circle.coords[0]
+        x, y = screen_point(page, lat, lon)
+        if page.evaluate(f"() => (document.elementFromPoint({x}, {y}) || {{}}).tagName") == "path":
+            break
+    else:
+        raise AssertionError("no quiet zone in view")
+    page.mouse.move(x, y)
+    tooltip = page.locator(".leaflet-tooltip .katye-card")
+    tooltip.wait_for(timeout=5000)
+    assert "not significant" in tooltip.inner_text().lower()
     assert problems == []
     page.close()
 

@@ -60,10 +60,13 @@
 
   function zoneLayer(map, spec, renderer) {
     var group = L.featureGroup();
+    // A zone drawn as an outline only (not significant, no exact event …) still answers the
+    // pointer over its inside, through an invisible fill; boundaries answer on their lines only.
+    var lines = spec.key === "boundaries";
     spec.features.forEach(function (f) {
       var style = {
         renderer: renderer, color: f.stroke || STYLE.zone_edge, weight: f.weight || 1, opacity: 0.9,
-        fill: !!f.fill, fillColor: f.fill, fillOpacity: f.fill ? f.fill_opacity : 0,
+        fill: !!f.fill || !lines, fillColor: f.fill || f.stroke || STYLE.zone_edge, fillOpacity: f.fill ? f.fill_opacity : 0,
         dashArray: f.dash || null
       };
       var layer = L.geoJSON(shapeOf(f), { style: function () { return style; } });
