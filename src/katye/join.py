@@ -52,7 +52,9 @@ def _precision(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, boo
         # Check and tidy the few distinct values, not a million cells. One value (often: every
         # incident set exact) needs no codes, and finding that out is half the cost of coding.
         column = incidents["location_precision"]
-        uniques = pd.unique(column)
+        uniques = _one_value(column)
+        if uniques is None:
+            uniques = pd.unique(column)
         if len(uniques) == 1 and not pd.isna(uniques[0]):
             codes = np.zeros(len(column), dtype=np.int8)
         else:
@@ -80,6 +82,20 @@ def _precision(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, boo
             plural(missing, "incident"),
         )
     return labels, codes, False
+
+
+def _one_value(column: pd.Series) -> np.ndarray | None:
+    """``[value]`` when an arrow-backed text column holds one value and no gap; else None (not known).
+
+    Comparing every cell with the first costs half of hashing them, and most frames hold one value.
+    """
+    import pyarrow.compute as pc
+
+    values = getattr(column.array, "_pa_array", None)
+    if values is None or not len(column) or values.null_count:
+        return None
+    first = values[0].as_py()
+    return np.array([first], dtype=object) if pc.all(pc.equal(values, first)).as_py() else None
 
 
 def assign(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:

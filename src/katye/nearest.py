@@ -228,7 +228,13 @@ class NearestBoundary:
         """
         size = self.size * FAR_STEP
         col, row = np.floor((x - self.x0) / size), np.floor((y - self.y0) / size)
-        bins, where = np.unique(np.c_[col, row], axis=0, return_inverse=True)
+        if np.abs(col).max(initial=0) < 2**31 and np.abs(row).max(initial=0) < 2**31:
+            # One integer per bin: a sort of numbers, ten times faster than one of coordinate pairs.
+            packed = col.astype(np.int64) << 32 | (row.astype(np.int64) & 0xFFFFFFFF)
+            key, where = np.unique(packed, return_inverse=True)
+            bins = np.c_[key >> 32, (key & 0xFFFFFFFF).astype(np.int32)].astype(float)
+        else:
+            bins, where = np.unique(np.c_[col, row], axis=0, return_inverse=True)
         where = where.reshape(-1)
         if len(bins) * FAR_POINTS_PER_BIN > x.size or not self.ax.size:
             return nearest_distance(self.segments, x, y)
