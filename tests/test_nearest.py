@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
@@ -33,6 +33,8 @@ BOX = st.tuples(
     cells=st.sampled_from([4, 16, 64]),
     hole=st.booleans(),
 )
+# A segment 2e-162 long: its squared length is subnormal, and its inverse overflowed to inf.
+@example(boxes=[(0.0, 0.0, 1.0, 1.0), (0.0, 2.1939590557749993e-162, 1.0, 1.0)], seed=0, cells=4, hole=False)
 def test_grid_distances_equal_shapely(boxes, seed, cells, hole):
     polygons = [shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes]
     if hole:  # a hole: points in it are outside the polygon, and near its inner ring

@@ -59,7 +59,10 @@ class NearestBoundary:
         self.ax, self.ay = ends[:, 0, 0], ends[:, 0, 1]
         self.dx, self.dy = ends[:, 1, 0] - self.ax, ends[:, 1, 1] - self.ay
         length2 = self.dx * self.dx + self.dy * self.dy
-        self.inverse = np.divide(1.0, length2, out=np.zeros_like(length2), where=length2 > 0)  # 0: a point
+        # 0 for a point, or a segment so short its squared length is subnormal (1 / it overflows):
+        # measured to its start, which is as near as makes no difference.
+        tiny = np.finfo(float).tiny
+        self.inverse = np.divide(1.0, length2, out=np.zeros_like(length2), where=length2 >= tiny)
         minx, miny, maxx, maxy = shapely.total_bounds(self.polygons)
         self.x0, self.y0 = minx - MARGIN_M, miny - MARGIN_M
         span = max(maxx - minx, maxy - miny) + 2 * MARGIN_M

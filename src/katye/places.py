@@ -112,10 +112,9 @@ def _shared(codes, scattered: float, *columns: np.ndarray) -> tuple[np.ndarray, 
 
 def _object_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's object, numbered in order of first appearance, and each object's first row."""
-    where, _ = pd.factorize(np.asarray(_Addresses(values)), sort=False)
-    # Codes come in order of first appearance: an object's first row is where their running
-    # maximum steps up.
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(where), prepend=-1))
+    where, uniques = pd.factorize(np.asarray(_Addresses(values)), sort=False)
+    first = np.full(len(uniques), len(where), dtype=np.int64)
+    np.minimum.at(first, where, np.arange(len(where)))  # each object's lowest row
     return where, first
 
 
