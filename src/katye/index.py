@@ -14,7 +14,7 @@ import shapely
 OUTSIDE = -1
 #: Up to this many polygons, boundary cells list their candidate polygons; beyond it, points in
 #: boundary cells ask the spatial tree.
-MAX_BITSET = 256
+MAX_LISTED = 256
 #: Points asked about, in all, from which an index builds its grid (about 0.06 s for the shipped
 #: zones, then 0.05 µs a point) rather than asking its tree (about 0.6 µs a point): rent until
 #: renting has cost what buying would. A short command never builds a grid (nor imports scipy).
@@ -91,7 +91,7 @@ class PolygonIndex:
         for dy in (-self.size / 4, self.size / 4):
             for dx in (-self.size / 4, self.size / 4):
                 marked[self._cell(coords[:, 0] + dx, coords[:, 1] + dy)] = True
-        listed = len(self.polygons) <= MAX_BITSET and not self._overlapping()
+        listed = len(self.polygons) <= MAX_LISTED and not self._overlapping()
         regions, count = ndimage.label(~marked)
         grid = np.full(self.shape, BOUNDARY, dtype=np.int32)
         if count:
@@ -114,7 +114,7 @@ class PolygonIndex:
             cell, polygon = self._near_boundaries(row, col, owner.astype(np.int64), reach=1)
             on_list = marked.ravel()[cell]
             cell, polygon = cell[on_list], polygon[on_list]
-            self.candidates = polygon.astype(np.int16)  # MAX_BITSET polygons at most
+            self.candidates = polygon.astype(np.int16)  # MAX_LISTED polygons at most
             self.starts = np.searchsorted(np.searchsorted(lists, cell), np.arange(len(lists) + 1))
             np.put(grid, lists, BOUNDARY - np.arange(len(lists)))
         return grid

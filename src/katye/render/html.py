@@ -715,13 +715,14 @@ def make_map(
                 # Dates as the language writes them, once per day (the runtime sorts by the day codes).
                 spec["date_text"] = [day_text(dt.date.fromisoformat(d), words) for d in spec["text"]["dates"]]
         stacks = _stack_places(spec) if spec["mode"] == "points" else None
+        whole = _largest(spec, None, 1, stacks=stacks)[0] if stacks is not None else None
         layers.append(
             _layer(
                 "incidents",
                 "incidents",
                 words["incidents"],
                 show,
-                _incident_legend(spec, words, _largest(spec, None, 1, stacks=stacks)[0] if stacks else None),
+                _incident_legend(spec, words, whole),
                 legend_title=words["incidents"],
                 incidents=spec,
                 # The stack sizes of each month and week, for the legend while one is shown.
@@ -732,7 +733,7 @@ def make_map(
                     ]
                     for kind, keys in periods.items()
                 }
-                if stacks
+                if stacks is not None
                 else None,
             )
         )
@@ -1251,7 +1252,8 @@ def _boundaries_layer(words, show) -> dict:
         _item(words["commune"], style.Swatch(style.COMMUNE_LINE, "line")),
         _item(words["section"], style.Swatch(style.SECTION_LINE, "dash")),
     ]
-    return _layer("boundaries", "zones", words["boundaries"], show, legend, features=features)
+    # Lines to read the map by: they answer the pointer on their lines, not over the areas they enclose.
+    return _layer("boundaries", "zones", words["boundaries"], show, legend, features=features, lines_only=True)
 
 
 def _locator() -> dict:

@@ -61,8 +61,9 @@
   function zoneLayer(map, spec, renderer) {
     var group = L.featureGroup();
     // A zone drawn as an outline only (not significant, no exact event …) still answers the
-    // pointer over its inside, through an invisible fill; boundaries answer on their lines only.
-    var lines = spec.key === "boundaries";
+    // pointer over its inside, through an invisible fill; a layer of lines_only (boundaries)
+    // answers on its lines.
+    var lines = !!spec.lines_only;
     spec.features.forEach(function (f) {
       var style = {
         renderer: renderer, color: f.stroke || STYLE.zone_edge, weight: f.weight || 1, opacity: 0.9,
